@@ -1,0 +1,142 @@
+//! The command line (`shared/spec/cli.md`): parse arguments, dispatch to one file per
+//! subcommand. Messages go to stderr, machine output to stdout, and the exit codes are
+//! those of the spec ([`exit`]).
+
+pub mod card;
+pub mod cases;
+pub mod determine;
+pub mod print;
+pub mod procedures;
+pub mod qr;
+pub mod templates;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit codes of `cli.md`.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// A bug: the message says so and asks for a report.
+    pub const INTERNAL: i32 = 1;
+    /// Bad input: usage, an invalid intake / QR / procedure file.
+    pub const BAD_INPUT: i32 = 2;
+    /// A device or service is unavailable: pcscd, reader, card, printer.
+    pub const DEVICE: i32 = 3;
+    /// The card refused: wrong PIN, blocked, not a My Number card.
+    pub const CARD_REFUSED: i32 = 4;
+}
+
+/// madoguchi — 書かない窓口: My Number card, resident QR codes, every procedure of a move or a
+/// death, and one bundle of pre-filled forms.
+#[derive(Parser, Debug)]
+#[command(name = "madoguchi", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every subcommand understands.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Global {
+    /// Procedure set folder (default: the set embedded in the program).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub procedures: Option<PathBuf>,
+    /// Form templates folder (default: the templates embedded in the program).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Case database (default: in the user's data directory).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Configuration file (TOML).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Fix "today" (the date in Japan) for tests: YYYY-MM-DD.
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_today)]
+    pub today: Option<chrono::NaiveDate>,
+    /// Training mode (練習モード): its own database and the virtual card.
+    #[arg(long, global = true)]
+    pub training: bool,
+}
+
+fn parse_today(s: &str) -> Result<chrono::NaiveDate, String> {
+    crate::calendar::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
+}
+
+impl Global {
+    /// Today in Japan, or the date fixed by `--today`.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.today.unwrap_or_else(crate::calendar::jst_today)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the procedures a case triggers.
+    Determine(determine::Args),
+    /// Check, test and browse a procedure set.
+    #[command(subcommand)]
+    Procedures(procedures::Cmd),
+    /// Render the guidance sheet and the pre-filled forms (and print them).
+    Print(print::Args),
+    /// Check and preview form templates.
+    #[command(subcommand)]
+    Templates(templates::Cmd),
+    /// Read a My Number card (基本4情報 only) over PC/SC.
+    #[command(subcommand)]
+    Card(card::Cmd),
+    /// Encode and decode MDG1 QR codes.
+    #[command(subcommand)]
+    Qr(qr::Cmd),
+    /// Browse, export and purge stored cases.
+    #[command(subcommand)]
+    Cases(cases::Cmd),
+    /// Statistics for measuring the counter's effect (効果測定).
+    Stats(cases::StatsArgs),
+}
+
+/// Runs the program; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let g = cli.global;
+    match cli.command {
+        None => crate::tui::run(&g),
+        Some(Command::Determine(a)) => determine::run(a, &g),
+        Some(Command::Procedures(c)) => procedures::run(c, &g),
+        Some(Command::Print(a)) => print::run(a, &g),
+        Some(Command::Templates(c)) => templates::run(c, &g),
+        Some(Command::Card(c)) => card::run(c, &g),
+        Some(Command::Qr(c)) => qr::run(c, &g),
+        Some(Command::Cases(c)) => cases::run(c, &g),
+        Some(Command::Stats(a)) => cases::stats(a, &g),
+    }
+}
+
+/// Reads a file, or stdin for `-`.
+pub fn read_input(path: &std::path::Path) -> std::io::Result<String> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// Reports a bug the way `cli.md` asks: say so, and ask for a report.
+pub fn internal_error(what: impl std::fmt::Display) -> i32 {
+    eprintln!("内部エラー (internal error): {what}\nThis is a bug in madoguchi; please report it with the command you ran (never with personal data).");
+    exit::INTERNAL
+}

@@ -1,0 +1,724 @@
+//! Parsing and validating an intake from JSON. Every error names its JSON path
+//! (`household.members[2].birth_date: "2026-02-30" is not a date`); unknown keys are errors;
+//! anything shaped like a 個人番号 is refused wherever it appears.
+
+use super::*;
+use crate::calendar::parse_date;
+use serde_json::{Map, Value};
+
+/// An intake that cannot be accepted: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct IntakeError {
+    /// The JSON path, e.g. `household.members[2].birth_date` (`$` for the whole document).
+    pub path: String,
+    pub message: String,
+}
+
+fn err<T>(path: &str, message: impl Into<String>) -> Result<T, IntakeError> {
+    Err(IntakeError {
+        path: path.to_string(),
+        message: message.into(),
+    })
+}
+
+/// Parses intake JSON text against a vocabulary (the core one, or a procedure set's).
+pub fn parse_intake(text: &str, vocab: &Vocabulary) -> Result<Intake, IntakeError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| IntakeError {
+        path: "$".into(),
+        message: format!(
+            "not valid JSON (line {}, column {}): {}",
+            e.line(),
+            e.column(),
+            json_reason(&e)
+        ),
+    })?;
+    parse_intake_value(&value, vocab)
+}
+
+fn json_reason(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Keys that would carry the 12-digit individual number. Compared after lower-casing and
+/// removing `_`, `-` and spaces, so `My-Number` and `KOJIN_BANGO` are caught too.
+const INDIVIDUAL_NUMBER_KEYS: &[&str] = &[
+    "mynumber",
+    "individualnumber",
+    "kojinbango",
+    "kojinbangou",
+    "個人番号",
+];
+
+fn is_individual_number_key(key: &str) -> bool {
+    let k: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect();
+    INDIVIDUAL_NUMBER_KEYS.contains(&k.as_str())
+}
+
+/// Whether a string is a valid 12-digit 個人番号 (check digit per 番号法施行令 第8条),
+/// allowing full-width digits and separators as people write them.
+pub fn looks_like_individual_number(s: &str) -> bool {
+    let mut digits = Vec::with_capacity(12);
+    for c in s.chars() {
+        match c {
+            '0'..='9' => digits.push(c as u32 - '0' as u32),
+            '０'..='９' => digits.push(c as u32 - '０' as u32),
+            ' ' | '-' | '　' | '－' | 'ー' => {}
+            _ => return false,
+        }
+        if digits.len() > 12 {
+            return false;
+        }
+    }
+    if digits.len() != 12 {
+        return false;
+    }
+    // P_n is the n-th digit from the right, excluding the check digit.
+    let sum: u32 = (1..=11)
+        .map(|n| {
+            let p = digits[11 - n];
+            let q = if n <= 6 { n as u32 + 1 } else { n as u32 - 5 };
+            p * q
+        })
+        .sum();
+    let r = sum % 11;
+    let check = if r <= 1 { 0 } else { 11 - r };
+    check == digits[11]
+}
+
+/// Refuses individual-number keys and values anywhere in the document, before anything else.
+fn scan_for_individual_number(v: &Value, path: &str) -> Result<(), IntakeError> {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let p = join(path, k);
+                if is_individual_number_key(k) {
+                    return err(
+                        &p,
+                        "an individual number (個人番号) is never accepted in an intake",
+                    );
+                }
+                scan_for_individual_number(child, &p)?;
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                scan_for_individual_number(child, &format!("{path}[{i}]"))?;
+            }
+        }
+        Value::String(s) if looks_like_individual_number(s) => {
+            return err(
+                path,
+                "this value looks like an individual number (個人番号), which is never accepted",
+            );
+        }
+        Value::Number(n)
+            if n.as_u64()
+                .is_some_and(|n| looks_like_individual_number(&n.to_string())) =>
+        {
+            return err(
+                path,
+                "this value looks like an individual number (個人番号), which is never accepted",
+            );
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path == "$" || path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Null => "null".into(),
+        other => {
+            let s = other.to_string();
+            if s.chars().count() > 40 {
+                format!("{}…", s.chars().take(40).collect::<String>())
+            } else {
+                s
+            }
+        }
+    }
+}
+
+/// Walks one JSON object, handing out its fields and refusing unknown keys at the end.
+struct Obj<'a> {
+    map: &'a Map<String, Value>,
+    path: String,
+    seen: Vec<&'static str>,
+}
+
+impl<'a> Obj<'a> {
+    fn new(v: &'a Value, path: &str) -> Result<Self, IntakeError> {
+        match v {
+            Value::Object(map) => Ok(Obj {
+                map,
+                path: path.to_string(),
+                seen: vec![],
+            }),
+            other => err(
+                path,
+                format!("expected an object, found {}", describe(other)),
+            ),
+        }
+    }
+
+    fn path(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    /// The field, or `None` when absent or null.
+    fn opt(&mut self, key: &'static str) -> Option<&'a Value> {
+        self.seen.push(key);
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn req(&mut self, key: &'static str) -> Result<&'a Value, IntakeError> {
+        let p = self.path(key);
+        self.opt(key).map_or_else(|| err(&p, "is required"), Ok)
+    }
+
+    fn opt_str(&mut self, key: &'static str) -> Result<Option<String>, IntakeError> {
+        let p = self.path(key);
+        match self.opt(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => err(&p, format!("expected a string, found {}", describe(other))),
+        }
+    }
+
+    fn req_str(&mut self, key: &'static str) -> Result<String, IntakeError> {
+        let p = self.path(key);
+        match self.req(key)? {
+            Value::String(s) if !s.trim().is_empty() => Ok(s.clone()),
+            Value::String(_) => err(&p, "must not be empty"),
+            other => err(&p, format!("expected a string, found {}", describe(other))),
+        }
+    }
+
+    fn opt_date(&mut self, key: &'static str) -> Result<Option<NaiveDate>, IntakeError> {
+        let p = self.path(key);
+        self.opt(key).map(|v| date(v, &p)).transpose()
+    }
+
+    fn opt_bool(&mut self, key: &'static str) -> Result<Option<bool>, IntakeError> {
+        let p = self.path(key);
+        match self.opt(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => err(
+                &p,
+                format!("expected true or false, found {}", describe(other)),
+            ),
+        }
+    }
+
+    fn finish(self) -> Result<(), IntakeError> {
+        for k in self.map.keys() {
+            if !self.seen.contains(&k.as_str()) {
+                let hint = closest(k, self.seen.iter().copied())
+                    .map(|c| format!(" (did you mean `{c}`?)"))
+                    .unwrap_or_default();
+                return err(&join(&self.path, k), format!("unknown key{hint}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn date(v: &Value, path: &str) -> Result<NaiveDate, IntakeError> {
+    match v {
+        Value::String(s) => parse_date(s).map_or_else(
+            || err(path, format!("{s:?} is not a date (YYYY-MM-DD)")),
+            Ok,
+        ),
+        other => err(
+            path,
+            format!("expected a date (YYYY-MM-DD), found {}", describe(other)),
+        ),
+    }
+}
+
+fn code<T>(
+    v: &Value,
+    path: &str,
+    parse: fn(&str) -> Option<T>,
+    values: &[&str],
+) -> Result<T, IntakeError> {
+    match v {
+        Value::String(s) => parse(s).map_or_else(
+            || err(path, format!("{s:?} is not one of {}", values.join(", "))),
+            Ok,
+        ),
+        other => err(
+            path,
+            format!(
+                "expected one of {}, found {}",
+                values.join(", "),
+                describe(other)
+            ),
+        ),
+    }
+}
+
+/// A fact's value checked against its type.
+fn fact_value(v: &Value, ty: &FactType, path: &str) -> Result<FactValue, IntakeError> {
+    match (ty, v) {
+        (FactType::Bool, Value::Bool(b)) => Ok(FactValue::Bool(*b)),
+        (FactType::Count, Value::Number(n)) => match n.as_u64() {
+            Some(n) if n <= u32::MAX as u64 => Ok(FactValue::Count(n as u32)),
+            _ => err(path, format!("{n} is not an integer ≥ 0")),
+        },
+        (FactType::Code(values), Value::String(s)) => {
+            if values.iter().any(|x| x == s) {
+                Ok(FactValue::Code(s.clone()))
+            } else {
+                err(path, format!("{s:?} is not one of {}", values.join(", ")))
+            }
+        }
+        (FactType::CodeSet(values), Value::Array(items)) => {
+            let mut out = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                match item {
+                    Value::String(s) if values.iter().any(|x| x == s) => {
+                        if out.contains(s) {
+                            return err(&p, format!("{s:?} is listed twice"));
+                        }
+                        out.push(s.clone())
+                    }
+                    other => {
+                        return err(
+                            &p,
+                            format!("{} is not one of {}", describe(other), values.join(", ")),
+                        )
+                    }
+                }
+            }
+            Ok(FactValue::Codes(out))
+        }
+        (ty, other) => err(
+            path,
+            format!("expected {}, found {}", ty.describe(), describe(other)),
+        ),
+    }
+}
+
+fn facts_object<'a>(
+    v: Option<&'a Value>,
+    path: &str,
+) -> Result<Vec<(&'a String, &'a Value, String)>, IntakeError> {
+    match v {
+        None => Ok(vec![]),
+        Some(Value::Object(map)) => Ok(map
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k, v, join(path, k)))
+            .collect()),
+        Some(other) => err(
+            path,
+            format!("expected an object, found {}", describe(other)),
+        ),
+    }
+}
+
+fn unknown_fact<T>(
+    name: &str,
+    path: &str,
+    known: &BTreeMap<String, FactType>,
+    other_scope: bool,
+) -> Result<T, IntakeError> {
+    if other_scope {
+        return err(
+            path,
+            format!("`{name}` is a fact of the other level (member vs household)"),
+        );
+    }
+    let hint = closest(name, known.keys().map(String::as_str))
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default();
+    err(path, format!("unknown fact{hint}"))
+}
+
+fn member_facts(
+    v: Option<&Value>,
+    path: &str,
+    vocab: &Vocabulary,
+) -> Result<MemberFacts, IntakeError> {
+    let mut facts = MemberFacts::default();
+    for (name, value, p) in facts_object(v, path)? {
+        let Some(ty) = vocab.member.get(name) else {
+            return unknown_fact(name, &p, &vocab.member, vocab.household.contains_key(name));
+        };
+        let fv = fact_value(value, ty, &p)?;
+        facts.set(name, Some(fv)).map_err(|e| IntakeError {
+            path: p.clone(),
+            message: e.0,
+        })?;
+    }
+    Ok(facts)
+}
+
+fn household_facts(
+    v: Option<&Value>,
+    path: &str,
+    vocab: &Vocabulary,
+) -> Result<HouseholdFacts, IntakeError> {
+    let mut facts = HouseholdFacts::default();
+    for (name, value, p) in facts_object(v, path)? {
+        let Some(ty) = vocab.household.get(name) else {
+            return unknown_fact(name, &p, &vocab.household, vocab.member.contains_key(name));
+        };
+        let fv = fact_value(value, ty, &p)?;
+        facts.set(name, Some(fv)).map_err(|e| IntakeError {
+            path: p.clone(),
+            message: e.0,
+        })?;
+    }
+    Ok(facts)
+}
+
+fn outside_person(v: &Value, path: &str) -> Result<OutsidePerson, IntakeError> {
+    let mut o = Obj::new(v, path)?;
+    let person = OutsidePerson {
+        name: o.req_str("name")?,
+        kana: o.opt_str("kana")?,
+        birth_date: o.opt_date("birth_date")?,
+        address: o.opt_str("address")?,
+        relation_to_deceased: o.opt_str("relation_to_deceased")?,
+        phone: o.opt_str("phone")?,
+    };
+    o.finish()?;
+    Ok(person)
+}
+
+fn member(v: &Value, path: &str, vocab: &Vocabulary) -> Result<Member, IntakeError> {
+    let mut o = Obj::new(v, path)?;
+    let id = o.req_str("id")?;
+    let name = o.req_str("name")?;
+    let kana = o.opt_str("kana")?;
+    let p = o.path("birth_date");
+    let birth_date = date(o.req("birth_date")?, &p)?;
+    let p = o.path("sex");
+    let sex = o
+        .opt("sex")
+        .map(|v| code(v, &p, Sex::parse, Sex::VALUES))
+        .transpose()?;
+    let p = o.path("relation");
+    let relation = o
+        .opt("relation")
+        .map(|v| code(v, &p, Relation::parse, Relation::VALUES))
+        .transpose()?;
+    let relation_label = o.opt_str("relation_label")?;
+    let p = o.path("nationality");
+    let nationality = match o.opt_str("nationality")? {
+        None => "JP".to_string(),
+        Some(n) if n.len() == 2 && n.bytes().all(|b| b.is_ascii_uppercase()) => n,
+        Some(n) => {
+            return err(
+                &p,
+                format!(
+                    "{n:?} is not an ISO 3166-1 alpha-2 code (two upper-case letters, e.g. JP)"
+                ),
+            )
+        }
+    };
+    let moving = o.opt_bool("moving")?.unwrap_or(true);
+    let p = o.path("facts");
+    let facts = member_facts(o.opt("facts"), &p, vocab)?;
+    o.finish()?;
+    Ok(Member {
+        id,
+        name,
+        kana,
+        birth_date,
+        sex,
+        relation,
+        relation_label,
+        nationality,
+        moving,
+        facts,
+    })
+}
+
+/// Validates an already-parsed JSON value (QR payloads, stored cases).
+pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, IntakeError> {
+    scan_for_individual_number(v, "$")?;
+    let mut root = Obj::new(v, "$")?;
+    root.path = String::new();
+
+    match root.req("format")? {
+        Value::String(f) if f == FORMAT => {}
+        other => return err("format", format!("{} is not {FORMAT:?}", describe(other))),
+    }
+
+    let ev = root.req("event")?;
+    let mut e = Obj::new(ev, "event")?;
+    let kind = code(
+        e.req("kind")?,
+        "event.kind",
+        EventKind::parse,
+        EventKind::VALUES,
+    )?;
+    let event_date = date(e.req("date")?, "event.date")?;
+    let notified_on = e.opt_date("notified_on")?;
+    let planned_move_out_date = e.opt_date("planned_move_out_date")?;
+    let previous_address = e.opt_str("previous_address")?;
+    let new_address = e.opt_str("new_address")?;
+    let deceased = e.opt_str("deceased")?;
+    let applicant = match e.opt("applicant") {
+        None => None,
+        Some(Value::String(id)) => Some(Applicant::Member(id.clone())),
+        Some(obj @ Value::Object(_)) => {
+            Some(Applicant::Person(outside_person(obj, "event.applicant")?))
+        }
+        Some(other) => {
+            return err(
+                "event.applicant",
+                format!(
+                    "expected a member id or a person object, found {}",
+                    describe(other)
+                ),
+            )
+        }
+    };
+    e.finish()?;
+
+    let hh = root.req("household")?;
+    let mut h = Obj::new(hh, "household")?;
+    let address = h.opt_str("address")?;
+    let head = h.opt_str("head")?;
+    let members_v = h.req("members")?;
+    let Value::Array(items) = members_v else {
+        return err(
+            "household.members",
+            format!("expected an array, found {}", describe(members_v)),
+        );
+    };
+    if items.is_empty() {
+        return err("household.members", "needs at least one member");
+    }
+    let mut members: Vec<Member> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("household.members[{i}]");
+        let m = member(item, &path, vocab)?;
+        if members.iter().any(|x| x.id == m.id) {
+            return err(
+                &format!("{path}.id"),
+                format!("{:?} is used by another member", m.id),
+            );
+        }
+        if m.birth_date > event_date {
+            return err(
+                &format!("{path}.birth_date"),
+                format!("{} is after the event date {}", m.birth_date, event_date),
+            );
+        }
+        members.push(m);
+    }
+    let facts = household_facts(h.opt("facts"), "household.facts", vocab)?;
+    h.finish()?;
+    root.finish()?;
+
+    let known = |id: &str| members.iter().any(|m| m.id == id);
+    if let Some(h) = &head {
+        if !known(h) {
+            return err("household.head", format!("{h:?} is not a member id"));
+        }
+    }
+    match (&deceased, kind) {
+        (None, EventKind::Death) => return err("event.deceased", "is required for a death"),
+        (Some(d), EventKind::Death) if !known(d) => {
+            return err("event.deceased", format!("{d:?} is not a member id"))
+        }
+        (Some(_), k) if k != EventKind::Death => {
+            return err("event.deceased", "is only for a death")
+        }
+        _ => {}
+    }
+    if let Some(Applicant::Member(a)) = &applicant {
+        if !known(a) {
+            return err("event.applicant", format!("{a:?} is not a member id"));
+        }
+    }
+    if planned_move_out_date.is_some() && !matches!(kind, EventKind::MoveIn) {
+        return err("event.planned_move_out_date", "is only for a move-in");
+    }
+
+    Ok(Intake {
+        format: FORMAT.to_string(),
+        event: Event {
+            kind,
+            date: event_date,
+            notified_on,
+            planned_move_out_date,
+            previous_address,
+            new_address,
+            deceased,
+            applicant,
+        },
+        household: Household {
+            address,
+            head,
+            members,
+            facts,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{
+      "format": "madoguchi-intake/1",
+      "event": { "kind": "move_in", "date": "2026-04-01", "notified_on": "2026-04-06",
+        "planned_move_out_date": "2026-03-31",
+        "previous_address": "北海道北見市北五条東２丁目１番地",
+        "new_address": "東京都三鷹市野崎一丁目１番１号", "deceased": null, "applicant": "m1" },
+      "household": { "address": "東京都三鷹市野崎一丁目１番１号", "head": "m1",
+        "members": [ { "id": "m1", "name": "山田　太郎", "kana": "ヤマダ　タロウ",
+          "birth_date": "1980-01-01", "sex": "male", "relation": "head", "nationality": "JP",
+          "moving": true, "facts": { "health_insurance": "nhi", "mynumber_card": true } } ],
+        "facts": { "dogs": 0 } } }"#;
+
+    fn parse(s: &str) -> Result<Intake, IntakeError> {
+        parse_intake(s, &Vocabulary::core())
+    }
+
+    fn with(f: impl FnOnce(&mut Value)) -> String {
+        let mut v: Value = serde_json::from_str(SAMPLE).unwrap();
+        f(&mut v);
+        v.to_string()
+    }
+
+    #[test]
+    fn the_spec_example_parses_and_round_trips() {
+        let i = parse(SAMPLE).unwrap();
+        assert_eq!(
+            i.household.members[0].facts.health_insurance,
+            Some(HealthInsurance::Nhi)
+        );
+        assert_eq!(i.household.facts.dogs, Some(0));
+        assert_eq!(parse(&i.to_json()).unwrap(), i);
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let e = parse(&with(|v| {
+            v["household"]["members"][0]["birth_date"] = "2026-02-30".into()
+        }))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"household.members[0].birth_date: "2026-02-30" is not a date (YYYY-MM-DD)"#
+        );
+        let e = parse(&with(|v| {
+            v["household"]["members"][0]["facts"]["helth_insurance"] = "nhi".into()
+        }))
+        .unwrap_err();
+        assert_eq!(e.path, "household.members[0].facts.helth_insurance");
+        assert!(e.message.contains("did you mean `health_insurance`"), "{e}");
+        let e = parse(&with(|v| v["event"]["colour"] = "red".into())).unwrap_err();
+        assert_eq!(e.path, "event.colour");
+        let e = parse(&with(|v| v["event"]["kind"] = "moving".into())).unwrap_err();
+        assert_eq!(e.path, "event.kind");
+        let e = parse(&with(|v| {
+            v["household"]["members"][0]["facts"]["health_insurance"] = "private".into()
+        }))
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "household.members[0].facts.health_insurance: \"private\" is not one of nhi"
+            ),
+            "{e}"
+        );
+        let e = parse(&with(|v| v["household"]["facts"]["dogs"] = (-1).into())).unwrap_err();
+        assert_eq!(e.path, "household.facts.dogs");
+    }
+
+    #[test]
+    fn individual_numbers_are_refused() {
+        for key in [
+            "mynumber",
+            "my_number",
+            "individual_number",
+            "kojin_bango",
+            "MyNumber",
+        ] {
+            let e = parse(&with(|v| v["household"]["members"][0][key] = "123".into())).unwrap_err();
+            assert_eq!(e.path, format!("household.members[0].{key}"));
+            assert!(e.message.contains("個人番号"));
+        }
+        // A valid check digit: 12345678901 → 8 (computed by the rule of 番号法施行令).
+        assert!(looks_like_individual_number("123456789018"));
+        assert!(!looks_like_individual_number("123456789012"));
+        assert!(looks_like_individual_number("１２３４ ５６７８ ９０１８"));
+        let e = parse(&with(|v| {
+            v["household"]["members"][0]["kana"] = "123456789018".into()
+        }))
+        .unwrap_err();
+        assert_eq!(e.path, "household.members[0].kana");
+        // `mynumber_card` is a fact, not a number.
+        assert!(parse(SAMPLE).is_ok());
+    }
+
+    #[test]
+    fn references_and_dates_are_checked() {
+        let e = parse(&with(|v| v["household"]["head"] = "m9".into())).unwrap_err();
+        assert_eq!(e.path, "household.head");
+        let e = parse(&with(|v| v["event"]["kind"] = "death".into())).unwrap_err();
+        assert_eq!(e.path, "event.deceased");
+        let e = parse(&with(|v| v["event"]["applicant"] = "m2".into())).unwrap_err();
+        assert_eq!(e.path, "event.applicant");
+        let e = parse(&with(|v| {
+            v["household"]["members"][0]["birth_date"] = "2026-05-01".into()
+        }))
+        .unwrap_err();
+        assert_eq!(e.path, "household.members[0].birth_date");
+        let e = parse(&with(|v| v["format"] = "madoguchi-intake/2".into())).unwrap_err();
+        assert_eq!(e.path, "format");
+        let e = parse(&with(|v| {
+            let m = v["household"]["members"][0].clone();
+            v["household"]["members"].as_array_mut().unwrap().push(m);
+        }))
+        .unwrap_err();
+        assert_eq!(e.path, "household.members[1].id");
+        let e = parse("{\"format\": ").unwrap_err();
+        assert_eq!(e.path, "$");
+    }
+
+    #[test]
+    fn declared_facts_are_typed_by_their_declaration() {
+        let mut vocab = Vocabulary::core();
+        vocab.member.insert("hearing_aid".into(), FactType::Bool);
+        let text = with(|v| v["household"]["members"][0]["facts"]["hearing_aid"] = true.into());
+        assert!(parse(&text).is_err(), "unknown to the core vocabulary");
+        let i = parse_intake(&text, &vocab).unwrap();
+        assert_eq!(
+            i.household.members[0].facts.get("hearing_aid"),
+            Some(FactValue::Bool(true))
+        );
+        let bad = with(|v| v["household"]["members"][0]["facts"]["hearing_aid"] = "yes".into());
+        assert_eq!(
+            parse_intake(&bad, &vocab).unwrap_err().path,
+            "household.members[0].facts.hearing_aid"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! See the module's issue; filled in by its own work.

@@ -1,0 +1,308 @@
+//! `determine(intake, set, today)`: every procedure the event triggers, member by member,
+//! with reasons, deadlines, places and what to bring; the pending ones with the questions
+//! that would settle them; and the ones considered and excluded, with the reason.
+//!
+//! Pure and deterministic: the same intake, set and day give the same result.
+
+use super::eval::{join, Ask, Ctx, Tri};
+use super::model::{Procedure, ProcedureSet, Scope};
+use super::{
+    Applied, AppliedExtra, Determination, EventRef, Excluded, Pending, Question, SetRef, Text,
+};
+use crate::calendar::{format_en, format_wareki_weekday, Anchors};
+use crate::intake::{FactScope, Intake, Member};
+use chrono::NaiveDate;
+
+/// Determines the procedures of a case. `today` is the date in Japan (the default 届出日).
+pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Determination {
+    let anchors = Anchors {
+        event_date: intake.event.date,
+        notified_on: intake.notified_on(today),
+        planned_move_out_date: intake.event.planned_move_out_date,
+    };
+    let kind = intake.event.kind;
+    let base = Ctx {
+        intake,
+        current: None,
+        on: intake.event.date,
+    };
+    let mut applied: Vec<(usize, Applied)> = vec![];
+    let mut pending = vec![];
+    let mut excluded = vec![];
+
+    for (index, p) in set.procedures.iter().enumerate() {
+        if !p.events.contains(&kind) || !p.in_force(intake.event.date) {
+            continue;
+        }
+        let mut on = Outcome::default();
+        match p.scope {
+            Scope::Member => {
+                let subjects = intake.subjects();
+                if subjects.is_empty() {
+                    excluded.push(Excluded {
+                        id: p.id.clone(),
+                        members: vec![],
+                        reason: "対象となる方がいません".into(),
+                        reason_en: "no one this concerns".into(),
+                    });
+                    continue;
+                }
+                for m in subjects {
+                    let ctx = Ctx {
+                        current: Some(m),
+                        ..base_ctx(&base)
+                    };
+                    evaluate(set, p, &ctx, Some(m), &mut on, &mut excluded);
+                }
+            }
+            Scope::Household => evaluate(set, p, &base, None, &mut on, &mut excluded),
+        }
+        if on.applies {
+            applied.push((
+                index,
+                applied_entry(set, p, intake, &anchors, on.members, on.reasons),
+            ));
+        }
+        if !on.asks.is_empty() {
+            pending.push(Pending {
+                id: p.id.clone(),
+                members: on.pending_members,
+                questions: questions(set, intake, &on.asks),
+            });
+        }
+    }
+
+    // For the resident: by counter (visiting order), then deadline, then catalogue order.
+    applied.sort_by(|(ia, a), (ib, b)| {
+        (a.extra.counter_order, a.deadline.is_none(), a.deadline, *ia).cmp(&(
+            b.extra.counter_order,
+            b.deadline.is_none(),
+            b.deadline,
+            *ib,
+        ))
+    });
+    Determination {
+        procedure_set: SetRef {
+            name: set.name.clone(),
+            digest: set.digest.clone(),
+        },
+        event: EventRef {
+            kind,
+            date: intake.event.date,
+        },
+        procedures: applied.into_iter().map(|(_, a)| a).collect(),
+        pending,
+        excluded,
+    }
+}
+
+fn base_ctx<'a>(b: &Ctx<'a>) -> Ctx<'a> {
+    Ctx {
+        intake: b.intake,
+        current: b.current,
+        on: b.on,
+    }
+}
+
+#[derive(Default)]
+struct Outcome {
+    applies: bool,
+    members: Vec<String>,
+    reasons: Vec<(String, String)>,
+    pending_members: Vec<String>,
+    asks: Vec<Ask>,
+}
+
+fn evaluate(
+    set: &ProcedureSet,
+    p: &Procedure,
+    ctx: &Ctx<'_>,
+    member: Option<&Member>,
+    on: &mut Outcome,
+    excluded: &mut Vec<Excluded>,
+) {
+    let mut asks = vec![];
+    match ctx.cond(&p.when, &mut asks) {
+        Tri::True => {
+            on.applies = true;
+            let mut who = vec![];
+            ctx.witnesses(&p.when, &mut who);
+            if let Some(m) = member {
+                on.members.push(m.id.clone());
+                who = vec![m];
+            }
+            on.reasons.push(fill(&p.reason, ctx, member, &who, set));
+        }
+        Tri::Unknown => {
+            if let Some(m) = member {
+                on.pending_members.push(m.id.clone());
+            }
+            for a in asks {
+                if !on.asks.contains(&a) {
+                    on.asks.push(a);
+                }
+            }
+        }
+        Tri::False => {
+            let (ja, en) = match &p.not_applicable {
+                Some(t) => fill(t, ctx, member, &[], set),
+                None => {
+                    let mut why = vec![];
+                    ctx.explain(set, &p.when, false, &mut why);
+                    if why.is_empty() {
+                        (
+                            "条件に該当しません".into(),
+                            "the conditions are not met".into(),
+                        )
+                    } else {
+                        join(&why)
+                    }
+                }
+            };
+            let (ja, en) = match member {
+                Some(m) if p.not_applicable.is_none() => (
+                    format!("{}: {ja}", m.display()),
+                    format!("{}: {en}", m.display()),
+                ),
+                _ => (ja, en),
+            };
+            excluded.push(Excluded {
+                id: p.id.clone(),
+                members: member.map(|m| vec![m.id.clone()]).unwrap_or_default(),
+                reason: ja,
+                reason_en: en,
+            });
+        }
+    }
+}
+
+/// Fills a reason template: {member}, {members}/{who}, {deceased}, {head}, {household},
+/// {param.NAME}.
+fn fill(
+    t: &Text,
+    ctx: &Ctx<'_>,
+    member: Option<&Member>,
+    who: &[&Member],
+    set: &ProcedureSet,
+) -> (String, String) {
+    let intake = ctx.intake;
+    let names = |list: &[&Member]| list.iter().map(|m| m.display()).collect::<Vec<_>>();
+    let one = |id: Option<&str>| {
+        id.and_then(|i| intake.member(i))
+            .map(|m| m.display())
+            .unwrap_or_default()
+    };
+    let apply = |s: &str, sep: &str| -> String {
+        let mut out = s
+            .replace("{member}", &member.map(|m| m.display()).unwrap_or_default())
+            .replace("{members}", &names(who).join(sep))
+            .replace("{who}", &names(who).join(sep))
+            .replace("{deceased}", &one(intake.event.deceased.as_deref()))
+            .replace("{head}", &one(intake.household.head.as_deref()))
+            .replace(
+                "{household}",
+                intake.household.address.as_deref().unwrap_or(""),
+            );
+        for (k, v) in &set.municipality.params {
+            out = out.replace(&format!("{{param.{k}}}"), &v.to_string());
+        }
+        out
+    };
+    (apply(&t.ja, "、"), apply(t.en(), ", "))
+}
+
+fn applied_entry(
+    set: &ProcedureSet,
+    p: &Procedure,
+    intake: &Intake,
+    anchors: &Anchors,
+    members: Vec<String>,
+    reasons: Vec<(String, String)>,
+) -> Applied {
+    let section = set
+        .municipality
+        .sections
+        .iter()
+        .find(|s| s.key == p.section)
+        .expect("the loader checked the section");
+    let rule = p
+        .deadlines
+        .iter()
+        .find(|r| r.events.contains(&intake.event.kind))
+        .or_else(|| p.deadlines.iter().find(|r| r.events.is_empty()))
+        .expect("the loader checked that every event has a deadline");
+    let deadline: Option<NaiveDate> = rule.anchor.and_then(|a| rule.period.add_to(anchors.get(a)));
+    let (deadline_text, deadline_text_en) = match (deadline, &rule.text) {
+        (Some(d), Some(t)) => (
+            t.ja.replace("{date}", &format_wareki_weekday(d)),
+            t.en().replace("{date}", &format_en(d)),
+        ),
+        (Some(d), None) => (
+            format!("{}まで", format_wareki_weekday(d)),
+            format!("by {}", format_en(d)),
+        ),
+        (None, Some(t)) => (t.ja.clone(), t.en().to_string()),
+        (None, None) => (String::new(), String::new()),
+    };
+    Applied {
+        id: p.id.clone(),
+        name: p.name.ja.clone(),
+        kind: p.kind,
+        section: section.name.ja.clone(),
+        counter: section.counter.ja.clone(),
+        members,
+        deadline,
+        deadline_text,
+        basis: p.basis.clone(),
+        reasons: reasons.iter().map(|r| r.0.clone()).collect(),
+        bring: p.bring.iter().map(|b| b.ja.clone()).collect(),
+        forms: p.forms.clone(),
+        extra: AppliedExtra {
+            name_en: p.name.en().to_string(),
+            section_key: section.key.clone(),
+            section_en: section.name.en().to_string(),
+            counter_en: section.counter.en().to_string(),
+            counter_order: section.order,
+            outside: section.outside,
+            deadline_text_en,
+            reasons_en: reasons.into_iter().map(|r| r.1).collect(),
+            bring_en: p.bring.iter().map(|b| b.en().to_string()).collect(),
+            note: p.note.clone(),
+        },
+    }
+}
+
+fn questions(set: &ProcedureSet, _intake: &Intake, asks: &[Ask]) -> Vec<Question> {
+    asks.iter()
+        .map(|a| {
+            let scope = if a.member.is_some() {
+                FactScope::Member
+            } else {
+                FactScope::Household
+            };
+            match set.facts.get(&(scope, a.fact.clone())) {
+                Some(d) => Question {
+                    member: a.member.clone(),
+                    fact: a.fact.clone(),
+                    text: d.question.ja.clone(),
+                    text_en: d.question.en().to_string(),
+                    sensitive: d.sensitive,
+                },
+                None => {
+                    let (ja, en) = match a.fact.as_str() {
+                        "head" => ("世帯主はどなたですか", "Who is the head of the household?"),
+                        "deceased" => ("亡くなった方はどなたですか", "Who is the person who died?"),
+                        _ => ("確認してください", "Please confirm"),
+                    };
+                    Question {
+                        member: a.member.clone(),
+                        fact: a.fact.clone(),
+                        text: ja.into(),
+                        text_en: en.into(),
+                        sensitive: false,
+                    }
+                }
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,692 @@
+//! Three-valued (Kleene) evaluation of checked conditions.
+//!
+//! A condition is true, false, or unknown because some fact is not known yet. When it is
+//! unknown, the facts that could still change the outcome are collected as questions; a fact
+//! whose answer cannot change the outcome (`false and <unknown>`) is never asked.
+//! Explanations say, in words from the fact declarations, why a condition came out as it did.
+
+use super::lang::{CmpOp, MemberSet};
+use super::model::{Attr, Cond, ProcedureSet, Val, Who};
+use crate::calendar::{age, grade};
+use crate::intake::{EventKind, FactScope, FactValue, Intake, Member};
+use chrono::NaiveDate;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+impl Tri {
+    fn from(b: bool) -> Self {
+        if b {
+            Tri::True
+        } else {
+            Tri::False
+        }
+    }
+    fn not(self) -> Self {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+}
+
+/// A fact that must be asked: of a member, or of the household (`member` is `None`).
+/// The pseudo-fact `head` means the household's head is not known.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ask {
+    pub member: Option<String>,
+    pub fact: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum V {
+    Int(i64),
+    Bool(bool),
+    Str(String),
+    Codes(Vec<String>),
+    /// A count some of whose members are unknown: between lo and hi.
+    Range(i64, i64),
+}
+
+/// What an evaluation can see.
+pub struct Ctx<'a> {
+    pub intake: &'a Intake,
+    /// The member a per-member procedure is evaluated for.
+    pub current: Option<&'a Member>,
+    /// The date ages and grades are taken on (the event date).
+    pub on: NaiveDate,
+}
+
+impl<'a> Ctx<'a> {
+    fn with_current(&self, m: &'a Member) -> Ctx<'a> {
+        Ctx {
+            intake: self.intake,
+            current: Some(m),
+            on: self.on,
+        }
+    }
+
+    fn who(&self, who: Who) -> Result<&'a Member, Ask> {
+        match who {
+            Who::Current => Ok(self
+                .current
+                .expect("the checker allows member. only with a current member")),
+            Who::Deceased => self
+                .intake
+                .event
+                .deceased
+                .as_deref()
+                .and_then(|id| self.intake.member(id))
+                .ok_or(Ask {
+                    member: None,
+                    fact: "deceased".into(),
+                }),
+            Who::Head => self
+                .intake
+                .household
+                .head
+                .as_deref()
+                .and_then(|id| self.intake.member(id))
+                .ok_or(Ask {
+                    member: None,
+                    fact: "head".into(),
+                }),
+        }
+    }
+
+    pub fn members(&self, set: MemberSet) -> Vec<&'a Member> {
+        let i = self.intake;
+        match set {
+            MemberSet::Members => i.household.members.iter().collect(),
+            MemberSet::Movers => i.movers().collect(),
+            MemberSet::Remaining => i.remaining().collect(),
+            MemberSet::Subjects => i.subjects(),
+        }
+    }
+
+    fn fact(&self, who: Who, scope: FactScope, name: &str) -> Result<Option<FactValue>, Ask> {
+        match scope {
+            FactScope::Household => Ok(self.intake.household.facts.get(name)),
+            FactScope::Member => Ok(self.who(who)?.facts.get(name)),
+        }
+    }
+
+    fn val(&self, v: &Val, asks: &mut Vec<Ask>) -> Option<V> {
+        match v {
+            Val::Int(n) => Some(V::Int(*n)),
+            Val::Bool(b) => Some(V::Bool(*b)),
+            Val::Code(s) | Val::Text(s) => Some(V::Str(s.clone())),
+            Val::EmptySet => Some(V::Codes(vec![])),
+            Val::EventKind => Some(V::Str(self.intake.event.kind.as_str().to_string())),
+            Val::Fact {
+                who,
+                scope,
+                name,
+                default,
+            } => match self.fact(*who, *scope, name) {
+                Err(ask) => {
+                    push_ask(asks, ask);
+                    None
+                }
+                Ok(Some(fv)) => Some(from_fact(fv)),
+                Ok(None) => match default {
+                    Some(d) => self.val(d, asks),
+                    None => {
+                        let member = match scope {
+                            FactScope::Household => None,
+                            FactScope::Member => self.who(*who).ok().map(|m| m.id.clone()),
+                        };
+                        push_ask(
+                            asks,
+                            Ask {
+                                member,
+                                fact: name.clone(),
+                            },
+                        );
+                        None
+                    }
+                },
+            },
+            Val::Attr(who, attr) => {
+                let m = match self.who(*who) {
+                    Ok(m) => m,
+                    Err(ask) => {
+                        push_ask(asks, ask);
+                        return None;
+                    }
+                };
+                Some(self.attr(m, *attr))
+            }
+            Val::Count(set, body) => {
+                let (mut lo, mut hi) = (0, 0);
+                for m in self.members(*set) {
+                    let t = match body {
+                        None => Tri::True,
+                        Some(b) => self.with_current(m).cond(b, asks),
+                    };
+                    match t {
+                        Tri::True => {
+                            lo += 1;
+                            hi += 1
+                        }
+                        Tri::Unknown => hi += 1,
+                        Tri::False => {}
+                    }
+                }
+                Some(if lo == hi {
+                    V::Int(lo)
+                } else {
+                    V::Range(lo, hi)
+                })
+            }
+        }
+    }
+
+    fn attr(&self, m: &Member, attr: Attr) -> V {
+        let i = self.intake;
+        match attr {
+            Attr::Age => V::Int(age(m.birth_date, self.on)),
+            Attr::Grade => V::Int(grade(m.birth_date, self.on)),
+            Attr::Relation => V::Str(
+                m.relation
+                    .map(|r| r.as_str())
+                    .unwrap_or(if i.household.head.as_deref() == Some(m.id.as_str()) {
+                        "head"
+                    } else {
+                        ""
+                    })
+                    .to_string(),
+            ),
+            Attr::Sex => V::Str(m.sex.map(|s| s.as_str()).unwrap_or("").to_string()),
+            Attr::Nationality => V::Str(m.nationality.clone()),
+            Attr::Moving => V::Bool(i.event.kind.is_move() && m.moving),
+            Attr::IsHead => V::Bool(i.household.head.as_deref() == Some(m.id.as_str())),
+            Attr::IsDeceased => V::Bool(
+                i.event.kind == EventKind::Death
+                    && i.event.deceased.as_deref() == Some(m.id.as_str()),
+            ),
+            Attr::IsApplicant => V::Bool(
+                matches!(&i.event.applicant, Some(crate::intake::Applicant::Member(a)) if *a == m.id),
+            ),
+        }
+    }
+
+    /// Evaluates a condition; when the result is unknown, `asks` holds the questions that
+    /// could settle it.
+    pub fn cond(&self, c: &Cond, asks: &mut Vec<Ask>) -> Tri {
+        let mark = asks.len();
+        let r = match c {
+            Cond::Const(b) => Tri::from(*b),
+            Cond::Truth(v) => match self.val(v, asks) {
+                Some(V::Bool(b)) => Tri::from(b),
+                _ => Tri::Unknown,
+            },
+            Cond::Cmp(op, l, r) => {
+                let l = self.val(l, asks);
+                let r = self.val(r, asks);
+                match (l, r) {
+                    (Some(l), Some(r)) => compare(*op, &l, &r),
+                    _ => Tri::Unknown,
+                }
+            }
+            Cond::In(v, list) => match self.val(v, asks) {
+                None => Tri::Unknown,
+                Some(x) => {
+                    let mut any_unknown = false;
+                    let mut hit = false;
+                    for item in list {
+                        if let Some(iv) = self.val(item, asks) {
+                            match compare(CmpOp::Eq, &x, &iv) {
+                                Tri::True => hit = true,
+                                Tri::Unknown => any_unknown = true,
+                                Tri::False => {}
+                            }
+                        }
+                    }
+                    if hit {
+                        Tri::True
+                    } else if any_unknown {
+                        Tri::Unknown
+                    } else {
+                        Tri::False
+                    }
+                }
+            },
+            Cond::Contains(v, code) => match self.val(v, asks) {
+                Some(V::Codes(list)) => Tri::from(list.iter().any(|c| c == code)),
+                _ => Tri::Unknown,
+            },
+            Cond::Not(inner) => self.cond(inner, asks).not(),
+            Cond::And(items) => {
+                let mut r = Tri::True;
+                for i in items {
+                    match self.cond(i, asks) {
+                        Tri::False => {
+                            r = Tri::False;
+                            break;
+                        }
+                        Tri::Unknown => r = Tri::Unknown,
+                        Tri::True => {}
+                    }
+                }
+                r
+            }
+            Cond::Or(items) => {
+                let mut r = Tri::False;
+                for i in items {
+                    match self.cond(i, asks) {
+                        Tri::True => {
+                            r = Tri::True;
+                            break;
+                        }
+                        Tri::Unknown => r = Tri::Unknown,
+                        Tri::False => {}
+                    }
+                }
+                r
+            }
+            Cond::Any(set, body) => {
+                let mut r = Tri::False;
+                for m in self.members(*set) {
+                    match self.with_current(m).cond(body, asks) {
+                        Tri::True => {
+                            r = Tri::True;
+                            break;
+                        }
+                        Tri::Unknown => r = Tri::Unknown,
+                        Tri::False => {}
+                    }
+                }
+                r
+            }
+            Cond::All(set, body) => {
+                let mut r = Tri::True;
+                for m in self.members(*set) {
+                    match self.with_current(m).cond(body, asks) {
+                        Tri::False => {
+                            r = Tri::False;
+                            break;
+                        }
+                        Tri::Unknown => r = Tri::Unknown,
+                        Tri::True => {}
+                    }
+                }
+                r
+            }
+        };
+        if r != Tri::Unknown {
+            // A settled node needs no answer from any fact below it.
+            asks.truncate(mark);
+        }
+        r
+    }
+
+    fn tri(&self, c: &Cond) -> Tri {
+        self.cond(c, &mut Vec::new())
+    }
+
+    /// The members of a top-level `any`/`all` that made a household condition true
+    /// (e.g. the children who trigger 児童手当), for naming them in the reason.
+    pub fn witnesses(&self, c: &Cond, out: &mut Vec<&'a Member>) {
+        match c {
+            Cond::And(items) => items.iter().for_each(|i| self.witnesses(i, out)),
+            Cond::Or(items) => {
+                if let Some(i) = items.iter().find(|i| self.tri(i) == Tri::True) {
+                    self.witnesses(i, out)
+                }
+            }
+            Cond::Any(set, body) => {
+                for m in self.members(*set) {
+                    if self.with_current(m).tri(body) == Tri::True
+                        && !out.iter().any(|x| x.id == m.id)
+                    {
+                        out.push(m);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Why `c` came out as `want` (which it did): phrases in Japanese and English.
+    pub fn explain(
+        &self,
+        set: &ProcedureSet,
+        c: &Cond,
+        want: bool,
+        out: &mut Vec<(String, String)>,
+    ) {
+        let w = Tri::from(want);
+        match c {
+            Cond::Const(_) => {}
+            Cond::Truth(v) => self.describe(set, v, out),
+            Cond::Cmp(_, l, r) => {
+                self.describe(set, l, out);
+                self.describe(set, r, out);
+            }
+            Cond::In(v, _) | Cond::Contains(v, _) => self.describe(set, v, out),
+            Cond::Not(inner) => self.explain(set, inner, !want, out),
+            Cond::And(items) | Cond::Or(items) => {
+                let decisive = matches!((c, want), (Cond::And(_), false) | (Cond::Or(_), true));
+                for i in items {
+                    if !decisive || self.tri(i) == w {
+                        self.explain(set, i, want, out);
+                        if decisive {
+                            break;
+                        }
+                    }
+                }
+            }
+            Cond::Any(ms, body) | Cond::All(ms, body) => {
+                let members = self.members(*ms);
+                if members.is_empty() {
+                    out.push((
+                        format!("{}がいない", ms.label_ja()),
+                        format!("no one among {}", ms.label_en()),
+                    ));
+                    return;
+                }
+                let decisive = matches!((c, want), (Cond::Any(..), true) | (Cond::All(..), false));
+                for m in members {
+                    let ctx = self.with_current(m);
+                    if !decisive || ctx.tri(body) == w {
+                        let mut inner = vec![];
+                        ctx.explain(set, body, want, &mut inner);
+                        let (ja, en) = join(&inner);
+                        out.push((
+                            format!("{} {}", m.display(), ja),
+                            format!("{} {}", m.display(), en),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn describe(&self, set: &ProcedureSet, v: &Val, out: &mut Vec<(String, String)>) {
+        let prefix = |who: Who| -> String {
+            match (who, self.who(who)) {
+                (Who::Current, _) => String::new(),
+                (_, Ok(m)) => format!("{} ", m.display()),
+                (_, Err(_)) => String::new(),
+            }
+        };
+        let push = |out: &mut Vec<(String, String)>, ja: String, en: String| {
+            if !out.contains(&(ja.clone(), en.clone())) {
+                out.push((ja, en))
+            }
+        };
+        match v {
+            Val::Fact {
+                who,
+                scope,
+                name,
+                default,
+            } => {
+                let Some(decl) = set.facts.get(&(*scope, name.clone())) else {
+                    return;
+                };
+                let p = if *scope == FactScope::Member {
+                    prefix(*who)
+                } else {
+                    String::new()
+                };
+                match self.fact(*who, *scope, name) {
+                    Ok(Some(fv)) => {
+                        let (ja, en) = fact_phrase(decl, &fv);
+                        push(out, format!("{p}{ja}"), format!("{p}{en}"));
+                    }
+                    Ok(None) if default.is_some() => push(
+                        out,
+                        format!("{p}{}: 未確認", decl.label.ja),
+                        format!("{p}{}: not known", decl.label.en()),
+                    ),
+                    _ => {}
+                }
+            }
+            Val::Attr(who, attr) => {
+                let Ok(m) = self.who(*who) else { return };
+                let p = prefix(*who);
+                let (ja, en) = match (attr, self.attr(m, *attr)) {
+                    (Attr::Age, V::Int(n)) => (format!("{n}歳"), format!("aged {n}")),
+                    (Attr::Grade, V::Int(g)) => grade_label(g),
+                    (Attr::Relation, _) => match m.relation {
+                        Some(r) => (
+                            format!("続柄: {}", r.label_ja()),
+                            format!("relation: {}", r.as_str()),
+                        ),
+                        None => ("続柄: 未確認".into(), "relation: not known".into()),
+                    },
+                    (Attr::Sex, _) => match m.sex {
+                        Some(s) => (
+                            format!("性別: {}", s.label_ja()),
+                            format!("sex: {}", s.as_str()),
+                        ),
+                        None => ("性別: 未確認".into(), "sex: not known".into()),
+                    },
+                    (Attr::Nationality, _) => (
+                        format!("国籍: {}", m.nationality),
+                        format!("nationality: {}", m.nationality),
+                    ),
+                    (Attr::Moving, V::Bool(b)) => {
+                        yes_no(b, ("異動する", "moving"), ("異動しない", "not moving"))
+                    }
+                    (Attr::IsHead, V::Bool(b)) => yes_no(
+                        b,
+                        ("世帯主", "head of household"),
+                        ("世帯主ではない", "not the head of household"),
+                    ),
+                    (Attr::IsDeceased, V::Bool(b)) => yes_no(
+                        b,
+                        ("亡くなった方", "the deceased"),
+                        ("亡くなった方ではない", "not the deceased"),
+                    ),
+                    (Attr::IsApplicant, V::Bool(b)) => yes_no(
+                        b,
+                        ("届出人", "the applicant"),
+                        ("届出人ではない", "not the applicant"),
+                    ),
+                    _ => return,
+                };
+                push(out, format!("{p}{ja}"), format!("{p}{en}"));
+            }
+            Val::EventKind => {
+                let k = self.intake.event.kind;
+                push(
+                    out,
+                    format!("届出: {}", k.label_ja()),
+                    format!("event: {}", k.label_en()),
+                );
+            }
+            Val::Count(ms, body) => {
+                let mut names = vec![];
+                for m in self.members(*ms) {
+                    let t = match body {
+                        None => Tri::True,
+                        Some(b) => self.with_current(m).tri(b),
+                    };
+                    if t == Tri::True {
+                        names.push(m.display());
+                    }
+                }
+                let list = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", names.join("、"))
+                };
+                push(
+                    out,
+                    format!("{}のうち該当する方: {}人{list}", ms.label_ja(), names.len()),
+                    format!(
+                        "{} of {} meet the condition{list}",
+                        names.len(),
+                        ms.label_en()
+                    ),
+                );
+            }
+            Val::Int(_) | Val::Bool(_) | Val::Code(_) | Val::Text(_) | Val::EmptySet => {}
+        }
+    }
+}
+
+fn yes_no(b: bool, yes: (&str, &str), no: (&str, &str)) -> (String, String) {
+    let (ja, en) = if b { yes } else { no };
+    (ja.to_string(), en.to_string())
+}
+
+/// 学年 in words: 未就学, 小学3年, 中学1年, 高校2年相当, 高校卒業年代以上.
+pub fn grade_label(g: i64) -> (String, String) {
+    match g {
+        i64::MIN..=0 => ("未就学".into(), "preschool age".into()),
+        1..=6 => (format!("小学{g}年"), format!("elementary school year {g}")),
+        7..=9 => (
+            format!("中学{}年", g - 6),
+            format!("junior high school year {}", g - 6),
+        ),
+        10..=12 => (
+            format!("高校{}年相当", g - 9),
+            format!("high-school year {} (age group)", g - 9),
+        ),
+        _ => ("高校卒業年代以上".into(), "past high-school age".into()),
+    }
+}
+
+/// How a known fact value reads in a reason.
+pub fn fact_phrase(decl: &super::model::FactDecl, fv: &FactValue) -> (String, String) {
+    match fv {
+        FactValue::Bool(b) => {
+            let t = if *b {
+                decl.yes.as_ref()
+            } else {
+                decl.no.as_ref()
+            };
+            match t {
+                Some(t) => (t.ja.clone(), t.en().to_string()),
+                None => (
+                    format!("{}: {}", decl.label.ja, if *b { "はい" } else { "いいえ" }),
+                    format!("{}: {}", decl.label.en(), if *b { "yes" } else { "no" }),
+                ),
+            }
+        }
+        FactValue::Count(n) => (
+            format!("{}: {n}", decl.label.ja),
+            format!("{}: {n}", decl.label.en()),
+        ),
+        FactValue::Code(c) => match decl.value_text(c) {
+            Some(t) => (t.ja.clone(), t.en().to_string()),
+            None => (
+                format!("{}: {c}", decl.label.ja),
+                format!("{}: {c}", decl.label.en()),
+            ),
+        },
+        FactValue::Codes(list) if list.is_empty() => (
+            format!("{}: なし", decl.label.ja),
+            format!("{}: none", decl.label.en()),
+        ),
+        FactValue::Codes(list) => {
+            let ja: Vec<String> = list
+                .iter()
+                .map(|c| decl.value_text(c).map_or(c.clone(), |t| t.ja.clone()))
+                .collect();
+            let en: Vec<String> = list
+                .iter()
+                .map(|c| decl.value_text(c).map_or(c.clone(), |t| t.en().to_string()))
+                .collect();
+            (ja.join("・"), en.join(", "))
+        }
+    }
+}
+
+/// Joins explanation phrases: 「、」 in Japanese, "; " in English.
+pub fn join(parts: &[(String, String)]) -> (String, String) {
+    (
+        parts
+            .iter()
+            .map(|p| p.0.as_str())
+            .collect::<Vec<_>>()
+            .join("、"),
+        parts
+            .iter()
+            .map(|p| p.1.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+fn push_ask(asks: &mut Vec<Ask>, a: Ask) {
+    if !asks.contains(&a) {
+        asks.push(a);
+    }
+}
+
+fn from_fact(fv: FactValue) -> V {
+    match fv {
+        FactValue::Bool(b) => V::Bool(b),
+        FactValue::Count(n) => V::Int(n as i64),
+        FactValue::Code(c) => V::Str(c),
+        FactValue::Codes(v) => V::Codes(v),
+    }
+}
+
+fn compare(op: CmpOp, l: &V, r: &V) -> Tri {
+    use std::cmp::Ordering::*;
+    let ord = match (l, r) {
+        (V::Int(a), V::Int(b)) => a.cmp(b),
+        (V::Range(lo, hi), V::Int(n)) => return range_cmp(op, *lo, *hi, *n),
+        (V::Int(n), V::Range(lo, hi)) => return range_cmp(flip(op), *lo, *hi, *n),
+        (V::Bool(a), V::Bool(b)) => a.cmp(b),
+        (V::Str(a), V::Str(b)) => a.cmp(b),
+        (V::Codes(a), V::Codes(b)) => {
+            let mut a = a.clone();
+            let mut b = b.clone();
+            a.sort();
+            b.sort();
+            a.cmp(&b)
+        }
+        _ => return Tri::Unknown,
+    };
+    Tri::from(match op {
+        CmpOp::Eq => ord == Equal,
+        CmpOp::Ne => ord != Equal,
+        CmpOp::Lt => ord == Less,
+        CmpOp::Le => ord != Greater,
+        CmpOp::Gt => ord == Greater,
+        CmpOp::Ge => ord != Less,
+    })
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        o => o,
+    }
+}
+
+/// `count op n` when the count lies between lo and hi.
+fn range_cmp(op: CmpOp, lo: i64, hi: i64, n: i64) -> Tri {
+    let holds = |x: i64| match op {
+        CmpOp::Eq => x == n,
+        CmpOp::Ne => x != n,
+        CmpOp::Lt => x < n,
+        CmpOp::Le => x <= n,
+        CmpOp::Gt => x > n,
+        CmpOp::Ge => x >= n,
+    };
+    let all = (lo..=hi).all(holds);
+    let none = !(lo..=hi).any(holds);
+    if all {
+        Tri::True
+    } else if none {
+        Tri::False
+    } else {
+        Tri::Unknown
+    }
+}
