@@ -7,6 +7,7 @@
 pub mod calendar;
 pub mod card;
 pub mod cli;
+pub mod config;
 pub mod forms;
 pub mod intake;
 pub mod qr;
