@@ -7,9 +7,26 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const FORM_IDS: &[&str] = &[
-    "juminido", "mynumber-card", "nhi", "nhi-funeral", "late-elderly", "late-elderly-funeral", "ltc", "ltc-certification", "pension",
-    "child-allowance-claim", "child-allowance-change", "child-medical", "child-rearing", "school", "disability", "disability-return",
-    "dog", "heir-representative", "water", "cremation-permit",
+    "juminido",
+    "mynumber-card",
+    "nhi",
+    "nhi-funeral",
+    "late-elderly",
+    "late-elderly-funeral",
+    "ltc",
+    "ltc-certification",
+    "pension",
+    "child-allowance-claim",
+    "child-allowance-change",
+    "child-medical",
+    "child-rearing",
+    "school",
+    "disability",
+    "disability-return",
+    "dog",
+    "heir-representative",
+    "water",
+    "cremation-permit",
 ];
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -33,7 +50,10 @@ fn check(dir: &Path, templates: &Path) -> (i32, String) {
         .arg(templates)
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -49,7 +69,10 @@ fn every_broken_file_gets_its_located_diagnostic() {
     let (code, err) = check(&root.join("procedures"), &templates);
     assert_eq!(code, 0, "the shipped set must pass: {err}");
 
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures/broken")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures/broken"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 10);
     for case in cases {
@@ -61,14 +84,26 @@ fn every_broken_file_gets_its_located_diagnostic() {
         copy_dir(&root.join("procedures"), &set);
         copy_dir(&case, &set);
         let (code, err) = check(&set, &templates);
-        assert_eq!(code, 2, "{name}: a broken set is refused with exit 2\n{err}");
+        assert_eq!(
+            code, 2,
+            "{name}: a broken set is refused with exit 2\n{err}"
+        );
         let block = err
             .split("\nerror: ")
             .map(|b| b.trim_start_matches("error: "))
             .find(|b| b.starts_with(message))
             .unwrap_or_else(|| panic!("{name}: no diagnostic `{message}` in:\n{err}"));
-        assert!(block.contains(&format!("--> {location}\n")), "{name}: expected at {location}:\n{block}");
-        assert!(block.contains(" | ") && block.contains('^'), "{name}: the source line and a caret are shown:\n{block}");
-        assert!(err.contains("refused as a whole"), "{name}: the whole set is refused");
+        assert!(
+            block.contains(&format!("--> {location}\n")),
+            "{name}: expected at {location}:\n{block}"
+        );
+        assert!(
+            block.contains(" | ") && block.contains('^'),
+            "{name}: the source line and a caret are shown:\n{block}"
+        );
+        assert!(
+            err.contains("refused as a whole"),
+            "{name}: the whole set is refused"
+        );
     }
 }

@@ -7,29 +7,75 @@ use std::collections::BTreeSet;
 
 /// Every id of shared/spec/procedure-catalog.md (fixed ids: never renamed).
 const CATALOGUE: &[&str] = &[
-    "resident.move_in", "resident.move_within", "resident.move_out", "resident.household_change", "resident.head_change",
-    "mynumber.card_update", "foreign.residence_card", "seal.abolished", "koseki.death_notice", "koseki.cremation_permit",
-    "nhi.enroll", "nhi.withdraw", "nhi.change", "nhi.funeral_expenses", "late_elderly.enroll", "late_elderly.withdraw",
-    "late_elderly.change", "late_elderly.funeral_expenses", "pension.enroll", "pension.abroad", "pension.death_report",
-    "pension.unpaid_benefit", "pension.survivors_basic", "ltc.enroll", "ltc.certification_transfer", "ltc.withdraw", "ltc.change",
-    "child_allowance.claim", "child_allowance.termination", "child_allowance.change", "child_allowance.recipient_change",
-    "child_medical.apply", "child_medical.withdraw", "child_medical.change", "child_rearing_allowance.change",
-    "school.transfer_in", "school.transfer_out", "school.district_check", "child_health.transfer",
-    "disability.certificate_address", "disability.certificate_return", "dog.registration_change", "dog.owner_change",
-    "tax.heir_representative", "water.name_change", "public_assistance.consult", "external.inheritance_renunciation",
-    "external.quasi_final_return", "external.inheritance_registration",
+    "resident.move_in",
+    "resident.move_within",
+    "resident.move_out",
+    "resident.household_change",
+    "resident.head_change",
+    "mynumber.card_update",
+    "foreign.residence_card",
+    "seal.abolished",
+    "koseki.death_notice",
+    "koseki.cremation_permit",
+    "nhi.enroll",
+    "nhi.withdraw",
+    "nhi.change",
+    "nhi.funeral_expenses",
+    "late_elderly.enroll",
+    "late_elderly.withdraw",
+    "late_elderly.change",
+    "late_elderly.funeral_expenses",
+    "pension.enroll",
+    "pension.abroad",
+    "pension.death_report",
+    "pension.unpaid_benefit",
+    "pension.survivors_basic",
+    "ltc.enroll",
+    "ltc.certification_transfer",
+    "ltc.withdraw",
+    "ltc.change",
+    "child_allowance.claim",
+    "child_allowance.termination",
+    "child_allowance.change",
+    "child_allowance.recipient_change",
+    "child_medical.apply",
+    "child_medical.withdraw",
+    "child_medical.change",
+    "child_rearing_allowance.change",
+    "school.transfer_in",
+    "school.transfer_out",
+    "school.district_check",
+    "child_health.transfer",
+    "disability.certificate_address",
+    "disability.certificate_return",
+    "dog.registration_change",
+    "dog.owner_change",
+    "tax.heir_representative",
+    "water.name_change",
+    "public_assistance.consult",
+    "external.inheritance_renunciation",
+    "external.quasi_final_return",
+    "external.inheritance_registration",
 ];
 
 #[test]
 fn the_shipped_set_has_every_catalogue_id_and_passes_its_scenarios() {
-    let (set, warnings) = loader::load_embedded(None).unwrap_or_else(|d| panic!("{}", d.iter().map(|x| x.to_string()).collect::<String>()));
+    let (set, warnings) = loader::load_embedded(None)
+        .unwrap_or_else(|d| panic!("{}", d.iter().map(|x| x.to_string()).collect::<String>()));
     assert!(warnings.iter().all(|w| !w.is_error()));
     let ids: BTreeSet<&str> = set.procedures.iter().map(|p| p.id.as_str()).collect();
     for id in CATALOGUE {
-        assert!(ids.contains(id), "catalogue id {id} is missing from procedures/");
+        assert!(
+            ids.contains(id),
+            "catalogue id {id} is missing from procedures/"
+        );
     }
     let scenarios = scenario::read_scenarios(&loader::embedded_files()).unwrap();
-    assert!(scenarios.len() >= 40, "the suite needs at least 40 households, has {}", scenarios.len());
+    assert!(
+        scenarios.len() >= 40,
+        "the suite needs at least 40 households, has {}",
+        scenarios.len()
+    );
     let mut failures = vec![];
     let mut triggered = BTreeSet::new();
     let mut not_triggered = BTreeSet::new();
@@ -49,15 +95,25 @@ fn the_shipped_set_has_every_catalogue_id_and_passes_its_scenarios() {
             }
         }
     }
-    assert!(failures.is_empty(), "scenario failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "scenario failures:\n{}",
+        failures.join("\n")
+    );
     for p in &set.procedures {
         let id = &p.id;
         assert!(triggered.contains(id), "no scenario triggers {id}");
         if p.when_src.trim() == "true" {
             // Always applies to its events: the non-trigger is another event's household.
-            assert!(absent_somewhere.contains(id), "no scenario shows {id} absent");
+            assert!(
+                absent_somewhere.contains(id),
+                "no scenario shows {id} absent"
+            );
         } else {
-            assert!(not_triggered.contains(id), "no scenario shows {id} considered and excluded");
+            assert!(
+                not_triggered.contains(id),
+                "no scenario shows {id} considered and excluded"
+            );
         }
     }
 }
@@ -65,11 +121,23 @@ fn the_shipped_set_has_every_catalogue_id_and_passes_its_scenarios() {
 #[test]
 fn a_failing_scenario_prints_a_diff() {
     let (set, _) = loader::load_embedded(None).unwrap();
-    let mut s = scenario::read_scenarios(&loader::embedded_files()).unwrap().remove(0);
+    let mut s = scenario::read_scenarios(&loader::embedded_files())
+        .unwrap()
+        .remove(0);
     s.procedures.insert("nhi.enroll".into(), vec!["m9".into()]);
     s.procedures.remove("seal.abolished");
     let r = scenario::run(&set, &s);
     assert!(!r.passed());
-    assert!(r.diff.contains(&"- procedures: nhi.enroll [m9]".to_string()), "{:?}", r.diff);
-    assert!(r.diff.contains(&"+ procedures: seal.abolished [m1]".to_string()), "{:?}", r.diff);
+    assert!(
+        r.diff
+            .contains(&"- procedures: nhi.enroll [m9]".to_string()),
+        "{:?}",
+        r.diff
+    );
+    assert!(
+        r.diff
+            .contains(&"+ procedures: seal.abolished [m1]".to_string()),
+        "{:?}",
+        r.diff
+    );
 }
