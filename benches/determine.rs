@@ -9,9 +9,25 @@ use std::time::Instant;
 
 fn ten_member_household(set: &ProcedureSet) -> madoguchi::intake::Intake {
     let mut members = vec![];
-    let births = ["1950-04-01", "1953-06-30", "1978-01-15", "1980-12-31", "2008-04-01", "2008-04-02", "2013-09-09", "2019-04-01", "2020-04-02", "2025-01-01"];
+    let births = [
+        "1950-04-01",
+        "1953-06-30",
+        "1978-01-15",
+        "1980-12-31",
+        "2008-04-01",
+        "2008-04-02",
+        "2013-09-09",
+        "2019-04-01",
+        "2020-04-02",
+        "2025-01-01",
+    ];
     for (i, b) in births.iter().enumerate() {
-        let rel = match i { 0 => "head", 1 => "spouse", 2 | 3 => "child", _ => "grandchild" };
+        let rel = match i {
+            0 => "head",
+            1 => "spouse",
+            2 | 3 => "child",
+            _ => "grandchild",
+        };
         members.push(serde_json::json!({
             "id": format!("m{}", i + 1), "name": format!("大家族　{}", i + 1), "birth_date": b, "sex": if i % 2 == 0 { "male" } else { "female" },
             "relation": rel, "facts": { "health_insurance": if i < 2 { "late_elderly" } else { "nhi" } }
