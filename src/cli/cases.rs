@@ -374,7 +374,7 @@ fn test_writer(
     let mut i = 0;
     while cases == 0 || i < cases {
         i += 1;
-        let id = store.open_case("試験担当", None)?;
+        let id = store.open_case("テスト担当", None)?;
         let steps: [(&str, &mut dyn FnMut(&mut Store) -> Result<(), StoreError>); 6] = [
             ("opened", &mut |_| Ok(())),
             ("intake", &mut |s| s.save_intake(&id, &intake)),
