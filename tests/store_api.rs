@@ -462,8 +462,8 @@ fn purge_leaves_no_personal_data_in_the_files() {
     let now = DateTime::parse_from_rfc3339("2026-04-06T12:00:00+09:00").unwrap();
     // 91 days after A's close; B closed 5 days ago.
     let r = s.purge(90, now).unwrap();
-    assert_eq!(r.purged, [a.code.clone()]);
-    assert_eq!(r.stale_open, [c.code.clone()]);
+    assert_eq!(r.purged, vec![a.code.clone()]);
+    assert_eq!(r.stale_open, vec![c.code.clone()]);
     assert!(r.wal_truncated);
     // A second purge finds nothing more.
     assert!(s.purge(90, now).unwrap().purged.is_empty());

@@ -375,7 +375,8 @@ fn test_writer(
     while cases == 0 || i < cases {
         i += 1;
         let id = store.open_case("テスト担当", None)?;
-        let steps: [(&str, &mut dyn FnMut(&mut Store) -> Result<(), StoreError>); 6] = [
+        type StepFn<'a> = &'a mut dyn FnMut(&mut Store) -> Result<(), StoreError>;
+        let steps: [(&str, StepFn); 6] = [
             ("opened", &mut |_| Ok(())),
             ("intake", &mut |s| s.save_intake(&id, &intake)),
             ("qr_read", &mut |s| s.record_step(&id, Step::QrRead)),

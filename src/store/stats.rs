@@ -117,7 +117,9 @@ pub fn compute(records: &[AnonRecord], since: Option<NaiveDate>) -> Stats {
     let case_secs = |r: &AnonRecord| seconds(&r.steps.opened_at, r.steps.closed_at.as_deref()?);
 
     let mut per_kind: BTreeMap<String, usize> = BTreeMap::new();
-    let mut days: BTreeMap<NaiveDate, (usize, BTreeMap<String, usize>, Vec<f64>)> = BTreeMap::new();
+    // Per day: cases, cases per kind, seconds per closed case.
+    type DayAcc = (usize, BTreeMap<String, usize>, Vec<f64>);
+    let mut days: BTreeMap<NaiveDate, DayAcc> = BTreeMap::new();
     for r in &rs {
         *per_kind.entry(kind(r)).or_default() += 1;
         if let Some(d) = day_of(r) {
@@ -396,7 +398,6 @@ impl Stats {
             r#"<text x="{left}" y="24" font-size="16" font-weight="bold">窓口の効果測定 ({range}) 受付 {} 件</text>"#,
             self.cases
         );
-        // (title, top, height, values, p90 ticks, unit)
         let max_cases = self.days.iter().map(|d| d.cases).max().unwrap_or(0) as f64;
         let mins: Vec<f64> = self
             .days
@@ -409,7 +410,9 @@ impl Stats {
             .map(|d| d.case_seconds.p90 / 60.0)
             .collect();
         let max_min = p90s.iter().cloned().fold(0.0, f64::max);
-        let panels: [(&str, f64, Vec<f64>, Option<&Vec<f64>>, f64, &str); 2] = [
+        // (title, top, values, p90 ticks, axis maximum, colour)
+        type Panel<'a> = (&'a str, f64, Vec<f64>, Option<&'a Vec<f64>>, f64, &'a str);
+        let panels: [Panel; 2] = [
             (
                 "日別の受付件数 (件)",
                 60.0,
