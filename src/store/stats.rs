@@ -438,7 +438,12 @@ impl Stats {
                 top - 12.0
             );
             let base = top + ph;
-            let max = nice_max(*max);
+            // Case counts get whole-number ticks (four steps), minutes any round value.
+            let max = if ticks.is_none() {
+                (nice_max(*max) / 4.0).ceil() * 4.0
+            } else {
+                nice_max(*max)
+            };
             for i in 0..=4 {
                 let v = max * f64::from(i) / 4.0;
                 let y = base - ph * f64::from(i) / 4.0;
@@ -487,6 +492,11 @@ impl Stats {
                 );
             }
         }
+        let _ = writeln!(
+            s,
+            r##"<text x="{left}" y="{:.1}" font-size="10" fill="#555">日付は受付日 (日本時間)。所要時間は完了した案件の受付から完了まで。madoguchi stats で作成。</text>"##,
+            h - 14.0
+        );
         s.push_str("</svg>\n");
         s
     }
