@@ -433,13 +433,11 @@ fn purge_leaves_no_personal_data_in_the_files() {
     s.save_determination(&a, &digest, &d).unwrap();
     let reason = format!("{name}さんは後日");
     s.set_aside(&a, "dog.register", &reason).unwrap();
-    s.record_print(
-        &a,
-        r#"[{"page":1,"form":"guidance","procedure":null,"member":null}]"#,
-        None,
-        None,
-    )
-    .unwrap();
+    // A manifest richer than the contract (a name on a page): purged down to the ids.
+    let manifest = format!(
+        r#"[{{"page":1,"form":"guidance","procedure":null,"member":null,"title":"{name}様"}}]"#
+    );
+    s.record_print(&a, &manifest, None, None).unwrap();
     s.close_case(&a).unwrap();
 
     // Case B: closed recently, kept.
@@ -489,6 +487,10 @@ fn purge_leaves_no_personal_data_in_the_files() {
     assert_eq!(rec.set_asides[0].procedure, "dog.register");
     assert_eq!(rec.set_asides[0].reason, None);
     assert!(rec.steps.card_read_at.is_some() && rec.steps.closed_at.is_some());
+    assert_eq!(
+        rec.prints[0].manifest,
+        serde_json::json!([{"page": 1, "form": "guidance", "procedure": null, "member": null}])
+    );
     assert!(s
         .audit_log()
         .unwrap()

@@ -321,6 +321,17 @@ fn cases_and_stats_commands() {
     assert!(actions.iter().any(|a| a == "exported"));
     let _ = Step::ALL;
 
+    // Retention applies whenever a command opens the file: 100 days on, nothing personal.
+    let later = (madoguchi::calendar::jst_today() + chrono::Duration::days(100)).to_string();
+    let out = run(&db, &["--today", &later, "cases", "show", &first, "--json"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3件の個人情報を消去しました"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["status"].as_str(), &v["intake"]),
+        (Some("purged"), &serde_json::Value::Null)
+    );
+
     // An unusable database file: one message, exit 3.
     let junk = dir.path().join("junk.sqlite3");
     std::fs::write(&junk, vec![b'x'; 4096]).unwrap();

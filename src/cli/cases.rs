@@ -74,8 +74,33 @@ fn open(g: &Global) -> Result<(Store, Config), i32> {
         exit::BAD_INPUT
     })?;
     let path = config.db_path(g.db.as_deref(), g.training);
-    let store = Store::open(&path).map_err(|e| fail(&path, &e))?;
+    let mut store = Store::open_with_clock(&path, clock(g)).map_err(|e| fail(&path, &e))?;
+    // Retention is applied whenever the database is opened, so nothing past its time is
+    // listed, shown, exported or counted with personal data.
+    let r = store
+        .purge_due(config.retention_days)
+        .map_err(|e| fail(&path, &e))?;
+    if !r.purged.is_empty() {
+        eprintln!(
+            "保存期間 ({}日) を過ぎた{}件の個人情報を消去しました。",
+            config.retention_days,
+            r.purged.len()
+        );
+    }
     Ok((store, config))
+}
+
+/// The JST clock, or noon of `--today` (tests fix the date; the purge then runs as at noon).
+fn clock(g: &Global) -> crate::store::Clock {
+    let fixed = g.today.and_then(|d| {
+        d.and_hms_opt(12, 0, 0)?
+            .and_local_timezone(crate::calendar::jst())
+            .single()
+    });
+    match fixed {
+        Some(t) => Box::new(move || t),
+        None => Box::new(crate::calendar::jst_now),
+    }
 }
 
 fn fail(path: &std::path::Path, e: &StoreError) -> i32 {
@@ -311,15 +336,7 @@ fn purge(
     older_than: Option<u32>,
 ) -> Result<i32, StoreError> {
     let days = older_than.unwrap_or(config.retention_days);
-    // `--today` fixes the date for tests; the purge then runs as at noon JST that day.
-    let now = match g.today {
-        Some(d) => d
-            .and_hms_opt(12, 0, 0)
-            .and_then(|t| t.and_local_timezone(crate::calendar::jst()).single())
-            .unwrap_or_else(crate::calendar::jst_now),
-        None => crate::calendar::jst_now(),
-    };
-    let r = store.purge(days, now)?;
+    let r = store.purge(days, clock(g)())?;
     println!(
         "保存期間 {days}日を過ぎた完了案件の個人情報を消去しました: {}件",
         r.purged.len()

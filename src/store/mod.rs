@@ -348,6 +348,24 @@ fn manifest_pages(v: &Value) -> Option<&Vec<Value>> {
     }
 }
 
+/// The pages of a manifest with only their page number, form, procedure and member ids.
+fn anonymous_manifest(v: &Value) -> Value {
+    let pages = manifest_pages(v).map_or(vec![], |pages| {
+        pages
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "page": p["page"].as_u64(),
+                    "form": p["form"].as_str(),
+                    "procedure": p["procedure"].as_str(),
+                    "member": p["member"].as_str(),
+                })
+            })
+            .collect()
+    });
+    Value::Array(pages)
+}
+
 /// Replaces runs of 12 or more digits (ASCII or full-width) — the shape of a 個人番号 — so
 /// that no such number can reach the audit log, whatever a caller passes.
 fn redact_numbers(s: &str) -> String {
@@ -903,6 +921,21 @@ impl Store {
                     "UPDATE set_asides SET reason = NULL WHERE case_id = ?1",
                     [id],
                 )?;
+                // Manifests hold ids only by contract; keep exactly those keys anyway, so a
+                // richer manifest from a later forms module cannot outlive the retention.
+                let manifests: Vec<(i64, String)> = {
+                    let mut st =
+                        tx.prepare("SELECT id, manifest_json FROM prints WHERE case_id = ?1")?;
+                    let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    rows.collect::<Result<_, _>>()?
+                };
+                for (print_id, m) in manifests {
+                    let v: Value = serde_json::from_str(&m).unwrap_or(Value::Null);
+                    tx.execute(
+                        "UPDATE prints SET manifest_json = ?2 WHERE id = ?1",
+                        params![print_id, anonymous_manifest(&v).to_string()],
+                    )?;
+                }
                 audit_tx(
                     &tx,
                     &stamp_now,
@@ -931,6 +964,14 @@ impl Store {
         }
         report.wal_truncated = self.checkpoint()?;
         Ok(report)
+    }
+
+    /// Purges what is due under a retention of `retention_days`, as of the store's clock.
+    /// Called whenever the counter or a `cases`/`stats` command opens the database, so
+    /// personal data disappears on schedule without anyone remembering to run a command.
+    pub fn purge_due(&mut self, retention_days: u32) -> Result<PurgeReport, StoreError> {
+        let now = (self.clock)();
+        self.purge(retention_days, now)
     }
 
     /// Copies the WAL into the database and truncates it to zero bytes. `false` if another
