@@ -259,6 +259,10 @@ fn cases_and_stats_commands() {
     assert_eq!(v["intake"]["household"]["members"][0]["name"], "試験　太郎");
     let show = run(&db, &["cases", "show", "1"]);
     assert!(String::from_utf8_lossy(&show.stdout).contains("入力内容"));
+    let by_page = run(&db, &["cases", "show", &page_code(&first, 1)]);
+    assert!(by_page.status.success());
+    assert!(String::from_utf8_lossy(&by_page.stderr).contains("1ページ: 様式 guidance"));
+    assert!(String::from_utf8_lossy(&by_page.stdout).contains(&first));
     let missing = run(&db, &["cases", "show", "ZZZZZZZZ"]);
     assert_eq!(missing.status.code(), Some(2));
 
@@ -317,7 +321,7 @@ fn cases_and_stats_commands() {
         .into_iter()
         .map(|l| l.action)
         .collect();
-    assert!(actions.iter().filter(|a| *a == "case viewed").count() == 2);
+    assert_eq!(actions.iter().filter(|a| *a == "case viewed").count(), 3);
     assert!(actions.iter().any(|a| a == "exported"));
     let _ = Step::ALL;
 

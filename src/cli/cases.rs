@@ -165,12 +165,31 @@ fn summary_line(c: &CaseSummary) -> String {
 }
 
 fn show(store: &mut Store, config: &Config, id: &str, json: bool) -> Result<i32, StoreError> {
-    let Some(rec) = store.load_case(id)? else {
+    // The text of a page's QR code works too (a back-office clerk scanning a returned form).
+    let (key, page) = match store.find_by_page_code(id)? {
+        Some((c, page)) if id.trim().to_ascii_uppercase().starts_with("MDGC") => (c.code, page),
+        _ => (id.to_string(), None),
+    };
+    let Some(rec) = store.load_case(&key)? else {
         eprintln!("案件が見つかりません (no case with id or code {id:?})");
         return Ok(exit::BAD_INPUT);
     };
+    if let Some(p) = &page {
+        eprintln!(
+            "{}ページ: 様式 {} (手続 {}, 世帯員 {})",
+            p.page,
+            p.form,
+            p.procedure.as_deref().unwrap_or("-"),
+            p.member.as_deref().unwrap_or("-")
+        );
+    }
     // Showing a case shows personal data: who looked is part of the trail (N03).
-    store.audit_case(&config.clerk, "case viewed", &rec.summary.case_id(), "")?;
+    store.audit_case(
+        &config.clerk,
+        crate::store::actions::CASE_VIEWED,
+        &rec.summary.case_id(),
+        "",
+    )?;
     if json {
         println!(
             "{}",
@@ -283,7 +302,7 @@ fn export(store: &mut Store, config: &Config, format: ExportFormat) -> Result<i3
     }
     store.audit(
         &config.clerk,
-        "exported",
+        crate::store::actions::EXPORTED,
         &format!("anonymous records={} format={format:?}", recs.len()),
     )?;
     Ok(exit::OK)

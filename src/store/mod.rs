@@ -29,6 +29,28 @@ use serde::Serialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// The audit log's action names, so every caller writes the same words.
+pub mod actions {
+    pub const CASE_OPENED: &str = "case opened";
+    pub const INTAKE_SAVED: &str = "intake saved";
+    pub const CARD_READ: &str = "card read";
+    pub const QR_READ: &str = "QR read";
+    pub const DETERMINED: &str = "determined";
+    pub const PRINTED: &str = "printed";
+    pub const REPRINTED: &str = "reprinted";
+    pub const SET_ASIDE: &str = "procedure set aside";
+    pub const CLOSED: &str = "closed";
+    pub const PURGED: &str = "purged";
+    pub const CASE_VIEWED: &str = "case viewed";
+    pub const EXPORTED: &str = "exported";
+    /// Detail: the set's digest.
+    pub const SET_LOADED: &str = "procedure set loaded";
+    /// Detail: the refused set's digest and the number of errors.
+    pub const SET_REFUSED: &str = "procedure set refused";
+    /// Detail: the templates' folder or digest.
+    pub const TEMPLATES_CHANGED: &str = "templates changed";
+}
+
 /// How long a write waits for the other counter process before giving up.
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
@@ -144,11 +166,11 @@ impl Step {
     /// The audit action.
     pub fn action(self) -> &'static str {
         match self {
-            Step::CardRead => "card read",
-            Step::QrRead => "QR read",
-            Step::Determined => "determined",
-            Step::Printed => "printed",
-            Step::Closed => "closed",
+            Step::CardRead => actions::CARD_READ,
+            Step::QrRead => actions::QR_READ,
+            Step::Determined => actions::DETERMINED,
+            Step::Printed => actions::PRINTED,
+            Step::Closed => actions::CLOSED,
         }
     }
     pub fn label_ja(self) -> &'static str {
@@ -571,7 +593,7 @@ impl Store {
                     params![code, clerk, kind.map(|k| k.as_str()), now],
                 )?;
                 let id = tx.last_insert_rowid();
-                audit_tx(tx, now, clerk, "case opened", Some(&code), kind.map_or("", |k| k.as_str()))?;
+                audit_tx(tx, now, clerk, actions::CASE_OPENED, Some(&code), kind.map_or("", |k| k.as_str()))?;
                 return Ok(CaseId { id, code });
             }
             Err(StoreError::Internal("could not draw an unused case code".into()))
@@ -609,7 +631,7 @@ impl Store {
                 "UPDATE cases SET intake_json = ?2, event_kind = ?3, household_size = ?4 WHERE id = ?1",
                 params![id.id, json, kind, size],
             )?;
-            audit_tx(tx, now, &clerk, "intake saved", Some(&id.code), &format!("{kind} members={size}"))
+            audit_tx(tx, now, &clerk, actions::INTAKE_SAVED, Some(&id.code), &format!("{kind} members={size}"))
         })
     }
 
@@ -649,7 +671,7 @@ impl Store {
                 tx,
                 now,
                 &clerk,
-                "determined",
+                actions::DETERMINED,
                 Some(&id.code),
                 &format!(
                     "set={set_digest} procedures={} pending={} forms={}",
@@ -694,7 +716,11 @@ impl Store {
                 "UPDATE cases SET printed_at = COALESCE(printed_at, ?2) WHERE id = ?1",
                 params![id.id, now],
             )?;
-            let action = if before == 0 { "printed" } else { "reprinted" };
+            let action = if before == 0 {
+                actions::PRINTED
+            } else {
+                actions::REPRINTED
+            };
             let detail = format!(
                 "pages={pages} printer={} job={}",
                 printer.unwrap_or("-"),
@@ -722,7 +748,7 @@ impl Store {
                 tx,
                 now,
                 &clerk,
-                "procedure set aside",
+                actions::SET_ASIDE,
                 Some(&id.code),
                 procedure,
             )
@@ -940,7 +966,7 @@ impl Store {
                     &tx,
                     &stamp_now,
                     SYSTEM_ACTOR,
-                    "purged",
+                    actions::PURGED,
                     Some(code),
                     &format!("retention {older_than_days} days"),
                 )?;
