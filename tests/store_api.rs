@@ -612,7 +612,7 @@ fn statistics_match_hand_computed_figures() {
     let plans: Vec<Plan> = vec![
         (
             "2026-04-06T10:00:00+09:00",
-            "move_in",
+            "move_within",
             4,
             (5, 3, 4),
             vec![
@@ -675,12 +675,12 @@ fn statistics_match_hand_computed_figures() {
     let st = s.stats(None).unwrap();
     assert_eq!((st.cases, st.closed), (4, 3));
     assert_eq!(st.kinds, ["move_in", "move_within", "household_change"]);
-    assert_eq!(st.per_kind["move_in"], 2);
+    assert_eq!((st.per_kind["move_in"], st.per_kind["move_within"]), (1, 2));
     assert_eq!(st.days.len(), 2);
     assert_eq!(st.days[0].date.to_string(), "2026-04-06");
     assert_eq!(
         (st.days[0].cases, st.days[0].per_kind["move_within"]),
-        (2, 1)
+        (2, 2)
     );
     assert_eq!(
         (st.days[1].cases, st.days[1].per_kind["household_change"]),
@@ -707,6 +707,17 @@ fn statistics_match_hand_computed_figures() {
     assert_eq!(f(st.case_seconds), (3, 360.0, 300.0, 600.0)); // [300,180,600]
     assert_eq!(f(st.days[0].case_seconds), (2, 240.0, 240.0, 300.0));
     assert_eq!(f(st.days[1].case_seconds), (1, 600.0, 600.0, 600.0));
+    // The 北見 anchors: a 4-person 転居 (case 1, 300 s); no 1-person 転入 here.
+    let anchor = |k: &str| st.anchors.iter().find(|a| a.event_kind == k).unwrap();
+    assert_eq!(
+        (
+            anchor("move_within").household_size,
+            anchor("move_within").after_seconds
+        ),
+        (4, 150.0)
+    );
+    assert_eq!(f(anchor("move_within").measured), (1, 300.0, 300.0, 300.0));
+    assert_eq!(anchor("move_in").measured.n, 0);
 
     let since = s
         .stats(Some(chrono::NaiveDate::from_ymd_opt(2026, 4, 7).unwrap()))
@@ -718,6 +729,12 @@ fn statistics_match_hand_computed_figures() {
     assert!(table.contains("受付 4件 (完了 3件)"), "{table}");
     assert!(table.contains("2026-04-06"));
     assert!(table.contains("5分00秒"), "median per case: {table}");
+    assert!(
+        table.lines().any(|l| l.contains("北見市 4人の転居")
+            && l.contains("7分00秒 → 2分30秒")
+            && l.trim_end().ends_with("5分00秒     1")),
+        "{table}"
+    );
     let csv = st.csv();
     assert!(csv.starts_with("metric,key,n,value\n"));
     for line in [

@@ -82,7 +82,29 @@ pub struct Stats {
     pub household_size: Summary,
     pub step_seconds: Vec<StepRow>,
     pub case_seconds: Summary,
+    /// The same kind of case as a published measurement (field notes §1.8), side by side.
+    pub anchors: Vec<AnchorRow>,
 }
+
+/// A measured baseline from another town and this counter's figure for the same cases.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnchorRow {
+    pub label: &'static str,
+    pub event_kind: &'static str,
+    pub household_size: i64,
+    /// Before (handwritten) and after, in seconds, as published.
+    pub before_seconds: f64,
+    pub after_seconds: f64,
+    /// Time per case (opened → closed) of this counter's matching closed cases.
+    pub measured: Summary,
+}
+
+/// 北見市's measurements of its 書かない窓口 (field notes §1.8, S4:7122–7130): the anchors the
+/// project aims to meet (N01).
+const ANCHORS: [(&str, &str, i64, f64, f64); 2] = [
+    ("北見市 1人の転入", "move_in", 1, 360.0, 210.0),
+    ("北見市 4人の転居", "move_within", 4, 420.0, 150.0),
+];
 
 const UNKNOWN: &str = "unknown";
 
@@ -197,6 +219,25 @@ pub fn compute(records: &[AnonRecord], since: Option<NaiveDate>) -> Stats {
         ),
         step_seconds,
         case_seconds: Summary::of(rs.iter().filter_map(|r| case_secs(r)).collect()),
+        anchors: ANCHORS
+            .iter()
+            .map(|&(label, event_kind, size, before, after)| AnchorRow {
+                label,
+                event_kind,
+                household_size: size,
+                before_seconds: before,
+                after_seconds: after,
+                measured: Summary::of(
+                    rs.iter()
+                        .filter(|r| {
+                            r.event_kind.as_deref() == Some(event_kind)
+                                && r.household_size == Some(size)
+                        })
+                        .filter_map(|r| case_secs(r))
+                        .collect(),
+                ),
+            })
+            .collect(),
     }
 }
 
@@ -337,6 +378,28 @@ impl Stats {
             .collect();
         rows.push(trow("1件全体 (受付→完了)", &self.case_seconds));
         table(&mut s, &head, &rows);
+
+        let _ = writeln!(s, "\n■ 先行事例との比較 (1件全体、中央値)");
+        let head: Vec<String> = ["", "先行事例 手書き→導入後", "この窓口", "件数"]
+            .map(String::from)
+            .to_vec();
+        let rows: Vec<Vec<String>> = self
+            .anchors
+            .iter()
+            .map(|a| {
+                vec![
+                    a.label.to_string(),
+                    format!("{} → {}", mmss(a.before_seconds), mmss(a.after_seconds)),
+                    if a.measured.n == 0 {
+                        "-".into()
+                    } else {
+                        mmss(a.measured.median)
+                    },
+                    a.measured.n.to_string(),
+                ]
+            })
+            .collect();
+        table(&mut s, &head, &rows);
         s
     }
 
@@ -368,6 +431,12 @@ impl Stats {
             summary(&format!("seconds_to_{}", r.step.as_str()), &r.seconds);
         }
         summary("seconds_per_case", &self.case_seconds);
+        for a in &self.anchors {
+            summary(
+                &format!("seconds_per_case {} {}", a.event_kind, a.household_size),
+                &a.measured,
+            );
+        }
         for d in &self.days {
             summary(&format!("seconds_per_case {}", d.date), &d.case_seconds);
         }
