@@ -35,7 +35,7 @@ pub enum Cmd {
         older_than: Option<u32>,
     },
     /// Test helper: writes cases step by step, reporting each committed step on stdout
-    /// ("<code> <step>"), for the crash and concurrency tests.
+    /// (`<code> <step>`), for the crash and concurrency tests.
     #[command(hide = true)]
     TestWriter {
         /// Number of cases (0: until killed).

@@ -1053,7 +1053,7 @@ pub struct AuditLine {
     pub detail: String,
 }
 
-/// A timestamp as stored (see [`Store::now`]).
+/// A timestamp as stored: RFC 3339 in JST to the second (so stored times compare as strings).
 pub fn stamp(t: DateTime<FixedOffset>) -> String {
     t.with_timezone(&crate::calendar::jst())
         .to_rfc3339_opts(SecondsFormat::Secs, false)
