@@ -62,7 +62,10 @@ fn main() {
         "determine, 10 members x {} procedures ({} applied, {} pending, {} excluded): p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
         set.procedures.len(), d.procedures.len(), d.pending.len(), d.excluded.len(), pct(0.5), pct(0.99), pct(1.0)
     );
-    assert!(pct(0.99) < 1000.0, "p99 must stay below 1 ms");
+    // The goal is for optimized builds; `cargo test --all-targets` runs this unoptimized.
+    if !cfg!(debug_assertions) {
+        assert!(pct(0.99) < 1000.0, "p99 must stay below 1 ms");
+    }
     divan::main();
 }
 
