@@ -10,7 +10,10 @@ use std::time::Instant;
 /// CPU time of this thread in µs: what the engine itself costs, without the time the
 /// scheduler gives other processes (a loaded machine preempts a 100 µs call now and then).
 fn thread_cpu_us() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes into the timespec we own.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 * 1e6 + ts.tv_nsec as f64 / 1e3

@@ -292,6 +292,14 @@ fn questions(set: &ProcedureSet, _intake: &Intake, asks: &[Ask]) -> Vec<Question
                     let (ja, en) = match a.fact.as_str() {
                         "head" => ("世帯主はどなたですか", "Who is the head of the household?"),
                         "deceased" => ("亡くなった方はどなたですか", "Who is the person who died?"),
+                        "relation" => (
+                            "世帯主との続柄を確認してください",
+                            "What is this person's relation to the head of household?",
+                        ),
+                        "sex" => (
+                            "性別を確認してください (カードの券面のとおり)",
+                            "Please confirm this person's sex (as on the card)",
+                        ),
                         _ => ("確認してください", "Please confirm"),
                     };
                     Question {
@@ -411,5 +419,33 @@ mod tests {
         let d = determine(&intake(&j), &set, parse_date("2026-04-01").unwrap());
         assert_eq!(d.pending[0].questions[0].fact, "head");
         assert_eq!(d.pending[0].questions[0].text, "世帯主はどなたですか");
+    }
+
+    #[test]
+    fn a_missing_relation_is_asked() {
+        let p = proc_text(
+            "rel.test",
+            "x",
+            "any(members, member.relation == \"child\")",
+        );
+        let set = set_with(&[("a/rel.test.toml", &p)]).unwrap();
+        let d = determine(
+            &intake(&ONE.replace("DATE", "2026-04-01")),
+            &set,
+            parse_date("2026-04-01").unwrap(),
+        );
+        let asked: Vec<(Option<String>, String)> = d.pending[0]
+            .questions
+            .iter()
+            .map(|q| (q.member.clone(), q.fact.clone()))
+            .collect();
+        // The head's relation is known (head); the others are asked.
+        assert_eq!(
+            asked,
+            vec![
+                (Some("m2".into()), "relation".into()),
+                (Some("m3".into()), "relation".into())
+            ]
+        );
     }
 }
