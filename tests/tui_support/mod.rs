@@ -98,7 +98,30 @@ pub fn render_at(app: &App<FakeServices>, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| madoguchi::tui::screens::draw(f, &app.state))
         .unwrap();
-    format!("{}", t.backend())
+    buffer_text(t.backend().buffer())
+}
+
+/// The screen as text, one line per row, wide characters once (not followed by the blank
+/// cell they cover), trailing spaces removed.
+pub fn buffer_text(b: &ratatui::buffer::Buffer) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..b.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = b[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 pub fn intake(name: &str) -> madoguchi::intake::Intake {

@@ -3,7 +3,7 @@
 use super::widgets::{centered, dim, form_popup, popup};
 use crate::tui::services::{SecretKind, Tries};
 use crate::tui::state::{Overlay, PinPrompt, State};
-use crate::tui::strings::{self as st, safe, tr};
+use crate::tui::strings::{self as st, pad, safe, tr};
 use crate::tui::update::SET_ASIDE_REASONS;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -40,12 +40,12 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                     b.address
                 ))),
                 Line::from(format!(
-                    "  {}  {}  ({})",
-                    tr(l, ("生年月日", "Born")),
+                    "  {}{}  ({})",
+                    pad(tr(l, ("生年月日", "Born")), 10),
                     crate::calendar::format_wareki(b.birth_date),
                     b.birth_date
                 )),
-                Line::from(format!("  {}    {sex}", tr(l, ("性別", "Sex")))),
+                Line::from(format!("  {}{sex}", pad(tr(l, ("性別", "Sex")), 10))),
                 Line::from(""),
                 Line::from(Span::styled(
                     tr(

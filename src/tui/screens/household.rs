@@ -10,6 +10,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+/// A column: cut to `w - 1` cells and padded, so neighbours never touch.
+fn col(s: &str, w: usize) -> String {
+    format!("{} ", pad(s, w - 1))
+}
+
 pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     let l = s.lang;
     let i = &s.case.intake;
@@ -27,14 +32,18 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     ];
     let head = format!(
         "   {}{}{}{}{}{}{}{}",
-        pad(tr(l, ("番号", "id")), 5),
-        pad(tr(l, ("氏名", "Name")), 18),
-        pad(tr(l, ("フリガナ", "Kana")), 16),
-        pad(tr(l, ("生年月日", "Born")), 22),
-        pad(tr(l, ("年齢", "Age")), 5),
-        pad(tr(l, ("性別", "Sex")), 9),
-        pad(tr(l, ("続柄", "Rel.")), 9),
-        tr(l, ("異動  印", "Moves Marks")),
+        col(tr(l, ("番号", "id")), 5),
+        col(tr(l, ("氏名", "Name")), 17),
+        col(tr(l, ("フリガナ", "Kana")), 17),
+        col(tr(l, ("生年月日", "Born")), 17),
+        col(tr(l, ("年齢", "Age")), 5),
+        col(tr(l, ("性別", "Sex")), 5),
+        col(tr(l, ("続柄", "Rel.")), 9),
+        format!(
+            "{}{}",
+            col(tr(l, ("異動", "Moves")), 7),
+            tr(l, ("印", "Marks"))
+        ),
     );
     lines.push(Line::from(Span::styled(
         head,
@@ -82,23 +91,23 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             } else {
                 "   "
             },
-            pad(&m.id, 5),
-            pad(&safe(&m.name), 18),
-            pad(&safe(m.kana.as_deref().unwrap_or("")), 16),
-            pad(&born, 22),
-            pad(
+            col(&m.id, 5),
+            col(&safe(&m.name), 17),
+            col(&safe(m.kana.as_deref().unwrap_or("")), 17),
+            col(&born, 17),
+            col(
                 &crate::calendar::age(m.birth_date, i.event.date).to_string(),
                 5
             ),
-            pad(
+            col(
                 m.sex.map_or("-", |x| if l == crate::rules::Lang::Ja {
                     x.label_ja()
                 } else {
                     x.as_str()
                 }),
-                9
+                5
             ),
-            pad(
+            col(
                 m.relation.map_or("-", |x| if l == crate::rules::Lang::Ja {
                     x.label_ja()
                 } else {
@@ -106,7 +115,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                 }),
                 9
             ),
-            format!("{}  {marks}", pad(moving, 4)),
+            format!("{}{marks}", col(moving, 7)),
         );
         let style = if k == s.case.selected_member {
             Style::default().fg(Color::Black).bg(Color::Cyan)

@@ -127,33 +127,47 @@ fn draw_header(f: &mut Frame, area: Rect, s: &State) {
         crate::rules::Lang::En => s.now.format("%a %-d %b %Y %H:%M").to_string(),
     };
     let bold = Style::default().add_modifier(Modifier::BOLD);
-    let line1 = Line::from(vec![
-        Span::styled(safe(&format!(" {town} {} ", s.config.counter)), bold),
-        Span::raw(safe(&format!(
-            "| {} {} ",
-            tr(l, ("担当", "Clerk")),
-            s.config.clerk
-        ))),
-        Span::raw("| "),
-        Span::styled(reader, Style::default().fg(rc)),
-        Span::raw(format!(" | {scanner}{qr} | ")),
-        Span::styled(clock, bold),
-    ]);
-    let digest = s.set.digest.trim_start_matches("sha256:");
+    let w = area.width as usize;
+    // Left and right parts on one line; the left is cut first, the clock never.
+    let split = |left: String, right: String| -> (String, String) {
+        let left = st::fit(&left, w.saturating_sub(st::width(&right) + 1));
+        let gap = w.saturating_sub(st::width(&left) + st::width(&right));
+        (format!("{left}{}", " ".repeat(gap)), right)
+    };
     let code = s.case.code.as_deref().unwrap_or("-");
-    let line2 = Line::from(vec![
-        Span::raw(safe(&format!(
-            " {} {} [{}] | ",
+    let (l1, r1) = split(
+        safe(&format!(
+            " {town} {} | {} {} | {} {code}",
+            s.config.counter,
+            tr(l, ("担当", "Clerk")),
+            s.config.clerk,
+            tr(l, ("受付番号", "Case"))
+        )),
+        format!("{clock} "),
+    );
+    let line1 = Line::from(vec![Span::styled(l1, bold), Span::styled(r1, bold)]);
+    let digest = s.set.digest.trim_start_matches("sha256:");
+    let sup = if s.is_supervisor() {
+        tr(l, (" | 監督者", " | supervisor"))
+    } else {
+        ""
+    };
+    let rest = format!(" | {scanner}{qr}{sup}");
+    let (l2, r2) = split(
+        format!(" {reader}{rest}"),
+        safe(&format!(
+            "{} {} [{}] ",
             tr(l, ("手続セット", "Set")),
             s.set.name,
-            &digest[..digest.len().min(12)]
-        ))),
-        Span::raw(format!("{} {code}", tr(l, ("受付番号", "Case")))),
-        Span::raw(if s.is_supervisor() {
-            tr(l, (" | 監督者", " | supervisor"))
-        } else {
-            ""
-        }),
+            &digest[..digest.len().min(8)]
+        )),
+    );
+    let reader_w = reader.chars().count() + 1;
+    let line2 = Line::from(vec![
+        Span::raw(" "),
+        Span::styled(reader, Style::default().fg(rc)),
+        Span::raw(l2.chars().skip(reader_w).collect::<String>()),
+        Span::styled(r2, Style::default().fg(Color::DarkGray)),
     ]);
     let mut lines = vec![line1, line2];
     if s.training {

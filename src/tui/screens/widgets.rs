@@ -22,8 +22,17 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+/// Clears a popup's area and one cell to its left: a wide character starting just left of
+/// the popup would otherwise cover its border.
+pub fn clear(f: &mut Frame, r: Rect) {
+    let x = r.x.saturating_sub(1);
+    let area = f.area();
+    let w = (r.width + (r.x - x) + 1).min(area.width.saturating_sub(x));
+    f.render_widget(Clear, Rect { x, width: w, ..r });
+}
+
 pub fn popup(f: &mut Frame, r: Rect, title: &str, lines: Vec<Line>) {
-    f.render_widget(Clear, r);
+    clear(f, r);
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
         format!(" {} ", safe(title)),
         Style::default().add_modifier(Modifier::BOLD),
@@ -145,7 +154,7 @@ pub fn form_popup(
     lang: Lang,
     extra: Vec<Line<'static>>,
 ) -> Option<Position> {
-    f.render_widget(Clear, r);
+    clear(f, r);
     let block = Block::default().borders(Borders::ALL).title(Span::styled(
         format!(" {} ", safe(title)),
         Style::default().add_modifier(Modifier::BOLD),
