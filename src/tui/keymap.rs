@@ -339,9 +339,8 @@ fn with_global_fkeys(s: &State, mut out: Vec<Binding>) -> Vec<Binding> {
     for (i, screen) in Screen::STEPS.iter().enumerate() {
         out.push(hidden(K::F(i as u8 + 1), Action::Goto(*screen)));
     }
-    if s.is_supervisor() {
-        out.push(hidden(K::F(7), Action::Goto(Screen::Supervisor)));
-    }
+    // Bound for everyone: a clerk gets a message saying who may open it.
+    out.push(hidden(K::F(7), Action::Goto(Screen::Supervisor)));
     if s.training {
         out.push(b(
             K::F(8),

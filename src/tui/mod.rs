@@ -27,10 +27,11 @@ pub fn initial_state(g: &Global) -> Result<state::State, i32> {
         exit::BAD_INPUT
     })?;
     let set = crate::cli::procedures::load_set(g, None)?;
-    let now = crate::calendar::jst_now().naive_local();
     let today = g.today();
+    let now = clock(g.today);
     let mut s = state::State::new(config, Arc::new(set), today, now, g.training);
     s.set_dir = g.procedures.clone();
+    s.fixed_today = g.today;
     let files = match &g.procedures {
         Some(d) => crate::rules::loader::read_dir_files(d).unwrap_or_default(),
         None => crate::rules::loader::embedded_files(),
@@ -38,6 +39,16 @@ pub fn initial_state(g: &Global) -> Result<state::State, i32> {
     s.supervisor.scenarios = crate::rules::scenario::read_scenarios(&files).unwrap_or_default();
     s.supervisor.files = files;
     Ok(s)
+}
+
+/// The header's date and time: JST now, on the `--today` date when one is fixed (so scripted
+/// sessions see the day they set).
+fn clock(today: Option<chrono::NaiveDate>) -> chrono::NaiveDateTime {
+    let now = crate::calendar::jst_now().naive_local();
+    match today {
+        Some(d) => d.and_time(now.time()),
+        None => now,
+    }
 }
 
 /// The entry point of `madoguchi` with no subcommand.
@@ -96,8 +107,9 @@ fn run_terminal<S: services::Services>(app: &mut app::App<S>) -> std::io::Result
     let mut terminal =
         ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
     app.start();
+    let fixed = app.state.fixed_today;
     let r = app::run_loop(&mut terminal, app, &mut app::CrosstermEvents, || {
-        crate::calendar::jst_now().naive_local()
+        clock(fixed)
     });
     restore();
     r

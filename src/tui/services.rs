@@ -131,7 +131,7 @@ pub enum SecretKind {
 }
 
 impl SecretKind {
-    pub fn len(self) -> usize {
+    pub fn digits(self) -> usize {
         match self {
             SecretKind::Pin => 4,
             SecretKind::CodeB => 14,
@@ -154,7 +154,7 @@ impl Secret {
         }
     }
     pub fn push(&mut self, c: char) {
-        if c.is_ascii_digit() && self.digits.len() < self.kind.len() {
+        if c.is_ascii_digit() && self.digits.len() < self.kind.digits() {
             self.digits.push(c);
         }
     }
@@ -168,7 +168,7 @@ impl Secret {
         self.digits.is_empty()
     }
     pub fn is_complete(&self) -> bool {
-        self.digits.len() == self.kind.len()
+        self.digits.len() == self.kind.digits()
     }
     /// The digits, for the card transport only.
     pub fn expose(&self) -> &str {

@@ -329,6 +329,8 @@ pub struct State {
     pub config: Config,
     pub set: Arc<ProcedureSet>,
     pub today: NaiveDate,
+    /// `--today`, when fixed (the header clock then shows that day).
+    pub fixed_today: Option<NaiveDate>,
     /// JST date and time for the header (set by ticks, fixed in tests).
     pub now: NaiveDateTime,
     pub case: Case,
@@ -536,6 +538,7 @@ impl State {
             config,
             set,
             today,
+            fixed_today: None,
             now,
             case,
             reader: ReaderState::None,

@@ -34,7 +34,17 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         Action::Device(ev) => device(s, ev),
-        Action::Scan(text) => vec![Effect::QrFeed(text)],
+        Action::Scan(text) => {
+            // The resident's PIN screen and the card check are never replaced by a scan.
+            if matches!(
+                s.overlay,
+                Some(Overlay::Pin(_)) | Some(Overlay::CardConfirm(_))
+            ) {
+                warn(s, "カードの読み取り中はQRコードを読み取れません。あとでもう一度読み取ってください。", "Finish the card first, then scan again.");
+                return vec![];
+            }
+            vec![Effect::QrFeed(text)]
+        }
         Action::QrResult(r) => qr_result(s, r),
         Action::TriesKnown(t) => {
             if let Some(Overlay::Pin(p)) = &mut s.overlay {
@@ -1617,5 +1627,183 @@ fn supervisor(s: &mut State, a: Action) -> Vec<Effect> {
             vec![]
         }
         _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! `update` alone: which effects each step asks for. The flows through the whole app are
+    //! in `tests/tui_flows.rs`.
+    use super::*;
+    use crate::config::Config;
+    use crate::tui::services::{Basic4, PrintError, Secret};
+    use std::sync::Arc;
+
+    fn state() -> State {
+        let forms = crate::forms::template_ids(None);
+        let known = (!forms.is_empty()).then_some(&forms);
+        let (set, _) = crate::rules::load_embedded(known).expect("embedded set");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap();
+        let mut s = State::new(
+            Config::default(),
+            Arc::new(set),
+            today,
+            today.and_hms_opt(9, 0, 0).unwrap(),
+            true,
+        );
+        s.case.code = Some("TESTCODE".into());
+        s
+    }
+
+    fn inserted() -> Action {
+        Action::Device(DeviceEvent::Reader(ReaderEvent::CardInserted {
+            reader: "R".into(),
+            atr: vec![],
+        }))
+    }
+
+    #[test]
+    fn card_insert_asks_tries_and_pin_enter_reads() {
+        let mut s = state();
+        assert_eq!(
+            update(&mut s, inserted()),
+            vec![Effect::QueryTries {
+                reader: "R".into(),
+                kind: SecretKind::Pin
+            }]
+        );
+        assert_eq!(
+            update(&mut s, Action::Next),
+            vec![],
+            "an incomplete PIN does nothing"
+        );
+        for c in "1234".chars() {
+            update(&mut s, Action::Input(c));
+        }
+        let e = update(&mut s, Action::Next);
+        let [Effect::ReadCard { reader, secret }] = e.as_slice() else {
+            panic!("{e:?}")
+        };
+        assert_eq!((reader.as_str(), secret.expose()), ("R", "1234"));
+        assert_eq!(s.reader, ReaderState::Reading("R".into()));
+        let Some(Overlay::Pin(p)) = &s.overlay else {
+            panic!()
+        };
+        assert!(
+            p.secret.is_empty(),
+            "the PIN left the state with the effect"
+        );
+        let b = Basic4 {
+            name: "窓口　太郎".into(),
+            address: "北見市".into(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1980, 2, 17).unwrap(),
+            sex: None,
+        };
+        update(&mut s, Action::Device(DeviceEvent::CardRead(Ok(b))));
+        assert!(matches!(s.overlay, Some(Overlay::CardConfirm(_))));
+        let e = update(&mut s, Action::Yes);
+        assert_eq!(e, vec![Effect::SaveIntake, Effect::RecordCardRead]);
+        assert_eq!(s.case.intake.household.members.len(), 1);
+        assert_eq!(
+            s.case.intake.event.previous_address.as_deref(),
+            Some("北見市")
+        );
+    }
+
+    #[test]
+    fn a_secret_never_prints() {
+        let mut p = Secret::new(SecretKind::Pin);
+        p.push('7');
+        let e = Effect::ReadCard {
+            reader: "R".into(),
+            secret: p,
+        };
+        assert!(!format!("{e:?}").contains('7'));
+    }
+
+    #[test]
+    fn print_and_finish_ask_the_loop() {
+        let mut s = state();
+        s.case.touched = true;
+        let e = update(&mut s, Action::Goto(Screen::Print));
+        assert_eq!(e, vec![Effect::SaveDetermination, Effect::RenderBundle]);
+        assert_eq!(
+            update(&mut s, Action::Print),
+            vec![Effect::RenderBundle],
+            "no bundle yet"
+        );
+        let fake = crate::tui::services::Bundle {
+            pdf: vec![],
+            items: vec![],
+            missing_glyphs: vec!["𠮷".into()],
+        };
+        update(&mut s, Action::BundleReady(Ok(fake)));
+        assert_eq!(
+            s.msg.as_ref().unwrap().kind,
+            MsgKind::Warn,
+            "missing glyphs are shown"
+        );
+        update(
+            &mut s,
+            Action::Device(DeviceEvent::Printed(Err(PrintError {
+                message_ja: "x".into(),
+                message_en: "x".into(),
+            }))),
+        );
+        assert_eq!(s.case.print_status, PrintStatus::Failed);
+        // F6 without printing asks once more, then closes and clears.
+        assert_eq!(update(&mut s, Action::Goto(Screen::Done)), vec![]);
+        assert_eq!(
+            update(&mut s, Action::Goto(Screen::Done)),
+            vec![Effect::CloseCase("TESTCODE".into())]
+        );
+        assert_eq!(s.last_code.as_deref(), Some("TESTCODE"));
+        assert!(s.case.code.is_none() && s.case.intake.household.members.is_empty());
+        assert_eq!(update(&mut s, Action::NewCase), vec![Effect::OpenCase]);
+    }
+
+    #[test]
+    fn reception_fields_fill_the_intake_and_bad_dates_are_marked() {
+        let mut s = state();
+        update(&mut s, Action::FieldNext);
+        for _ in 0..10 {
+            update(&mut s, Action::Backspace);
+        }
+        for c in "2026-02-30".chars() {
+            update(&mut s, Action::Input(c));
+        }
+        assert!(s.case.reception.get("date").unwrap().invalid);
+        assert_eq!(
+            s.case.intake.event.date, s.today,
+            "the bad date changed nothing"
+        );
+        update(&mut s, Action::Backspace);
+        update(&mut s, Action::Backspace);
+        update(&mut s, Action::Input('2'));
+        update(&mut s, Action::Input('8'));
+        assert_eq!(s.case.intake.event.date.to_string(), "2026-02-28");
+        update(&mut s, Action::FieldPrev);
+        update(&mut s, Action::Input('7'));
+        assert_eq!(s.case.intake.event.kind, EventKind::Death);
+    }
+
+    #[test]
+    fn merge_matches_members_by_name_and_birth_date() {
+        let s = state();
+        let text = include_str!("../../fixtures/intakes/move-in-family.json");
+        let cur = crate::intake::parse_intake(text, &Vocabulary::core()).unwrap();
+        let mut inc = cur.clone();
+        inc.household.members.truncate(1);
+        inc.household.members[0].id = "x1".into();
+        let mut extra = inc.household.members[0].clone();
+        extra.id = "x2".into();
+        extra.name = "山田　次郎".into();
+        inc.household.members.push(extra);
+        inc.household.head = Some("x1".into());
+        let out = merge(&cur, &inc, false, &s.set.vocabulary);
+        assert_eq!(out.household.members.len(), 5);
+        assert_eq!(out.household.members[4].id, "m5");
+        assert_eq!(out.household.head.as_deref(), Some("m1"));
+        assert!(conflicts(&cur, &inc).is_empty());
     }
 }

@@ -279,7 +279,7 @@ fn draw_pin(f: &mut Frame, area: Rect, s: &State, p: &PinPrompt) {
         ))
         .title_alignment(Alignment::Center);
     let big = Style::default().add_modifier(Modifier::BOLD);
-    let n = p.secret.kind.len();
+    let n = p.secret.kind.digits();
     let mut boxes = String::new();
     for k in 0..n {
         boxes.push_str(if k < p.secret.len() { " * " } else { " _ " });

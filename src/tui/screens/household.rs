@@ -31,7 +31,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
         Line::from(""),
     ];
     let head = format!(
-        "   {}{}{}{}{}{}{}{}",
+        "   {}{}{}{}{}{}{}{}{}",
         col(tr(l, ("番号", "id")), 5),
         col(tr(l, ("氏名", "Name")), 17),
         col(tr(l, ("フリガナ", "Kana")), 17),
@@ -39,11 +39,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
         col(tr(l, ("年齢", "Age")), 5),
         col(tr(l, ("性別", "Sex")), 5),
         col(tr(l, ("続柄", "Rel.")), 9),
-        format!(
-            "{}{}",
-            col(tr(l, ("異動", "Moves")), 7),
-            tr(l, ("印", "Marks"))
-        ),
+        col(tr(l, ("異動", "Moves")), 7),
+        tr(l, ("印", "Marks")),
     );
     lines.push(Line::from(Span::styled(
         head,
@@ -85,7 +82,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             tr(l, ("しない", "no"))
         };
         let row = format!(
-            "{}{}{}{}{}{}{}{}{}",
+            "{}{}{}{}{}{}{}{}{}{}",
             if k == s.case.selected_member {
                 " > "
             } else {
@@ -115,7 +112,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                 }),
                 9
             ),
-            format!("{}{marks}", col(moving, 7)),
+            col(moving, 7),
+            marks,
         );
         let style = if k == s.case.selected_member {
             Style::default().fg(Color::Black).bg(Color::Cyan)
