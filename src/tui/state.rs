@@ -404,12 +404,12 @@ pub fn reception_form(i: &Intake) -> Form {
             ),
             Field::date(
                 "planned_move_out_date",
-                ("転出予定日", "Planned move-out"),
+                ("転出予定日", "Move-out (plan)"),
                 i.event.planned_move_out_date,
             ),
             Field::text(
                 "previous_address",
-                ("従前の住所", "Previous address"),
+                ("従前の住所", "Prev. address"),
                 i.event.previous_address.as_deref().unwrap_or(""),
             ),
             Field::text(
@@ -419,7 +419,7 @@ pub fn reception_form(i: &Intake) -> Form {
             ),
             Field::text(
                 "household_address",
-                ("世帯の住所", "Household address"),
+                ("世帯の住所", "Household addr."),
                 i.household.address.as_deref().unwrap_or(""),
             ),
         ],

@@ -358,7 +358,7 @@ fn outside_form(i: &Intake) -> Form {
             ),
             Field::text(
                 "relation_to_deceased",
-                ("故人との関係", "Relation to the deceased"),
+                ("故人との関係", "Relation"),
                 p.relation_to_deceased.as_deref().unwrap_or(""),
             ),
             Field::text(

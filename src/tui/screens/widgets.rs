@@ -120,7 +120,12 @@ pub fn form_lines(
                 if field.kind == FieldKind::Date {
                     if let Some(d) = field.date_value() {
                         spans.push(Span::styled(
-                            format!("  {}", crate::calendar::format_wareki_weekday(d)),
+                            match lang {
+                                Lang::Ja => {
+                                    format!("  {}", crate::calendar::format_wareki_weekday(d))
+                                }
+                                Lang::En => format!("  {}", crate::calendar::format_en(d)),
+                            },
                             Style::default().fg(Color::DarkGray),
                         ));
                     } else if field.invalid || is_focus {
