@@ -98,7 +98,25 @@ pub fn render_at(app: &App<FakeServices>, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| madoguchi::tui::screens::draw(f, &app.state))
         .unwrap();
-    buffer_text(t.backend().buffer())
+    let text = buffer_text(t.backend().buffer());
+    assert_no_ambiguous(&text);
+    text
+}
+
+/// No ambiguous-width character anywhere on screen: a CJK terminal would draw it two cells
+/// wide and shift the rest of the line.
+pub fn assert_no_ambiguous(text: &str) {
+    use unicode_width::UnicodeWidthChar;
+    for (n, line) in text.lines().enumerate() {
+        for c in line.chars() {
+            assert_eq!(
+                c.width(),
+                c.width_cjk(),
+                "ambiguous-width {c:?} (U+{:04X}) on line {n}: {line}",
+                c as u32
+            );
+        }
+    }
 }
 
 /// The screen as text, one line per row, wide characters once (not followed by the blank

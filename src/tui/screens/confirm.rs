@@ -168,7 +168,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
 /// The resident-facing view: turned to the resident, large and calm.
 fn draw_resident(f: &mut Frame, area: Rect, s: &State, q: &Question, n: usize) {
     let l = s.lang;
-    let block = Block::default()
+    let block = super::widgets::block()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(Color::Cyan))
         .title(Span::styled(
@@ -218,7 +218,7 @@ fn draw_resident(f: &mut Frame, area: Rect, s: &State, q: &Question, n: usize) {
         let Some(ra) = row_areas.get(r) else { break };
         let cells = Layout::horizontal((0..cols).map(|_| Constraint::Ratio(1, cols))).split(*ra);
         for (c, (k, t)) in chunk.iter().enumerate() {
-            let b = Block::default().borders(Borders::ALL);
+            let b = super::widgets::block().borders(Borders::ALL);
             f.render_widget(
                 Paragraph::new(Line::from(vec![
                     Span::styled(

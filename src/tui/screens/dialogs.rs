@@ -270,7 +270,7 @@ fn draw_pin(f: &mut Frame, area: Rect, s: &State, p: &PinPrompt) {
     } else {
         tr(l, st::PIN_TITLE)
     };
-    let block = Block::default()
+    let block = super::widgets::block()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(Color::Cyan))
         .title(Span::styled(

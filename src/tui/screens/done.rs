@@ -52,7 +52,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     f.render_widget(
         Paragraph::new(lines)
             .alignment(Alignment::Center)
-            .block(Block::default().borders(Borders::ALL)),
+            .block(super::widgets::block().borders(Borders::ALL)),
         area,
     );
     None

@@ -204,7 +204,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     }
     f.render_widget(
         Paragraph::new(dl).wrap(Wrap { trim: false }).block(
-            Block::default()
+            super::widgets::block()
                 .borders(Borders::TOP)
                 .title(tr(l, (" 詳細 ", " Details "))),
         ),

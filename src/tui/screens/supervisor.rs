@@ -52,7 +52,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
         }
     }
     f.render_widget(
-        Paragraph::new(dl).block(Block::default().borders(Borders::LEFT)),
+        Paragraph::new(dl).block(super::widgets::block().borders(Borders::LEFT)),
         def,
     );
 
@@ -93,7 +93,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     f.render_widget(
         Paragraph::new(tl)
             .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::TOP | Borders::LEFT)),
+            .block(super::widgets::block().borders(Borders::TOP | Borders::LEFT)),
         tests,
     );
     None

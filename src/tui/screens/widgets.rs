@@ -11,6 +11,24 @@ use ratatui::Frame;
 
 pub const LABEL_W: usize = 16;
 
+/// Borders in ASCII: the box-drawing characters are East Asian *ambiguous* width, drawn two
+/// cells wide by many Japanese terminal setups, which would break every bordered line.
+pub const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+/// A block with ASCII borders (the only kind the screens use).
+pub fn block() -> Block<'static> {
+    Block::default().border_set(ASCII_BORDER)
+}
+
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
@@ -33,7 +51,7 @@ pub fn clear(f: &mut Frame, r: Rect) {
 
 pub fn popup(f: &mut Frame, r: Rect, title: &str, lines: Vec<Line>) {
     clear(f, r);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+    let block = block().borders(Borders::ALL).title(Span::styled(
         format!(" {} ", safe(title)),
         Style::default().add_modifier(Modifier::BOLD),
     ));
@@ -160,7 +178,7 @@ pub fn form_popup(
     extra: Vec<Line<'static>>,
 ) -> Option<Position> {
     clear(f, r);
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+    let block = block().borders(Borders::ALL).title(Span::styled(
         format!(" {} ", safe(title)),
         Style::default().add_modifier(Modifier::BOLD),
     ));
