@@ -427,3 +427,28 @@ fn too_small_terminal_says_so() {
     let app = app();
     assert!(render_at(&app, 80, 24).contains("100 x 30"));
 }
+
+#[test]
+fn a_card_after_a_scan_fills_the_same_person() {
+    let mut app = app();
+    let mut i = intake("move-in-family");
+    i.household.members[0].name = "窓口 太郎".into();
+    i.household.members[0].birth_date = chrono::NaiveDate::from_ymd_opt(1980, 2, 17).unwrap();
+    for p in FakeServices::encode_parts(&i, 2) {
+        scanned(&mut app, &p);
+    }
+    assert_eq!(app.state.case.intake.household.members.len(), 4);
+    insert_card(&mut app);
+    typed(&mut app, "1234");
+    enter(&mut app);
+    enter(&mut app);
+    assert_eq!(
+        app.state.case.intake.household.members.len(),
+        4,
+        "matched, not added"
+    );
+    assert_eq!(
+        app.state.case.intake.household.members[0].name, "窓口　太郎",
+        "the card's spelling wins"
+    );
+}

@@ -523,11 +523,23 @@ fn printed_forms(s: &State) -> Vec<String> {
 /// The card's 4 facts into the case: the member the read was for, else a new member (the
 /// first one becomes head and applicant, the usual single-resident visit).
 fn apply_basic4(s: &mut State, b: &Basic4) {
+    let norm = |x: &str| x.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    // The member the read was for; else one already in the case (e.g. from a QR code) with
+    // the same name and birth date, so a card read after a scan never doubles a person.
     let target = s
         .case
         .card_target
         .take()
-        .filter(|id| s.case.intake.member(id).is_some());
+        .filter(|id| s.case.intake.member(id).is_some())
+        .or_else(|| {
+            s.case
+                .intake
+                .household
+                .members
+                .iter()
+                .find(|m| m.birth_date == b.birth_date && norm(&m.name) == norm(&b.name))
+                .map(|m| m.id.clone())
+        });
     let id = match target {
         Some(id) => id,
         None => {
