@@ -265,7 +265,15 @@ fn draw_pin(f: &mut Frame, area: Rect, s: &State, p: &PinPrompt) {
     let l = s.lang;
     f.render_widget(Clear, area);
     let code_b = p.secret.kind == SecretKind::CodeB;
-    let title = if code_b {
+    let title = if p.blocked {
+        tr(
+            l,
+            (
+                "カードの暗証番号がロックされています",
+                "The card's PIN is locked",
+            ),
+        )
+    } else if code_b {
         tr(l, st::CODE_B_TITLE)
     } else {
         tr(l, st::PIN_TITLE)
@@ -291,14 +299,20 @@ fn draw_pin(f: &mut Frame, area: Rect, s: &State, p: &PinPrompt) {
         Line::from(""),
         Line::from(Span::styled(title, big.fg(Color::Cyan))),
         Line::from(""),
-        Line::from(tr(l, if code_b { st::CODE_B_SUB } else { st::PIN_SUB })),
-        Line::from(""),
-        Line::from(Span::styled(
+    ];
+    // A blocked key takes no input: no boxes, only the way forward.
+    if !p.blocked {
+        lines.push(Line::from(tr(
+            l,
+            if code_b { st::CODE_B_SUB } else { st::PIN_SUB },
+        )));
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
             boxes,
             big.bg(Color::DarkGray).fg(Color::White),
-        )),
-        Line::from(""),
-    ];
+        )));
+        lines.push(Line::from(""));
+    }
     match p.tries {
         Some(Tries::Known(n)) if n > 0 => lines.push(Line::from(format!(
             "{} {n} {}",
