@@ -9,7 +9,7 @@ use crate::tui::strings::{self as st, safe, tr};
 use ratatui::layout::{Alignment, Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// The answer keys of a question: (key, text).

@@ -8,7 +8,7 @@ use crate::tui::update::SET_ASIDE_REASONS;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {

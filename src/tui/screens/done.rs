@@ -5,7 +5,7 @@ use crate::tui::strings::tr;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Borders, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {

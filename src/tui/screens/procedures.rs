@@ -8,7 +8,7 @@ use crate::tui::strings::{pad, safe, tr};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 fn member_names(s: &State, ids: &[String]) -> String {

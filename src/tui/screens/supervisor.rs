@@ -7,7 +7,7 @@ use crate::tui::strings::{fit, safe, tr};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
