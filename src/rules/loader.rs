@@ -739,7 +739,7 @@ fn check_template(
             let hint = match name {
                 "member" => "{member} is only for `scope = \"member\"`; use {who} for the members a household rule found".to_string(),
                 "deceased" => "{deceased} is only for procedures of `death` alone".to_string(),
-                _ => format!("the placeholders are: {{member}}, {{members}}, {{who}}, {{deceased}}, {{head}}, {{household}}, {{param.NAME}}"),
+                _ => "the placeholders are: {member}, {members}, {who}, {deceased}, {head}, {household}, {param.NAME}".to_string(),
             };
             src.error(at, format!("unknown placeholder `{{{name}}}`"), Some(hint));
         }
