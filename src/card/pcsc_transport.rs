@@ -146,6 +146,12 @@ impl Transport for PcscTransport<'_> {
             ));
         }
         match self.card.transmit(capdu, &mut self.buf[..]) {
+            // No status word: some drivers (vpcd among them) answer an empty response when
+            // the card leaves mid-command.
+            Ok(r) if r.len() < 2 => Err(classify_transmit_error(
+                self.card,
+                pcsc::Error::UnresponsiveCard,
+            )),
             Ok(r) => Ok(r.to_vec()),
             Err(e) => Err(classify_transmit_error(self.card, e)),
         }
@@ -153,19 +159,35 @@ impl Transport for PcscTransport<'_> {
 }
 
 /// A failed transmit can mean the card left or just went silent: ask the reader which.
+/// pcscd notices a removal only at its next poll of the reader, so the answer is awaited a
+/// little (at most [`REMOVAL_GRACE`]) before calling the card unresponsive.
 fn classify_transmit_error(card: &Card, e: pcsc::Error) -> CardError {
     match e {
-        pcsc::Error::RemovedCard | pcsc::Error::ResetCard => CardError::CardRemoved,
-        pcsc::Error::NoService | pcsc::Error::ServiceStopped => CardError::ServiceNotRunning,
-        other => match card.status2_owned() {
-            Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard | pcsc::Error::ResetCard) => {
-                CardError::CardRemoved
-            }
-            Ok(st) if !st.status().contains(pcsc::Status::PRESENT) => CardError::CardRemoved,
-            _ => map_pcsc(other),
-        },
+        pcsc::Error::RemovedCard | pcsc::Error::ResetCard => return CardError::CardRemoved,
+        pcsc::Error::NoService | pcsc::Error::ServiceStopped => {
+            return CardError::ServiceNotRunning
+        }
+        _ => {}
     }
+    let t0 = std::time::Instant::now();
+    while t0.elapsed() < REMOVAL_GRACE {
+        match card.status2_owned() {
+            Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard | pcsc::Error::ResetCard) => {
+                return CardError::CardRemoved
+            }
+            Ok(st) if !st.status().contains(pcsc::Status::PRESENT) => {
+                return CardError::CardRemoved
+            }
+            Err(pcsc::Error::NoService | pcsc::Error::ServiceStopped) => {
+                return CardError::ServiceNotRunning
+            }
+            _ => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    map_pcsc(e)
 }
+
+const REMOVAL_GRACE: Duration = Duration::from_millis(1500);
 
 /// Connects shared to the reader, runs `f` inside one transaction, then disconnects with a
 /// card reset so that no verified state outlives the read.
