@@ -12,6 +12,8 @@
 
 pub mod apdu;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod pcsc_transport;
 pub mod protocol;
 pub mod record;
