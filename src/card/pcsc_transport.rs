@@ -54,7 +54,8 @@ fn reader_names(ctx: &Context) -> Result<Vec<CString>, CardError> {
 }
 
 /// The state of each reader right now (a zero-timeout status query).
-fn reader_infos(ctx: &Context) -> Result<Vec<(CString, ReaderInfo)>, CardError> {
+/// The bool is "a card is there but mute" (badly placed, dead chip).
+fn reader_infos(ctx: &Context) -> Result<Vec<(CString, ReaderInfo, bool)>, CardError> {
     let names = reader_names(ctx)?;
     if names.is_empty() {
         return Ok(Vec::new());
@@ -71,14 +72,15 @@ fn reader_infos(ctx: &Context) -> Result<Vec<(CString, ReaderInfo)>, CardError> 
         .into_iter()
         .zip(states)
         .map(|(n, s)| {
-            let present =
-                s.event_state().contains(State::PRESENT) && !s.event_state().contains(State::MUTE);
+            let ev = s.event_state();
+            let mute = ev.contains(State::PRESENT) && ev.contains(State::MUTE);
+            let present = ev.contains(State::PRESENT) && !mute;
             let info = ReaderInfo {
                 name: n.to_string_lossy().into_owned(),
                 card_present: present,
                 atr: (present && !s.atr().is_empty()).then(|| s.atr().to_vec()),
             };
-            (n, info)
+            (n, info, mute)
         })
         .collect())
 }
@@ -86,7 +88,7 @@ fn reader_infos(ctx: &Context) -> Result<Vec<(CString, ReaderInfo)>, CardError> 
 /// Lists the PC/SC readers and whether a card is in each. No reader is `Ok(vec![])`.
 pub fn list_readers() -> Result<Vec<ReaderInfo>, CardError> {
     let ctx = establish()?;
-    Ok(reader_infos(&ctx)?.into_iter().map(|(_, i)| i).collect())
+    Ok(reader_infos(&ctx)?.into_iter().map(|(_, i, _)| i).collect())
 }
 
 /// Picks the named reader, or the first one holding a card.
@@ -96,22 +98,21 @@ fn choose_reader(ctx: &Context, wanted: Option<&str>) -> Result<CString, CardErr
         return Err(CardError::NoReader);
     }
     match wanted {
-        Some(w) => {
-            let (n, info) = infos
-                .into_iter()
-                .find(|(_, i)| i.name == w)
-                .ok_or(CardError::NoReader)?;
-            if info.card_present {
-                Ok(n)
+        Some(w) => match infos.into_iter().find(|(_, i, _)| i.name == w) {
+            None => Err(CardError::NoReader),
+            Some((n, i, _)) if i.card_present => Ok(n),
+            Some((_, _, true)) => Err(CardError::Unresponsive),
+            Some(_) => Err(CardError::NoCard),
+        },
+        None => {
+            if let Some((n, _, _)) = infos.iter().find(|(_, i, _)| i.card_present) {
+                Ok(n.clone())
+            } else if infos.iter().any(|(_, _, mute)| *mute) {
+                Err(CardError::Unresponsive)
             } else {
                 Err(CardError::NoCard)
             }
         }
-        None => infos
-            .into_iter()
-            .find(|(_, i)| i.card_present)
-            .map(|(n, _)| n)
-            .ok_or(CardError::NoCard),
     }
 }
 
@@ -240,4 +241,33 @@ pub fn query_tries_pcsc(
     use_code_b: bool,
 ) -> Result<(String, TriesLeft), CardError> {
     with_card(reader, |t| protocol::query_tries(t, use_code_b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcsc_errors_map_to_distinct_clerk_errors() {
+        use pcsc::Error as E;
+        assert_eq!(map_pcsc(E::NoService), CardError::ServiceNotRunning);
+        assert_eq!(map_pcsc(E::ServiceStopped), CardError::ServiceNotRunning);
+        assert_eq!(map_pcsc(E::NoReadersAvailable), CardError::NoReader);
+        assert_eq!(map_pcsc(E::UnknownReader), CardError::NoReader);
+        assert_eq!(map_pcsc(E::SharingViolation), CardError::ReaderBusy);
+        assert_eq!(map_pcsc(E::NoSmartcard), CardError::NoCard);
+        assert_eq!(map_pcsc(E::RemovedCard), CardError::CardRemoved);
+        assert_eq!(map_pcsc(E::UnresponsiveCard), CardError::Unresponsive);
+        assert!(matches!(map_pcsc(E::NoMemory), CardError::Pcsc(_)));
+        for e in [
+            E::NoService,
+            E::NoReadersAvailable,
+            E::SharingViolation,
+            E::NoSmartcard,
+            E::RemovedCard,
+            E::UnresponsiveCard,
+        ] {
+            assert_eq!(map_pcsc(e).exit_code(), 3);
+        }
+    }
 }
