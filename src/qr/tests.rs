@@ -15,54 +15,7 @@ fn family() -> Intake {
 
 /// The largest household we can imagine: 10 members, long addresses and names.
 pub(crate) fn largest_household_json() -> String {
-    let long_addr = "北海道札幌市中央区北一条西二丁目一番地一　札幌市役所本庁舎前通り沿い大規模集合住宅まどぐちレジデンス東棟二十三階二千三百四十五号室（管理組合気付）";
-    let rel = [
-        "head",
-        "spouse",
-        "child",
-        "child",
-        "child",
-        "parent",
-        "parent",
-        "grandchild",
-        "sibling",
-        "cohabitant",
-    ];
-    let members: Vec<serde_json::Value> = (0..10)
-        .map(|i| {
-            serde_json::json!({
-                "id": format!("m{}", i + 1),
-                "name": format!("長谷川部　龍之介太郎左衛門{}", "髙﨑".repeat(i % 3 + 1)),
-                "kana": "ハセガワベ　リュウノスケタロウザエモン",
-                "birth_date": format!("{}-0{}-1{}", 1940 + i * 8, i % 9 + 1, i % 9),
-                "sex": if i % 2 == 0 { "male" } else { "female" },
-                "relation": rel[i],
-                "nationality": "JP",
-                "moving": i != 9,
-                "facts": {
-                    "health_insurance": "nhi", "pension": "category1", "pension_recipient": false,
-                    "mynumber_card": true, "seal_registered": true, "ltc_certified": false,
-                    "disability_certificate": ["physical", "intellectual", "mental"],
-                    "public_school": false, "pregnant": false, "child_allowance_recipient": false,
-                    "child_rearing_allowance_recipient": false, "owns_real_estate": true,
-                    "water_contract_holder": false, "dog_owner": i == 0
-                }
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "format": "madoguchi-intake/1",
-        "event": {
-            "kind": "move_in", "date": "2026-04-01", "notified_on": "2026-04-06",
-            "planned_move_out_date": "2026-03-31",
-            "previous_address": long_addr, "new_address": long_addr, "applicant": "m1"
-        },
-        "household": {
-            "address": long_addr, "head": "m1", "members": members,
-            "facts": { "dogs": 3, "public_assistance": false }
-        }
-    })
-    .to_string()
+    include_str!("../../fixtures/qr/largest-household.intake.json").to_string()
 }
 
 fn assemble(parts: &[String]) -> Result<Intake, QrError> {
