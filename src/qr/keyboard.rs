@@ -185,4 +185,55 @@ mod tests {
         );
         assert_eq!(passed(&f), "");
     }
+
+    fn replay(keys: &[(ScanKey, u64)]) -> (Vec<ScanKey>, Vec<String>) {
+        let mut d = ScanDetector::new();
+        let (mut typed, mut scans) = (Vec::new(), Vec::new());
+        let mut t = 0;
+        for &(k, gap) in keys {
+            t += gap;
+            typed.extend(d.tick(t));
+            match d.feed(k, t) {
+                KeyFeed::Pass(p) => typed.extend(p),
+                KeyFeed::Hold => {}
+                KeyFeed::Scan(s) => scans.push(s),
+            }
+        }
+        typed.extend(d.tick(t + 10_000));
+        (typed, scans)
+    }
+
+    fn key_strategy() -> impl proptest::strategy::Strategy<Value = ScanKey> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => prop::sample::select(vec!['m', 'M', 'd', 'D', 'g', 'G', '1', '0', '5', 'a', ' ', '山'])
+                .prop_map(ScanKey::Char),
+            1 => Just(ScanKey::Enter),
+        ]
+    }
+
+    proptest::proptest! {
+        /// People (41 ms or more between keys) are never held: the UI gets exactly their keys.
+        #[test]
+        fn human_typing_is_passed_unchanged(
+            keys in proptest::collection::vec((key_strategy(), 41u64..400), 0..200)
+        ) {
+            let (typed, scans) = replay(&keys);
+            proptest::prop_assert!(scans.is_empty());
+            let want: Vec<ScanKey> = keys.iter().map(|k| k.0).collect();
+            proptest::prop_assert_eq!(typed, want);
+        }
+
+        /// At any speed, a key is never lost, duplicated or reordered unless it became a scan.
+        #[test]
+        fn no_key_is_lost_at_any_speed(
+            keys in proptest::collection::vec((key_strategy(), 0u64..60), 0..300)
+        ) {
+            let (typed, scans) = replay(&keys);
+            if scans.is_empty() {
+                let want: Vec<ScanKey> = keys.iter().map(|k| k.0).collect();
+                proptest::prop_assert_eq!(typed, want);
+            }
+        }
+    }
 }
