@@ -407,6 +407,9 @@ fn is_individual_number(d: &[u8; 12]) -> bool {
 }
 
 /// What feeding a part did.
+// `Complete` is large, but a `Feed` is returned once per scan and never stored in bulk;
+// boxing it would only make every caller's match noisier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Feed {
     /// Accepted; `read` of `total` parts are in.

@@ -326,7 +326,8 @@ fn row_intake_error_names_the_json_path() {
 #[test]
 fn row_individual_number_is_refused_anywhere() {
     let base: serde_json::Value = serde_json::from_str(&family().to_json()).unwrap();
-    let edits: Vec<Box<dyn Fn(&mut serde_json::Value)>> = vec![
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let edits: Vec<Edit> = vec![
         Box::new(|v| v["household"]["members"][0]["my_number"] = "123".into()),
         Box::new(|v| v["household"]["members"][0]["kana"] = "123456789018".into()),
         Box::new(|v| v["household"]["address"] = "本町1-1 マイナンバー 1234 5678 9018".into()),
