@@ -335,6 +335,8 @@ fn several_codes_in_one_image_and_a_photo_like_image() {
         image::imageops::overlay(&mut canvas, i, x, 40);
         x += i.width() as i64 + 40;
     }
+    // A hand-held photo: tilted, soft, uneven light, sensor noise.
+    let canvas = photo_like(&canvas, 7.0);
     let canvas = image::imageops::blur(&canvas, 1.2);
     let canvas = image::imageops::resize(
         &canvas,
@@ -367,6 +369,35 @@ fn several_codes_in_one_image_and_a_photo_like_image() {
     let out = run(&["qr", "decode", "--image", blank.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no madoguchi QR code found"));
+}
+
+/// Rotates by `deg` about the centre (bilinear), darkens towards one corner and adds a little
+/// deterministic noise.
+fn photo_like(img: &image::GrayImage, deg: f64) -> image::GrayImage {
+    let (w, h) = (img.width() as f64, img.height() as f64);
+    let (sin, cos) = deg.to_radians().sin_cos();
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    let mut seed: u32 = 7;
+    image::GrayImage::from_fn(img.width(), img.height(), |x, y| {
+        let (dx, dy) = (x as f64 - cx, y as f64 - cy);
+        let (sx, sy) = (cos * dx + sin * dy + cx, -sin * dx + cos * dy + cy);
+        let sample = |x: f64, y: f64| -> f64 {
+            if x < 0.0 || y < 0.0 || x >= w - 1.0 || y >= h - 1.0 {
+                return 230.0;
+            }
+            let (x0, y0) = (x.floor(), y.floor());
+            let (fx, fy) = (x - x0, y - y0);
+            let p = |a: f64, b: f64| f64::from(img.get_pixel(a as u32, b as u32).0[0]);
+            p(x0, y0) * (1.0 - fx) * (1.0 - fy)
+                + p(x0 + 1.0, y0) * fx * (1.0 - fy)
+                + p(x0, y0 + 1.0) * (1.0 - fx) * fy
+                + p(x0 + 1.0, y0 + 1.0) * fx * fy
+        };
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let noise = f64::from((seed >> 16) % 31) - 15.0;
+        let light = 0.75 + 0.25 * (x as f64 / w);
+        image::Luma([(sample(sx, sy) * light + noise).clamp(0.0, 255.0) as u8])
+    })
 }
 
 fn zbarimg_available() -> bool {
