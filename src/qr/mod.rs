@@ -104,7 +104,11 @@ impl QrError {
 
 impl std::fmt::Display for QrError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message_ja(), self.message_en())
+        match self {
+            // The intake error (path and reason) is already in the Japanese message.
+            QrError::Intake(_) => f.write_str(&self.message_ja()),
+            _ => write!(f, "{} ({})", self.message_ja(), self.message_en()),
+        }
     }
 }
 
