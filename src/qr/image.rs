@@ -137,3 +137,58 @@ fn decode_luma(luma: &::image::GrayImage) -> Vec<(String, f64, f64)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_part_is_error_correction_m_in_about_version_18() {
+        let part = super::super::encode_part(1, 2, 123_456, &[0xAB; 480]);
+        let code = mdg1_code(&part).expect("an MDG1 part is drawn in alphanumeric + numeric");
+        assert_eq!(code.error_correction_level(), EcLevel::M);
+        let Version::Normal(v) = code.version() else {
+            panic!("a normal QR code")
+        };
+        assert!((16..=19).contains(&v), "version {v}");
+        // Mixed modes are smaller than byte mode for the same text.
+        let bytes = {
+            let mut b = Bits::new(Version::Normal(40));
+            b.push_byte_data(part.as_bytes()).unwrap();
+            b.len()
+        };
+        let mut mixed = Bits::new(Version::Normal(40));
+        mixed.push_alphanumeric_data(b"MDG1").unwrap();
+        mixed.push_numeric_data(part[4..].as_bytes()).unwrap();
+        assert!(mixed.len() * 2 < bytes);
+
+        // An independent reader agrees on the level and the text.
+        let img = ::image::load_from_memory(&render_png(&part))
+            .unwrap()
+            .to_luma8();
+        let r = rxing::helpers::detect_in_luma(
+            img.as_raw().clone(),
+            img.width(),
+            img.height(),
+            Some(rxing::BarcodeFormat::QR_CODE),
+        )
+        .unwrap();
+        assert_eq!(r.getText(), part);
+        let level = r
+            .getRXingResultMetadata()
+            .get(&rxing::RXingResultMetadataType::ERROR_CORRECTION_LEVEL)
+            .cloned();
+        assert_eq!(
+            level,
+            Some(rxing::RXingResultMetadataValue::ErrorCorrectionLevel(
+                "M".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn anything_else_is_still_drawn() {
+        assert!(!render_png("hello").is_empty());
+        assert!(!render_png("mdg10101").is_empty());
+    }
+}
