@@ -461,3 +461,130 @@ proptest! {
         }
     }
 }
+
+/// A deterministic mutation fuzzer (a cheap stand-in for `cargo fuzz` in every test run):
+/// damaged variants of real parts, and real sets whose zlib stream was damaged but re-split
+/// with valid CRCs, so the inflater, the JSON reader and the intake rules all see garbage.
+#[test]
+fn mutated_parts_and_streams_never_panic() {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rnd = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    };
+    let family = family();
+    let largest = parse_intake(&largest_household_json(), &vocab()).unwrap();
+    let sets = [encode_parts(&family, 1), encode_parts(&largest, 2)];
+    let streams = [
+        compress(family.to_json().as_bytes()),
+        compress(largest.to_json().as_bytes()),
+    ];
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    for round in 0..1200 {
+        let set = &sets[round % 2];
+        let mut a = Assembler::new(vocab());
+        for p in set {
+            let mut t: Vec<u8> = p.clone().into_bytes();
+            for _ in 0..rnd(4) {
+                if t.is_empty() {
+                    break;
+                }
+                let i = rnd(t.len());
+                match rnd(5) {
+                    0 => t[i] = b'0' + rnd(10) as u8,
+                    1 => {
+                        t.remove(i);
+                    }
+                    2 => {
+                        let alphabet = b"0123456789 MDGx\r\n";
+                        t.insert(i, alphabet[rnd(alphabet.len())]);
+                    }
+                    3 => t.truncate(i),
+                    _ => t[i] = rnd(256) as u8,
+                }
+            }
+            let t = String::from_utf8_lossy(&t);
+            let r = a.feed(&t);
+            let key = match &r {
+                Ok(f) => format!("{f:?}").chars().take(8).collect(),
+                Err(e) => format!("{e:?}").chars().take(12).collect(),
+            };
+            *outcomes.entry(key).or_default() += 1;
+        }
+        // Damage the stream itself, then split it into valid parts.
+        let mut z = streams[round % 2].clone();
+        for _ in 0..1 + rnd(3) {
+            let i = rnd(z.len());
+            match rnd(3) {
+                0 => z[i] ^= 1 << rnd(8),
+                1 => z.truncate(i.max(1)),
+                _ => z.insert(i, rnd(256) as u8),
+            }
+        }
+        let r = assemble_any(&encode_stream(&z, 3));
+        let key = match &r {
+            Some(Ok(_)) => "stream ok".to_string(),
+            Some(Err(e)) => format!("stream {e:?}").chars().take(19).collect(),
+            None => "stream incomplete".into(),
+        };
+        *outcomes.entry(key).or_default() += 1;
+        // Damage the JSON before compressing: the JSON reader and the intake rules.
+        let mut j = if round % 2 == 0 {
+            family.to_json()
+        } else {
+            largest.to_json()
+        }
+        .into_bytes();
+        for _ in 0..1 + rnd(3) {
+            let i = rnd(j.len());
+            match rnd(3) {
+                0 => {
+                    let alphabet = b"{}[]\":,0123456789-.eE tfn\\u";
+                    j[i] = alphabet[rnd(alphabet.len())];
+                }
+                1 => {
+                    j.remove(i);
+                }
+                _ => {
+                    let alphabet = b"{}[]\":,0123456789";
+                    j.insert(i, alphabet[rnd(alphabet.len())]);
+                }
+            }
+        }
+        let r = assemble_any(&encode_stream(&compress(&j), 4));
+        let key = match &r {
+            Some(Ok(_)) => "stream ok".to_string(),
+            Some(Err(e)) => format!("stream {e:?}").chars().take(19).collect(),
+            None => "stream incomplete".into(),
+        };
+        *outcomes.entry(key).or_default() += 1;
+    }
+    // The mutations reach every kind of verdict, not just the first check.
+    let keys: Vec<&String> = outcomes.keys().collect();
+    for want in [
+        "CrcMismatc",
+        "PartDamaged",
+        "Progress",
+        "stream SetDamaged",
+        "stream Intake",
+    ] {
+        assert!(
+            keys.iter().any(|k| k.starts_with(want)),
+            "{want} in {keys:?}"
+        );
+    }
+}
+
+fn assemble_any(parts: &[String]) -> Option<Result<Intake, QrError>> {
+    let mut a = Assembler::new(vocab());
+    for p in parts {
+        match a.feed(p) {
+            Ok(Feed::Complete(i)) => return Some(Ok(i)),
+            Ok(_) => {}
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    None
+}
