@@ -159,7 +159,7 @@ mod tests {
         };
         let mut mixed = Bits::new(Version::Normal(40));
         mixed.push_alphanumeric_data(b"MDG1").unwrap();
-        mixed.push_numeric_data(part[4..].as_bytes()).unwrap();
+        mixed.push_numeric_data(&part.as_bytes()[4..]).unwrap();
         assert!(mixed.len() * 2 < bytes);
 
         // An independent reader agrees on the level and the text.
