@@ -187,6 +187,10 @@ fn feed_stdin(
     feed_one: &mut impl FnMut(&Source, &str, bool) -> Result<(), i32>,
 ) -> Result<(), i32> {
     let stdin = std::io::stdin();
+    if std::io::IsTerminal::is_terminal(&stdin) {
+        // A person at a terminal (or a keyboard-mode scanner typing into it).
+        eprintln!("パートを1行ずつ読み取ってください。終わりは Ctrl-D (scan or paste parts, one per line; Ctrl-D ends)");
+    }
     let mut input = stdin.lock();
     let mut line = Vec::new();
     for n in 1.. {
