@@ -122,6 +122,8 @@ pub enum EncodeError {
     /// The decoder refuses more than 64 KiB of JSON, so the encoder must not produce it.
     #[error("the intake is {0} bytes of JSON; a QR set holds at most 65536")]
     TooLarge(usize),
+    #[error("the intake compresses to {0} bytes; 99 parts of 480 bytes hold at most 47520")]
+    TooManyParts(usize),
 }
 
 /// One parsed part.
@@ -173,6 +175,11 @@ pub fn try_encode_parts(intake: &Intake, set_id: u32) -> Result<Vec<String>, Enc
         return Err(EncodeError::TooLarge(json.len()));
     }
     let zlib = compress(json.as_bytes());
+    if zlib.len() > MAX_PARTS * PART_BYTES {
+        // Only text that hardly compresses gets here; 99 parts of 480 bytes is the format's
+        // ceiling for the reference encoder.
+        return Err(EncodeError::TooManyParts(zlib.len()));
+    }
     Ok(encode_stream(&zlib, set_id))
 }
 
@@ -184,10 +191,9 @@ pub fn compress(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
-/// Splits a byte stream into part texts. 64 KiB of JSON compresses to far fewer than
-/// 99 × 480 bytes, so the part count always fits two digits for what [`try_encode_parts`]
-/// accepts; longer streams (only reachable from tests) are cut at 99 parts by growing the
-/// part size.
+/// Splits a byte stream into part texts of at most 480 bytes. [`try_encode_parts`] never
+/// passes more than 99 × 480 bytes; a longer stream (only from tests and tools) gets larger
+/// parts rather than a part count that does not fit two digits.
 pub fn encode_stream(zlib: &[u8], set_id: u32) -> Vec<String> {
     // PART_BYTES is even, so every part but the last splits on an even byte boundary.
     let mut size = PART_BYTES;

@@ -588,3 +588,47 @@ fn assemble_any(parts: &[String]) -> Option<Result<Intake, QrError>> {
     }
     None
 }
+
+#[test]
+fn an_intake_too_large_for_a_set_is_refused_by_the_encoder() {
+    let mut i = family();
+    // Hardly compressible text: 3,000 pseudo-random kanji in an address.
+    let mut x: u32 = 99;
+    let addr: String = (0..3000)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            char::from_u32(0x4E00 + (x >> 16) % 0x5000).unwrap_or('山')
+        })
+        .collect();
+    i.household.address = Some(addr.clone());
+    assert!(try_encode_parts(&i, 1).is_ok(), "9 KB of kanji still fits");
+    i.event.previous_address = Some(addr.repeat(3));
+    i.event.new_address = Some(addr.repeat(3));
+    i.household.address = Some(addr.repeat(3));
+    let big = i.to_json().len();
+    assert!(big > INFLATE_LIMIT);
+    assert_eq!(try_encode_parts(&i, 1), Err(EncodeError::TooLarge(big)));
+}
+
+#[test]
+fn an_intake_that_hardly_compresses_is_refused_past_99_parts() {
+    let mut i = family();
+    let mut x: u32 = 7;
+    let alphabet: Vec<char> = ('!'..='~').filter(|c| !matches!(c, '"' | '\\')).collect();
+    let mut noise = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                alphabet[(x >> 16) as usize % alphabet.len()]
+            })
+            .collect()
+    };
+    i.event.previous_address = Some(noise(20_800));
+    i.event.new_address = Some(noise(20_800));
+    i.household.address = Some(noise(20_800));
+    assert!(i.to_json().len() <= INFLATE_LIMIT);
+    assert!(matches!(
+        try_encode_parts(&i, 1),
+        Err(EncodeError::TooManyParts(_))
+    ));
+}
