@@ -318,8 +318,14 @@ fn several_codes_in_one_image_and_a_photo_like_image() {
         .lines()
         .map(String::from)
         .collect();
-    // Both codes side by side on one grey, slightly blurred, scaled "screenshot".
-    let imgs: Vec<image::GrayImage> = parts
+    // Both codes side by side on one grey, slightly blurred, scaled "screenshot", with an
+    // unrelated QR code (a URL) between them, which is ignored.
+    let texts = [
+        parts[1].clone(),
+        "https://example.jp/moving".to_string(),
+        parts[0].clone(),
+    ];
+    let imgs: Vec<image::GrayImage> = texts
         .iter()
         .map(|p| {
             image::load_from_memory(&qr::render_png(p))
@@ -327,13 +333,13 @@ fn several_codes_in_one_image_and_a_photo_like_image() {
                 .to_luma8()
         })
         .collect();
-    let w: u32 = imgs.iter().map(|i| i.width()).sum::<u32>() + 120;
-    let h = imgs.iter().map(|i| i.height()).max().unwrap() + 80;
+    let w: u32 = imgs.iter().map(|i| i.width()).sum::<u32>() + 400;
+    let h = imgs.iter().map(|i| i.height()).max().unwrap() + 400;
     let mut canvas = image::GrayImage::from_pixel(w, h, image::Luma([230]));
-    let mut x = 40;
+    let mut x = 120;
     for i in &imgs {
-        image::imageops::overlay(&mut canvas, i, x, 40);
-        x += i.width() as i64 + 40;
+        image::imageops::overlay(&mut canvas, i, x, 200);
+        x += i.width() as i64 + 80;
     }
     // A hand-held photo: tilted, soft, uneven light, sensor noise.
     let canvas = photo_like(&canvas, 7.0);
@@ -361,6 +367,53 @@ fn several_codes_in_one_image_and_a_photo_like_image() {
             f.display()
         );
     }
+    // A 12-megapixel photo of a printed page with the three codes of a large household.
+    let big: Vec<String> = {
+        let out = tmp.path().join("big");
+        let path = fixture("qr/largest-household.intake.json");
+        let enc = run(
+            &[
+                "qr",
+                "encode",
+                "--intake",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert!(enc.status.success());
+        std::fs::read_to_string(out.join("parts.txt"))
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    let mut page = image::GrayImage::from_pixel(4000, 3000, image::Luma([215]));
+    for (k, p) in big.iter().enumerate() {
+        let code = image::load_from_memory(&qr::render_png(p))
+            .unwrap()
+            .to_luma8();
+        let code = image::imageops::resize(&code, 700, 700, image::imageops::FilterType::Triangle);
+        image::imageops::overlay(
+            &mut page,
+            &code,
+            300 + k as i64 * 1200,
+            1000 + k as i64 * 150,
+        );
+    }
+    let page = image::imageops::blur(&page, 2.0);
+    let photo = tmp.path().join("page.jpg");
+    image::DynamicImage::ImageLuma8(page)
+        .to_rgb8()
+        .save(&photo)
+        .unwrap();
+    let out = run(&["qr", "decode", "--image", photo.to_str().unwrap()], "");
+    assert_eq!(
+        decoded(&out),
+        read_intake(&fixture("qr/largest-household.intake.json"))
+    );
+
     // An image without any code.
     let blank = tmp.path().join("blank.png");
     image::GrayImage::from_pixel(200, 200, image::Luma([255]))
