@@ -13,6 +13,18 @@
 //!
 //! The detector is pure: time comes in with each key, and [`ScanDetector::tick`] releases a
 //! burst that went stale (a scan cut short, or a lone `m`).
+//!
+//! In the UI loop (any monotonic milliseconds will do):
+//!
+//! ```text
+//! on Char(c) / Enter:  match detector.feed(key, now_ms) {
+//!                          Pass(keys) => type each key into the focused widget, in order,
+//!                          Hold => {},
+//!                          Scan(part) => assembler.feed(&part) → progress / household / message,
+//!                      }
+//! on every poll tick:  for key in detector.tick(now_ms) { type key }
+//!                      (poll at least every 50 ms while detector.is_holding())
+//! ```
 
 use super::{HEADER_DIGITS, MAGIC, MAX_PART_CHARS};
 
@@ -26,7 +38,8 @@ pub enum ScanKey {
 /// What to do with the keys so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyFeed {
-    /// Give these keys to the UI as ordinary typing, in this order.
+    /// Give these keys to the UI as ordinary typing, in this order. They may be keys held
+    /// earlier; the key just fed is either among them or held.
     Pass(Vec<ScanKey>),
     /// The key was held back (it may be part of a scan); nothing to type now.
     Hold,
