@@ -216,6 +216,7 @@ fn good_fixture_sets_decode() {
     let mut lines = text.lines();
     let first = lines.next().unwrap();
     let rest: String = lines.map(|l| format!("{l}\n")).collect();
+    assert_eq!(decoded(&run(&["qr", "decode", first], &rest)), family);
     assert_eq!(decoded(&run(&["qr", "decode", first, "-"], &rest)), family);
 }
 

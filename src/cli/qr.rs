@@ -8,7 +8,7 @@
 use super::{exit, read_input, Global};
 use crate::intake::{parse_intake, Vocabulary};
 use crate::qr::{self, Assembler, Feed, QrError};
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]
@@ -95,8 +95,13 @@ struct Source(String);
 fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
     let mut asm = Assembler::new(vocab);
     let mut done = None;
-    // Stdin is read when nothing else is given, or where an argument is `-`.
-    let read_stdin = texts.is_empty() && images.is_empty();
+    // Stdin is read when nothing else is given, where an argument is `-`, and in addition
+    // to arguments and images when they left the set incomplete and stdin is not a terminal
+    // (`echo PART2 | madoguchi qr decode PART1`). A set completed by the arguments never
+    // waits on stdin.
+    let only_stdin = texts.is_empty() && images.is_empty();
+    let explicit_stdin = texts.iter().any(|t| t == "-");
+    let complete = std::cell::Cell::new(false);
     let mut feed_one = |src: &Source, text: &str, from_image: bool| -> Result<(), i32> {
         if text.trim().is_empty() {
             return Ok(());
@@ -104,6 +109,7 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
         match asm.feed(text) {
             Ok(Feed::Complete(i)) => {
                 done = Some(i);
+                complete.set(true);
                 Ok(())
             }
             Ok(Feed::Progress { .. } | Feed::Duplicate { .. }) => Ok(()),
@@ -153,7 +159,8 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
                 feed_one(&src, t, true)?;
             }
         }
-        if read_stdin {
+        let piped = !std::io::IsTerminal::is_terminal(&std::io::stdin());
+        if only_stdin || (!explicit_stdin && !complete.get() && piped) {
             feed_stdin(&mut feed_one)?;
         }
         Ok(())
@@ -162,7 +169,8 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
         return code;
     }
     if let Some(intake) = done {
-        println!("{}", intake.to_json_pretty());
+        // `| head` closing the pipe early is not an error worth a panic.
+        let _ = writeln!(std::io::stdout().lock(), "{}", intake.to_json_pretty());
         return exit::OK;
     }
     match (asm.progress(), asm.missing()) {
