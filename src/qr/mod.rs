@@ -156,8 +156,9 @@ pub fn random_set_id() -> u32 {
 /// Encodes an intake as the texts of its `MDG1` parts (the reference encoder).
 ///
 /// # Panics
-/// When `set_id` is above 999999 or the intake's JSON exceeds 64 KiB (which no household
-/// reaches); use [`try_encode_parts`] to get an error instead.
+/// When `set_id` is above 999999, or the intake's JSON exceeds 64 KiB or compresses to more
+/// than 99 parts (which no real household reaches); use [`try_encode_parts`] to get an error
+/// instead.
 pub fn encode_parts(intake: &Intake, set_id: u32) -> Vec<String> {
     match try_encode_parts(intake, set_id) {
         Ok(p) => p,
@@ -196,10 +197,8 @@ pub fn compress(data: &[u8]) -> Vec<u8> {
 /// parts rather than a part count that does not fit two digits.
 pub fn encode_stream(zlib: &[u8], set_id: u32) -> Vec<String> {
     // PART_BYTES is even, so every part but the last splits on an even byte boundary.
-    let mut size = PART_BYTES;
-    while zlib.len().div_ceil(size) > MAX_PARTS {
-        size += 2;
-    }
+    let needed = zlib.len().div_ceil(MAX_PARTS);
+    let size = PART_BYTES.max(needed + needed % 2);
     let chunks: Vec<&[u8]> = if zlib.is_empty() {
         vec![&[][..]]
     } else {

@@ -632,3 +632,12 @@ fn an_intake_that_hardly_compresses_is_refused_past_99_parts() {
         Err(EncodeError::TooManyParts(_))
     ));
 }
+
+#[test]
+fn a_stream_past_99_parts_gets_larger_even_parts() {
+    let parts = encode_stream(&vec![7u8; 99 * 480 + 1], 1);
+    assert_eq!(parts.len(), 99);
+    let first = parse_part(&parts[0]).unwrap();
+    assert_eq!(first.bytes.len() % 2, 0);
+    assert_eq!(first.total, 99);
+}
