@@ -423,7 +423,8 @@ fn is_individual_number(d: &[u8; 12]) -> bool {
 pub enum Feed {
     /// Accepted; `read` of `total` parts are in.
     Progress { read: u8, total: u8 },
-    /// This part was already read (a scanner reading the same code twice): nothing changed.
+    /// This part was already read (a scanner reading the same code twice, also just after the
+    /// set completed, then `read == total`): nothing changed.
     Duplicate { read: u8, total: u8 },
     /// The last part: the household.
     Complete(Intake),
