@@ -285,6 +285,22 @@ fn write_recordings() {
         &[],
     );
 
+    // The UI reads keys between redraws: the scanner's keys arrive in clumps, 45 ms apart.
+    let mut r = Rec::new();
+    for (k, c) in parts[1].chars().enumerate() {
+        r.key("S", ScanKey::Char(c));
+        if k % 16 == 15 {
+            r.pause(45);
+        }
+    }
+    r.key("S", ScanKey::Enter);
+    r.write(
+        "scan-through-slow-redraws",
+        "a busy UI reads the scanner's keys in clumps 45 ms apart: still one scan",
+        "",
+        &[parts[1].clone()],
+    );
+
     let mut r = Rec::new();
     r.type_("m", 100, 100);
     r.pause(5);
