@@ -106,6 +106,7 @@ pub const FORMATS: &[(&str, &[Ty], &str)] = &[
     ("katagaki", &[Ty::Address], "方書: building and room (after a space)"),
     ("yen", &[Ty::Number], "50,000円"),
     ("age", &[Ty::Number], "41歳"),
+    ("school_grade", &[Ty::Number], "学年: 小学校3年 / 中学校1年 / 未就学"),
 ];
 
 /// What a binding may refer to where it is used.
@@ -516,6 +517,13 @@ pub fn format_value(v: &Value, format: &str) -> Option<String> {
         Value::Number(n) => match format {
             "yen" => format!("{}円", group_thousands(*n)),
             "age" => format!("{n}歳"),
+            "school_grade" => match *n {
+                g if g <= 0 => "未就学".to_string(),
+                g @ 1..=6 => format!("小学校{g}年"),
+                g @ 7..=9 => format!("中学校{}年", g - 6),
+                g @ 10..=12 => format!("高校{}年相当", g - 9),
+                _ => String::new(),
+            },
             _ => n.to_string(),
         },
         Value::Code(_, label) => label.clone(),

@@ -469,6 +469,16 @@ pub fn members_for<'a>(set: super::template::RowSet, ctx: &Ctx<'a>) -> Vec<&'a M
         RowSet::Subjects => i.subjects(),
         RowSet::Household => i.household.members.iter().collect(),
         RowSet::Remaining => i.remaining().collect(),
+        RowSet::Children => i
+            .household
+            .members
+            .iter()
+            .filter(|m| {
+                i.event.deceased.as_deref() != Some(m.id.as_str())
+                    && m.birth_date <= i.event.date
+                    && crate::calendar::grade(m.birth_date, i.event.date) <= 12
+            })
+            .collect(),
     }
 }
 

@@ -61,11 +61,13 @@ pub enum RowSet {
     Subjects,
     Household,
     Remaining,
+    /// Children for 児童手当 (grade ≤ 12 on the event date), in the household after the event.
+    Children,
 }
 
 impl RowSet {
     const NAMES: &'static [&'static str] =
-        &["procedure", "movers", "subjects", "household", "remaining"];
+        &["procedure", "movers", "subjects", "household", "remaining", "children"];
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "procedure" => RowSet::Procedure,
@@ -73,6 +75,7 @@ impl RowSet {
             "subjects" => RowSet::Subjects,
             "household" => RowSet::Household,
             "remaining" => RowSet::Remaining,
+            "children" => RowSet::Children,
             _ => return None,
         })
     }
