@@ -253,7 +253,7 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
                 })
                 .unwrap_or_default();
             let size = f.size(11.0);
-            f.need(f.lh(11.0) * 3.0);
+            f.need(f.lh(11.0) * 6.5);
             f.y += 1.0;
             let y = f.y;
             let badge = format!("{stop}");
@@ -344,18 +344,23 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
         let phone = sec.phone.clone().unwrap_or_default();
         f.para(M + 4.0, &format!("・{} {counter}　{} {phone}", sec.name.get(lang), t(lang, "電話", "Tel.")), 8.5, false);
     }
-    f.y += 1.5;
-    f.para(
-        M,
-        t(
-            lang,
-            "このシートはお持ち帰りください。各ページの右下のコードで、どの窓口でも本日の受付内容を確認できます。",
-            "Please keep this sheet. The code at the bottom right of each page lets any counter find today's case.",
-        ),
-        8.0,
-        false,
-    );
     f.pages
+}
+
+/// The note at the bottom of every page of the sheet, left of the QR code.
+pub fn footer(cv: &mut Canvas<'_>, lang: Lang, large: bool) {
+    let text = t(
+        lang,
+        "このシートはお持ち帰りください。右のコードを窓口で見せると、どの窓口でも本日の受付内容を確認できます。",
+        "Please keep this sheet. Show the code on the right at any counter to find today's case.",
+    );
+    let size = if large { 10.0 } else { 8.0 };
+    let width = W - 2.0 * M - QR_SIZE - 4.0;
+    let lh = size * PT_TO_MM * 1.35;
+    let lines = cv.wrap(text, width, size, false);
+    let top = H - M - QR_CAPTION - lines.len() as f32 * lh;
+    cv.line(M, top - 2.0, M + width, top - 2.0, 0.2, false);
+    cv.paragraph(M, top, width, text, size, false);
 }
 
 fn proc_name(s: &Sheet<'_>, id: &str) -> String {

@@ -233,6 +233,7 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
                 h: super::template::QR_SIZE + super::template::QR_CAPTION,
             };
             cv.qr(a, &page_code(code, e.page));
+            guidance::footer(cv, input.lang, input.large_print);
         }
         e.code = page_code(code, e.page);
         cv.field = "ページ番号".into();
