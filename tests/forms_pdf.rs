@@ -86,7 +86,11 @@ fn have(tool: &str) -> bool {
 
 fn run(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(out.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -94,12 +98,18 @@ fn run(cmd: &str, args: &[&str]) -> String {
 /// prints the ideographic space as spaces).
 fn page_text(pdf: &Path, page: usize) -> String {
     let p = page.to_string();
-    let t = run("pdftotext", &["-f", &p, "-l", &p, "-layout", pdf.to_str().unwrap(), "-"]);
+    let t = run(
+        "pdftotext",
+        &["-f", &p, "-l", &p, "-layout", pdf.to_str().unwrap(), "-"],
+    );
     norm(&t)
 }
 
 fn norm(s: &str) -> String {
-    s.replace('\u{3000}', " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    s.replace('\u{3000}', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn write(dir: &Path, b: &Bundle) -> std::path::PathBuf {
@@ -125,10 +135,19 @@ fn bound_values_on_the_right_pages_fonts_a4_and_qr_codes() {
 
     // pdfinfo: page count and A4.
     let info = run("pdfinfo", &[pdf.to_str().unwrap()]);
-    assert!(info.contains(&format!("Pages:           {}", pages.len())), "{info}");
+    assert!(
+        info.contains(&format!("Pages:           {}", pages.len())),
+        "{info}"
+    );
     assert!(info.contains("(A4)"), "{info}");
-    assert!(info.contains("Title:           まどぐち市 窓口案内・届出書"), "{info}");
-    assert!(!info.contains("山田"), "no personal data in the metadata: {info}");
+    assert!(
+        info.contains("Title:           まどぐち市 窓口案内・届出書"),
+        "{info}"
+    );
+    assert!(
+        !info.contains("山田"),
+        "no personal data in the metadata: {info}"
+    );
 
     // pdffonts: every font embedded and subset.
     let f = run("pdffonts", &[pdf.to_str().unwrap()]);
@@ -137,18 +156,28 @@ fn bound_values_on_the_right_pages_fonts_a4_and_qr_codes() {
     for r in &rows {
         let cols: Vec<&str> = r.split_whitespace().collect();
         let n = cols.len();
-        assert_eq!(&cols[n - 5..n - 2], &["yes", "yes", "yes"], "not embedded+subset: {r}");
+        assert_eq!(
+            &cols[n - 5..n - 2],
+            &["yes", "yes", "yes"],
+            "not embedded+subset: {r}"
+        );
     }
 
     // The guidance sheet first.
     assert_eq!(pages[0].form, "guidance");
     let g = page_text(&pdf, 1);
     assert!(g.contains("窓口案内シート"), "{g}");
-    assert!(g.contains("令和8年4月15日(水)"), "deadline in 和暦 with weekday: {g}");
+    assert!(
+        g.contains("令和8年4月15日(水)"),
+        "deadline in 和暦 with weekday: {g}"
+    );
     assert!(g.contains("1番窓口 市民課"), "{g}");
 
     // 住民異動届: names with U+3000, 和暦, the address split, full-width digits kept.
-    let j = pages.iter().find(|p| p.form == "juminido").expect("a juminido page");
+    let j = pages
+        .iter()
+        .find(|p| p.form == "juminido")
+        .expect("a juminido page");
     let t = page_text(&pdf, j.page);
     for want in [
         "住 民 異 動 届",
@@ -178,7 +207,17 @@ fn bound_values_on_the_right_pages_fonts_a4_and_qr_codes() {
 
     // Every page's QR code decodes to MDGC + case code + P + page.
     let prefix = dir.path().join("pg");
-    run("pdftoppm", &["-r", "150", "-gray", "-png", pdf.to_str().unwrap(), prefix.to_str().unwrap()]);
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "150",
+            "-gray",
+            "-png",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
     let mut pngs: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()
@@ -190,8 +229,14 @@ fn bound_values_on_the_right_pages_fonts_a4_and_qr_codes() {
     for (png, entry) in pngs.iter().zip(pages) {
         let code = run("zbarimg", &["--raw", "-q", png.to_str().unwrap()]);
         assert_eq!(code.trim(), entry.code, "{}", png.display());
-        assert_eq!(entry.code, format!("MDGC{}P{:02}", b.manifest.case_code, entry.page));
-        assert!(page_text(&pdf, entry.page).contains(&entry.code), "the code is printed under the QR");
+        assert_eq!(
+            entry.code,
+            format!("MDGC{}P{:02}", b.manifest.case_code, entry.page)
+        );
+        assert!(
+            page_text(&pdf, entry.page).contains(&entry.code),
+            "the code is printed under the QR"
+        );
     }
 }
 
@@ -207,7 +252,11 @@ fn same_inputs_same_bytes() {
     assert_eq!(a.manifest, b.manifest);
     let code = forms::derived_case_code(&i);
     assert_eq!(code.len(), 8);
-    assert!(code.bytes().all(|c| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&c)), "{code}");
+    assert!(
+        code.bytes()
+            .all(|c| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&c)),
+        "{code}"
+    );
 }
 
 #[test]
@@ -232,8 +281,16 @@ fn itaiji_through_a_fallback_font() {
     let dir = tempfile::tempdir().unwrap();
     let pdf = write(dir.path(), &b);
     let f = run("pdffonts", &[pdf.to_str().unwrap()]);
-    assert!(f.lines().count() >= 4, "a second (fallback) font is embedded: {f}");
-    let j = b.manifest.pages.iter().find(|p| p.form == "juminido").unwrap();
+    assert!(
+        f.lines().count() >= 4,
+        "a second (fallback) font is embedded: {f}"
+    );
+    let j = b
+        .manifest
+        .pages
+        .iter()
+        .find(|p| p.form == "juminido")
+        .unwrap();
     assert!(page_text(&pdf, j.page).contains("𠮷田 花子"));
 }
 
@@ -246,7 +303,13 @@ fn a_character_no_font_has_is_reported_with_its_field() {
     i.household.members[0].name = "山田　\u{E000}郎".into();
     let d = determination(&i, &set, &["juminido"]);
     let b = render(&i, &set, &d, Lang::Ja, &fonts);
-    let juminido = b.manifest.pages.iter().find(|p| p.form == "juminido").unwrap().page;
+    let juminido = b
+        .manifest
+        .pages
+        .iter()
+        .find(|p| p.form == "juminido")
+        .unwrap()
+        .page;
     let hit = b.warnings.iter().find(|w| {
         matches!(w, Warning::MissingGlyph { ch: '\u{E000}', page, field, .. } if *page == juminido && field.starts_with("氏名"))
     });
@@ -281,7 +344,13 @@ fn english_and_large_print_guidance() {
     )
     .unwrap();
     let normal = render(&i, &set, &d, Lang::Ja, &fonts);
-    let guidance = |b: &Bundle| b.manifest.pages.iter().filter(|p| p.form == "guidance").count();
+    let guidance = |b: &Bundle| {
+        b.manifest
+            .pages
+            .iter()
+            .filter(|p| p.form == "guidance")
+            .count()
+    };
     assert!(guidance(&large) >= guidance(&normal));
     if !have("pdftotext") {
         return;

@@ -23,7 +23,14 @@ fn bin() -> Command {
 
 fn print_fixture(out: &Path, extra: &[&str]) -> std::process::Output {
     bin()
-        .args(["--today", "2026-04-06", "print", "--intake", "fixtures/intakes/move-in-family.json", "--out"])
+        .args([
+            "--today",
+            "2026-04-06",
+            "print",
+            "--intake",
+            "fixtures/intakes/move-in-family.json",
+            "--out",
+        ])
         .arg(out)
         .arg("--no-record")
         .args(extra)
@@ -42,13 +49,28 @@ fn the_double_records_and_a_failure_keeps_the_bundle() {
     assert_eq!(send(&mut ok, &pdf, &job), exit::OK);
     let (path, j, args) = &ok.calls[0];
     assert_eq!(path, &pdf);
-    assert_eq!(j.title, "madoguchi 7K3M9QXA", "no personal data in the job title");
+    assert_eq!(
+        j.title, "madoguchi 7K3M9QXA",
+        "no personal data in the job title"
+    );
     assert_eq!(
         args[..8],
-        ["-d", "counter-2", "-o", "media=A4", "-n", "2", "-t", "madoguchi 7K3M9QXA"]
+        [
+            "-d",
+            "counter-2",
+            "-o",
+            "media=A4",
+            "-n",
+            "2",
+            "-t",
+            "madoguchi 7K3M9QXA"
+        ]
     );
     let mut off = RecordingPrinter {
-        fail_with: Some(PrintError::Offline("counter-2".into(), "printer counter-2 disabled".into())),
+        fail_with: Some(PrintError::Offline(
+            "counter-2".into(),
+            "printer counter-2 disabled".into(),
+        )),
         ..Default::default()
     };
     assert_eq!(send(&mut off, &pdf, &job), exit::DEVICE);
@@ -59,11 +81,16 @@ fn the_double_records_and_a_failure_keeps_the_bundle() {
 fn print_writes_the_bundle_and_the_manifest() {
     let dir = tempfile::tempdir().unwrap();
     let out = print_fixture(dir.path(), &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pdf = std::fs::read(dir.path().join("bundle.pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(m["format"], "madoguchi-bundle/1");
     let pages = m["pages"].as_array().unwrap();
     assert_eq!(pages[0]["form"], "guidance");
@@ -80,7 +107,12 @@ fn print_writes_the_bundle_and_the_manifest() {
 fn an_unknown_printer_is_exit_3_and_the_bundle_stays() {
     let dir = tempfile::tempdir().unwrap();
     let out = print_fixture(dir.path(), &["--printer", "no-such-queue-xyz"]);
-    assert_eq!(out.status.code(), Some(exit::DEVICE), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(exit::DEVICE),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no-such-queue-xyz"), "{err}");
     assert!(dir.path().join("bundle.pdf").exists());
@@ -133,7 +165,8 @@ fn a_real_job_through_cups_pdf() {
     let out = print_fixture(dir.path(), &[]);
     assert!(out.status.success());
     let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("manifest.json")).unwrap())
+            .unwrap();
     let code = m["case_code"].as_str().unwrap().to_string();
     let pages = m["pages"].as_array().unwrap().len();
     let started = std::time::SystemTime::now() - Duration::from_secs(2);
@@ -148,22 +181,36 @@ fn a_real_job_through_cups_pdf() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let found = loop {
         let hit = cups_pdf_dirs().into_iter().find_map(|d| {
-            std::fs::read_dir(&d).ok()?.flatten().map(|e| e.path()).find(|p| {
-                p.file_name().is_some_and(|n| n.to_string_lossy().contains(&code))
-                    && p.metadata().and_then(|m| m.modified()).is_ok_and(|t| t >= started)
-            })
+            std::fs::read_dir(&d)
+                .ok()?
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().contains(&code))
+                        && p.metadata()
+                            .and_then(|m| m.modified())
+                            .is_ok_and(|t| t >= started)
+                })
         });
         if let Some(p) = hit {
             // Wait until cups-pdf has finished writing it.
             std::thread::sleep(Duration::from_millis(500));
             break p;
         }
-        assert!(Instant::now() < deadline, "no cups-pdf output for {code} in {:?}", cups_pdf_dirs());
+        assert!(
+            Instant::now() < deadline,
+            "no cups-pdf output for {code} in {:?}",
+            cups_pdf_dirs()
+        );
         std::thread::sleep(Duration::from_millis(250));
     };
     let info = Command::new("pdfinfo").arg(&found).output().unwrap();
     let info = String::from_utf8_lossy(&info.stdout);
-    assert!(info.contains(&format!("Pages:           {pages}")), "{info}");
+    assert!(
+        info.contains(&format!("Pages:           {pages}")),
+        "{info}"
+    );
     assert!(info.contains("A4"), "{info}");
     let _ = std::fs::remove_file(&found);
 }
@@ -175,8 +222,14 @@ fn a_disabled_queue_is_reported_before_sending() {
     }
     // A queue of our own, disabled: the check refuses it with the reason.
     let q = "madoguchi-test-off";
-    let _ = Command::new("lpadmin").args(["-p", q, "-E", "-v", "file:/dev/null", "-m", "raw"]).output();
-    let made = Command::new("lpstat").args(["-p", q]).output().map(|o| o.status.success()).unwrap_or(false);
+    let _ = Command::new("lpadmin")
+        .args(["-p", q, "-E", "-v", "file:/dev/null", "-m", "raw"])
+        .output();
+    let made = Command::new("lpstat")
+        .args(["-p", q])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if !made {
         eprintln!("skipping: cannot add a test queue (lpadmin)");
         return;

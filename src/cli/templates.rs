@@ -26,7 +26,9 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
     match cmd {
         Cmd::Check { dir } => {
             let dir = dir.or(g.templates.clone());
-            let label = dir.as_ref().map_or("(embedded)".to_string(), |d| d.display().to_string());
+            let label = dir
+                .as_ref()
+                .map_or("(embedded)".to_string(), |d| d.display().to_string());
             match forms::load_templates(dir.as_deref(), &set, &fonts) {
                 Ok((t, warnings)) => {
                     for w in &warnings {
@@ -42,10 +44,17 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
                         }
                     }
                     if !missing.is_empty() {
-                        eprintln!("error: the procedure set uses forms without a template: {}", missing.join(", "));
+                        eprintln!(
+                            "error: the procedure set uses forms without a template: {}",
+                            missing.join(", ")
+                        );
                         return exit::BAD_INPUT;
                     }
-                    println!("{label}: {} templates OK ({} warning(s))", t.len(), warnings.len());
+                    println!(
+                        "{label}: {} templates OK ({} warning(s))",
+                        t.len(),
+                        warnings.len()
+                    );
                     exit::OK
                 }
                 Err(diags) => {
@@ -69,7 +78,10 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
                 }
             };
             let Some(t) = templates.get(&id) else {
-                eprintln!("no template `{id}`; templates: {}", templates.keys().cloned().collect::<Vec<_>>().join(", "));
+                eprintln!(
+                    "no template `{id}`; templates: {}",
+                    templates.keys().cloned().collect::<Vec<_>>().join(", ")
+                );
                 return exit::BAD_INPUT;
             };
             match preview(&set, &templates, t, &fonts, g.today()) {
@@ -98,12 +110,26 @@ pub fn preview(
     fonts: &Fonts,
     today: chrono::NaiveDate,
 ) -> Result<Vec<u8>, String> {
-    let death_forms = ["nhi-funeral", "late-elderly-funeral", "disability-return", "heir-representative", "water", "cremation-permit"];
+    let death_forms = [
+        "nhi-funeral",
+        "late-elderly-funeral",
+        "disability-return",
+        "heir-representative",
+        "water",
+        "cremation-permit",
+    ];
     let uses_death = death_forms.contains(&t.id.as_str())
         || set.procedures.iter().any(|p| {
-            p.forms.contains(&t.id) && p.events.iter().all(|e| *e == crate::intake::EventKind::Death)
+            p.forms.contains(&t.id)
+                && p.events
+                    .iter()
+                    .all(|e| *e == crate::intake::EventKind::Death)
         });
-    let sample = if uses_death { "samples/death.json" } else { "samples/move-in.json" };
+    let sample = if uses_death {
+        "samples/death.json"
+    } else {
+        "samples/move-in.json"
+    };
     let text = forms::EMBEDDED_TEMPLATES
         .get_file(sample)
         .and_then(|f| f.contents_utf8())
@@ -111,8 +137,14 @@ pub fn preview(
     let intake = parse_intake(text, &set.vocabulary).map_err(|e| e.to_string())?;
     let members: Vec<String> = intake.subjects().iter().map(|m| m.id.clone()).collect();
     let det = Determination {
-        procedure_set: SetRef { name: set.name.clone(), digest: set.digest.clone() },
-        event: EventRef { kind: intake.event.kind, date: intake.event.date },
+        procedure_set: SetRef {
+            name: set.name.clone(),
+            digest: set.digest.clone(),
+        },
+        event: EventRef {
+            kind: intake.event.kind,
+            date: intake.event.date,
+        },
         procedures: vec![Applied {
             id: "preview".into(),
             name: t.title.clone(),
@@ -143,5 +175,7 @@ pub fn preview(
         large_print: false,
         with_guidance: false,
     };
-    forms::render(&input, fonts).map(|b| b.pdf).map_err(|e| e.to_string())
+    forms::render(&input, fonts)
+        .map(|b| b.pdf)
+        .map_err(|e| e.to_string())
 }

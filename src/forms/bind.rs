@@ -92,21 +92,56 @@ pub const CASE: &[(&str, Ty)] = &[("code", Ty::Text)];
 
 /// Formats and the types they take.
 pub const FORMATS: &[(&str, &[Ty], &str)] = &[
-    ("text", &[Ty::Text, Ty::Address, Ty::Date, Ty::Bool, Ty::Number, Ty::Code], "as it is (dates in 和暦)"),
-    ("wareki", &[Ty::Date], "令和8年4月1日 (元年 for the first year)"),
+    (
+        "text",
+        &[
+            Ty::Text,
+            Ty::Address,
+            Ty::Date,
+            Ty::Bool,
+            Ty::Number,
+            Ty::Code,
+        ],
+        "as it is (dates in 和暦)",
+    ),
+    (
+        "wareki",
+        &[Ty::Date],
+        "令和8年4月1日 (元年 for the first year)",
+    ),
     ("wareki_weekday", &[Ty::Date], "令和8年4月1日(水)"),
     ("date_en", &[Ty::Date], "Wed 1 Apr 2026"),
-    ("fullwidth", &[Ty::Text, Ty::Address, Ty::Number], "digits and Latin letters full-width: １２３"),
-    ("halfwidth", &[Ty::Text, Ty::Address, Ty::Number], "digits and Latin letters half-width: 123"),
+    (
+        "fullwidth",
+        &[Ty::Text, Ty::Address, Ty::Number],
+        "digits and Latin letters full-width: １２３",
+    ),
+    (
+        "halfwidth",
+        &[Ty::Text, Ty::Address, Ty::Number],
+        "digits and Latin letters half-width: 123",
+    ),
     ("katakana", &[Ty::Text], "フリガナ in katakana"),
     ("hiragana", &[Ty::Text], "ふりがな in hiragana"),
     ("pref", &[Ty::Address], "都道府県 of an address"),
     ("city", &[Ty::Address], "市区町村 (with 郡 and 政令市の区)"),
-    ("street", &[Ty::Address], "the rest: 町名・番地 (without 方書)"),
-    ("katagaki", &[Ty::Address], "方書: building and room (after a space)"),
+    (
+        "street",
+        &[Ty::Address],
+        "the rest: 町名・番地 (without 方書)",
+    ),
+    (
+        "katagaki",
+        &[Ty::Address],
+        "方書: building and room (after a space)",
+    ),
     ("yen", &[Ty::Number], "50,000円"),
     ("age", &[Ty::Number], "41歳"),
-    ("school_grade", &[Ty::Number], "学年: 小学校3年 / 中学校1年 / 未就学"),
+    (
+        "school_grade",
+        &[Ty::Number],
+        "学年: 小学校3年 / 中学校1年 / 未就学",
+    ),
 ];
 
 /// What a binding may refer to where it is used.
@@ -241,7 +276,11 @@ pub fn check_format(format: &str, ty: Ty) -> Result<(), (String, String)> {
                 .unwrap_or_else(|| {
                     format!(
                         "formats: {}",
-                        FORMATS.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")
+                        FORMATS
+                            .iter()
+                            .map(|(n, _, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 }),
         )),
@@ -249,7 +288,10 @@ pub fn check_format(format: &str, ty: Ty) -> Result<(), (String, String)> {
             format!("format `{format}` does not apply to {}", ty.name()),
             format!(
                 "`{format}` takes {}",
-                tys.iter().map(|t| t.name()).collect::<Vec<_>>().join(" or ")
+                tys.iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ),
         )),
         Some(_) => Ok(()),
@@ -336,7 +378,10 @@ fn fact_value(v: Option<FactValue>, label: impl Fn(&str) -> Option<String>) -> V
             Value::Code(c, l)
         }
         Some(FactValue::Codes(cs)) => {
-            let labels: Vec<String> = cs.iter().map(|c| label(c).unwrap_or_else(|| c.clone())).collect();
+            let labels: Vec<String> = cs
+                .iter()
+                .map(|c| label(c).unwrap_or_else(|| c.clone()))
+                .collect();
             Value::Code(cs.join(","), labels.join("・"))
         }
     }
@@ -347,10 +392,15 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     let i = ctx.intake;
     match (head, rest) {
-        ("event", "kind") => Value::Code(i.event.kind.as_str().into(), i.event.kind.label_ja().into()),
+        ("event", "kind") => {
+            Value::Code(i.event.kind.as_str().into(), i.event.kind.label_ja().into())
+        }
         ("event", "date") => Value::Date(i.event.date),
         ("event", "notified_on") => Value::Date(i.notified_on(ctx.today)),
-        ("event", "planned_move_out_date") => i.event.planned_move_out_date.map_or(Value::Empty, Value::Date),
+        ("event", "planned_move_out_date") => i
+            .event
+            .planned_move_out_date
+            .map_or(Value::Empty, Value::Date),
         ("event", "previous_address") => text(i.event.previous_address.clone()),
         ("event", "new_address") => text(i.event.new_address.clone()),
         ("household", "address") => text(ctx.household_address()),
@@ -374,9 +424,9 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
                     "address" => text(o.address.clone()),
                     "phone" => text(o.phone.clone()),
                     "relation" | "relation_to_deceased" => text(o.relation_to_deceased.clone()),
-                    "age" => o
-                        .birth_date
-                        .map_or(Value::Empty, |b| Value::Number(age(b, i.notified_on(ctx.today)))),
+                    "age" => o.birth_date.map_or(Value::Empty, |b| {
+                        Value::Number(age(b, i.notified_on(ctx.today)))
+                    }),
                     _ => Value::Empty,
                 },
             }
@@ -422,9 +472,12 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
             .params
             .get(p)
             .map_or(Value::Empty, |v| Value::Number(*v)),
-        ("applies", id) => Value::Bool(ctx.det.procedures.iter().any(|p| {
-            p.id == id || p.id.starts_with(&format!("{id}."))
-        })),
+        ("applies", id) => Value::Bool(
+            ctx.det
+                .procedures
+                .iter()
+                .any(|p| p.id == id || p.id.starts_with(&format!("{id}."))),
+        ),
         ("case", "code") => Value::Text(ctx.case_code.to_string()),
         _ => Value::Empty,
     }
@@ -436,9 +489,9 @@ fn member_value(m: &Member, attr: &str, ctx: &Ctx<'_>) -> Value {
         "name" => text(Some(m.name.clone())),
         "kana" => text(m.kana.clone()),
         "birth_date" => Value::Date(m.birth_date),
-        "sex" => m
-            .sex
-            .map_or(Value::Empty, |s| Value::Code(s.as_str().into(), s.label_ja().into())),
+        "sex" => m.sex.map_or(Value::Empty, |s| {
+            Value::Code(s.as_str().into(), s.label_ja().into())
+        }),
         "relation" => match (&m.relation_label, m.relation) {
             (Some(l), r) => Value::Code(r.map(|r| r.as_str()).unwrap_or("").into(), l.clone()),
             (None, Some(r)) => Value::Code(r.as_str().into(), r.label_ja().into()),
@@ -546,7 +599,7 @@ fn group_thousands(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -598,11 +651,51 @@ pub fn to_hiragana(s: &str) -> String {
 }
 
 const PREFECTURES: &[&str] = &[
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県",
-    "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県",
-    "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府",
-    "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県",
-    "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
     "鹿児島県",
     "沖縄県",
 ];
@@ -631,21 +724,22 @@ pub fn split_address(addr: &str) -> (String, String, String, String) {
             .map(|(b, c)| b + c.len_utf8())
     };
     // 郡 then 町/村; else 市 (and a ward of a designated city right after); else 区; else 町/村.
-    let city_end = if let Some(g) = end_after(0, &['郡']).filter(|&g| g > '郡'.len_utf8() && g <= 24) {
-        let from = rest[..g].chars().count();
-        end_after(from, &['町', '村'])
-    } else if let Some(s) = end_after(0, &['市']) {
-        let from = rest[..s].chars().count();
-        let ward = chars
-            .iter()
-            .skip(from)
-            .take(5)
-            .find(|(_, c)| *c == '区')
-            .map(|(b, c)| b + c.len_utf8());
-        Some(ward.unwrap_or(s))
-    } else {
-        end_after(0, &['区']).or_else(|| end_after(0, &['町', '村']))
-    };
+    let city_end =
+        if let Some(g) = end_after(0, &['郡']).filter(|&g| g > '郡'.len_utf8() && g <= 24) {
+            let from = rest[..g].chars().count();
+            end_after(from, &['町', '村'])
+        } else if let Some(s) = end_after(0, &['市']) {
+            let from = rest[..s].chars().count();
+            let ward = chars
+                .iter()
+                .skip(from)
+                .take(5)
+                .find(|(_, c)| *c == '区')
+                .map(|(b, c)| b + c.len_utf8());
+            Some(ward.unwrap_or(s))
+        } else {
+            end_after(0, &['区']).or_else(|| end_after(0, &['町', '村']))
+        };
     let (city, street) = match city_end {
         Some(e) => (rest[..e].to_string(), rest[e..].to_string()),
         None => (String::new(), rest.to_string()),
@@ -660,7 +754,10 @@ mod tests {
     #[test]
     fn address_parts() {
         let p = split_address("北海道北見市北五条東２丁目１番地");
-        assert_eq!((p.0.as_str(), p.1.as_str(), p.2.as_str()), ("北海道", "北見市", "北五条東２丁目１番地"));
+        assert_eq!(
+            (p.0.as_str(), p.1.as_str(), p.2.as_str()),
+            ("北海道", "北見市", "北五条東２丁目１番地")
+        );
         let p = split_address("東京都三鷹市野崎一丁目１番１号　メゾン野崎２０１");
         assert_eq!(p.1, "三鷹市");
         assert_eq!(p.2, "野崎一丁目１番１号");
@@ -672,7 +769,10 @@ mod tests {
         let p = split_address("長野県北佐久郡軽井沢町大字軽井沢１３２３");
         assert_eq!(p.1, "北佐久郡軽井沢町");
         let p = split_address("まどぐち市本町３丁目５番８号");
-        assert_eq!((p.0.as_str(), p.1.as_str(), p.2.as_str()), ("", "まどぐち市", "本町３丁目５番８号"));
+        assert_eq!(
+            (p.0.as_str(), p.1.as_str(), p.2.as_str()),
+            ("", "まどぐち市", "本町３丁目５番８号")
+        );
         let p = split_address("京都府京都市左京区吉田本町");
         assert_eq!((p.0.as_str(), p.1.as_str()), ("京都府", "京都市左京区"));
         let p = split_address("福島県郡山市朝日一丁目２３番７号");
@@ -685,8 +785,14 @@ mod tests {
         assert_eq!(to_halfwidth("３丁目５番"), "3丁目5番");
         assert_eq!(to_hiragana("ヤマダ　タロウ"), "やまだ　たろう");
         assert_eq!(to_katakana("やまだ"), "ヤマダ");
-        assert_eq!(format_value(&Value::Number(50000), "yen").unwrap(), "50,000円");
+        assert_eq!(
+            format_value(&Value::Number(50000), "yen").unwrap(),
+            "50,000円"
+        );
         let d = NaiveDate::from_ymd_opt(2019, 5, 1).unwrap();
-        assert_eq!(format_value(&Value::Date(d), "wareki").unwrap(), "令和元年5月1日");
+        assert_eq!(
+            format_value(&Value::Date(d), "wareki").unwrap(),
+            "令和元年5月1日"
+        );
     }
 }

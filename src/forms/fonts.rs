@@ -76,7 +76,11 @@ fn primary_faces() -> &'static (Face, Face) {
 /// Where fallback faces are looked for, in order of preference: (file name, family to pick
 /// inside a collection, display name).
 const FALLBACKS: &[(&str, Option<&str>, &str)] = &[
-    ("NotoSansCJK-Regular.ttc", Some("Noto Sans CJK JP"), "Noto Sans CJK JP"),
+    (
+        "NotoSansCJK-Regular.ttc",
+        Some("Noto Sans CJK JP"),
+        "Noto Sans CJK JP",
+    ),
     ("NotoSansCJKjp-Regular.otf", None, "Noto Sans CJK JP"),
     ("NotoSansJP-Regular.otf", None, "Noto Sans JP"),
     ("ipamjm.ttf", None, "IPAmj明朝"),

@@ -81,8 +81,18 @@ impl<'f> Flow<'f> {
         self.need(h + self.lh(10.0) * 2.0);
         self.y += 1.5;
         let y = self.y;
-        self.cv().rect(Area { x: M, y, w: W - 2.0 * M, h }, None, Some(0.88));
-        self.cv().text(M + 2.0, y + h * 0.72, size, true, Align::Left, text);
+        self.cv().rect(
+            Area {
+                x: M,
+                y,
+                w: W - 2.0 * M,
+                h,
+            },
+            None,
+            Some(0.88),
+        );
+        self.cv()
+            .text(M + 2.0, y + h * 0.72, size, true, Align::Left, text);
         self.y += h + 1.5;
     }
 }
@@ -135,7 +145,11 @@ pub fn status(lang: Lang, p: &Applied) -> &'static str {
 
 /// Lays out the sheet; pages are numbered from `first_page`. The QR codes are added by the
 /// caller once page numbers are final.
-pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize) -> Vec<Canvas<'f>> {
+pub fn draw<'f>(
+    s: &Sheet<'_>,
+    fonts: &'f super::fonts::Fonts,
+    first_page: usize,
+) -> Vec<Canvas<'f>> {
     let lang = s.lang;
     let town = s.set.municipality.name.get(lang).to_string();
     let notified = s.intake.notified_on(s.today);
@@ -147,7 +161,11 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
         first_page,
         continued: format!(
             "{} — {} {}",
-            t(lang, "窓口案内シート（つづき）", "Guidance sheet (continued)"),
+            t(
+                lang,
+                "窓口案内シート（つづき）",
+                "Guidance sheet (continued)"
+            ),
             t(lang, "受付番号", "Case"),
             s.case_code
         ),
@@ -159,10 +177,21 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
     let ts = if s.large { 24.0 } else { 18.0 };
     cv.text(W / 2.0, M + 8.0, ts, true, Align::Center, title);
     let sub = match lang {
-        Lang::Ja => format!("{town}　届出日 {}　受付番号 {}", date(lang, notified), s.case_code),
+        Lang::Ja => format!(
+            "{town}　届出日 {}　受付番号 {}",
+            date(lang, notified),
+            s.case_code
+        ),
         Lang::En => format!("{town} — {} — case {}", date(lang, notified), s.case_code),
     };
-    cv.text(W / 2.0, M + 8.0 + ts * PT_TO_MM * 0.9 + 2.0, f.size(9.5), false, Align::Center, &sub);
+    cv.text(
+        W / 2.0,
+        M + 8.0 + ts * PT_TO_MM * 0.9 + 2.0,
+        f.size(9.5),
+        false,
+        Align::Center,
+        &sub,
+    );
     f.pages.push(cv);
     f.y = M + 8.0 + ts * PT_TO_MM * 0.9 + 2.0 + f.lh(9.5) + 1.0;
     let intro = t(
@@ -204,7 +233,11 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
         lines.push(format!("{l}: {a}"));
     }
     if let Some(d) = i.event.deceased.as_deref().and_then(|id| i.member(id)) {
-        lines.push(format!("{}: {}", t(lang, "亡くなった方", "The deceased"), d.name));
+        lines.push(format!(
+            "{}: {}",
+            t(lang, "亡くなった方", "The deceased"),
+            d.name
+        ));
     }
     for l in lines {
         f.para(M + 2.0, &l, 10.0, false);
@@ -224,32 +257,67 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
         .collect();
     f.para(
         M + 2.0,
-        &format!("{}: {}", t(lang, "世帯", "Household"), members.join(t(lang, "　", "; "))),
+        &format!(
+            "{}: {}",
+            t(lang, "世帯", "Household"),
+            members.join(t(lang, "　", "; "))
+        ),
         10.0,
         false,
     );
     f.y += 2.0;
 
     // Procedures at city hall, by counter.
-    let inside: Vec<&Applied> = s.det.procedures.iter().filter(|p| !p.extra.outside).collect();
-    let outside: Vec<&Applied> = s.det.procedures.iter().filter(|p| p.extra.outside).collect();
-    f.heading(t(lang, "市役所での手続き（上から順にお回りください）", "At city hall (visit the counters in this order)"));
+    let inside: Vec<&Applied> = s
+        .det
+        .procedures
+        .iter()
+        .filter(|p| !p.extra.outside)
+        .collect();
+    let outside: Vec<&Applied> = s
+        .det
+        .procedures
+        .iter()
+        .filter(|p| p.extra.outside)
+        .collect();
+    f.heading(t(
+        lang,
+        "市役所での手続き（上から順にお回りください）",
+        "At city hall (visit the counters in this order)",
+    ));
     let mut current = String::new();
     let mut stop = 0;
     for p in &inside {
         if p.extra.section_key != current {
             current = p.extra.section_key.clone();
             stop += 1;
-            let sec = s.set.municipality.sections.iter().find(|x| x.key == current);
+            let sec = s
+                .set
+                .municipality
+                .sections
+                .iter()
+                .find(|x| x.key == current);
             let (counter, section) = match lang {
                 Lang::Ja => (p.counter.clone(), p.section.clone()),
                 Lang::En => (p.extra.counter_en.clone(), p.extra.section_en.clone()),
             };
             let place = sec
                 .map(|x| {
-                    let loc = x.location.as_ref().map(|l| l.get(lang).to_string()).unwrap_or_default();
-                    let tel = x.phone.as_ref().map(|p| format!("{} {p}", t(lang, "電話", "Tel."))).unwrap_or_default();
-                    [loc, tel].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("　")
+                    let loc = x
+                        .location
+                        .as_ref()
+                        .map(|l| l.get(lang).to_string())
+                        .unwrap_or_default();
+                    let tel = x
+                        .phone
+                        .as_ref()
+                        .map(|p| format!("{} {p}", t(lang, "電話", "Tel.")))
+                        .unwrap_or_default();
+                    [loc, tel]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("　")
                 })
                 .unwrap_or_default();
             let size = f.size(11.0);
@@ -258,9 +326,32 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
             let y = f.y;
             let badge = format!("{stop}");
             let bw = 6.0 * f.scale;
-            f.cv().rect(Area { x: M, y, w: bw, h: bw }, Some(0.6), None);
-            f.cv().text(M + bw / 2.0, y + bw * 0.75, size * 0.85, true, Align::Center, &badge);
-            f.cv().text(M + bw + 1.5, y + bw * 0.78, size, true, Align::Left, &format!("{counter}　{section}"));
+            f.cv().rect(
+                Area {
+                    x: M,
+                    y,
+                    w: bw,
+                    h: bw,
+                },
+                Some(0.6),
+                None,
+            );
+            f.cv().text(
+                M + bw / 2.0,
+                y + bw * 0.75,
+                size * 0.85,
+                true,
+                Align::Center,
+                &badge,
+            );
+            f.cv().text(
+                M + bw + 1.5,
+                y + bw * 0.78,
+                size,
+                true,
+                Align::Left,
+                &format!("{counter}　{section}"),
+            );
             f.y += bw + 0.8;
             if !place.is_empty() {
                 f.para(M + bw + 1.5, &place, 8.5, false);
@@ -273,18 +364,44 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
     }
 
     if !outside.is_empty() {
-        f.heading(t(lang, "市役所の外での手続き（期限までにご自身で）", "Outside city hall (by yourself, before the deadline)"));
+        f.heading(t(
+            lang,
+            "市役所の外での手続き（期限までにご自身で）",
+            "Outside city hall (by yourself, before the deadline)",
+        ));
         for p in &outside {
-            let sec = s.set.municipality.sections.iter().find(|x| x.key == p.extra.section_key);
+            let sec = s
+                .set
+                .municipality
+                .sections
+                .iter()
+                .find(|x| x.key == p.extra.section_key);
             let place = sec
                 .map(|x| {
                     let name = x.name.get(lang).to_string();
-                    let loc = x.location.as_ref().map(|l| l.get(lang).to_string()).unwrap_or_default();
-                    let tel = x.phone.as_ref().map(|p| format!("{} {p}", t(lang, "電話", "Tel."))).unwrap_or_default();
-                    [name, loc, tel].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("　")
+                    let loc = x
+                        .location
+                        .as_ref()
+                        .map(|l| l.get(lang).to_string())
+                        .unwrap_or_default();
+                    let tel = x
+                        .phone
+                        .as_ref()
+                        .map(|p| format!("{} {p}", t(lang, "電話", "Tel.")))
+                        .unwrap_or_default();
+                    [name, loc, tel]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("　")
                 })
                 .unwrap_or_default();
-            f.para(M + 2.0, &format!("{}: {place}", t(lang, "場所", "Where")), 9.0, true);
+            f.para(
+                M + 2.0,
+                &format!("{}: {place}", t(lang, "場所", "Where")),
+                9.0,
+                true,
+            );
             draw_procedure(&mut f, s, p);
         }
     }
@@ -301,15 +418,32 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
                     Lang::En => q.text_en.clone(),
                 })
                 .collect();
-            f.para(M + 2.0, &format!("・{name} ({}) — {}", names(lang, i, &p.members), qs.join(" / ")), 9.0, false);
+            f.para(
+                M + 2.0,
+                &format!(
+                    "・{name} ({}) — {}",
+                    names(lang, i, &p.members),
+                    qs.join(" / ")
+                ),
+                9.0,
+                false,
+            );
         }
     }
 
     if !s.det.excluded.is_empty() {
-        f.heading(t(lang, "確認した結果、該当しなかった手続き", "Checked and not needed"));
+        f.heading(t(
+            lang,
+            "確認した結果、該当しなかった手続き",
+            "Checked and not needed",
+        ));
         f.para(
             M + 2.0,
-            t(lang, "次の手続きも確認しましたが、今回は必要ありません。", "We also checked these; you do not need them this time."),
+            t(
+                lang,
+                "次の手続きも確認しましたが、今回は必要ありません。",
+                "We also checked these; you do not need them this time.",
+            ),
             8.5,
             false,
         );
@@ -337,12 +471,30 @@ pub fn draw<'f>(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize
         head.push(h.get(lang).to_string());
     }
     f.para(M + 2.0, &head.join("　"), 9.0, false);
-    let mut used: Vec<&str> = s.det.procedures.iter().map(|p| p.extra.section_key.as_str()).collect();
+    let mut used: Vec<&str> = s
+        .det
+        .procedures
+        .iter()
+        .map(|p| p.extra.section_key.as_str())
+        .collect();
     used.dedup();
     for sec in m.sections.iter().filter(|x| used.contains(&x.key.as_str())) {
-        let counter = if sec.outside { String::new() } else { sec.counter.get(lang).to_string() };
+        let counter = if sec.outside {
+            String::new()
+        } else {
+            sec.counter.get(lang).to_string()
+        };
         let phone = sec.phone.clone().unwrap_or_default();
-        f.para(M + 4.0, &format!("・{} {counter}　{} {phone}", sec.name.get(lang), t(lang, "電話", "Tel.")), 8.5, false);
+        f.para(
+            M + 4.0,
+            &format!(
+                "・{} {counter}　{} {phone}",
+                sec.name.get(lang),
+                t(lang, "電話", "Tel.")
+            ),
+            8.5,
+            false,
+        );
     }
     f.pages
 }
@@ -393,10 +545,13 @@ fn draw_procedure(f: &mut Flow<'_>, s: &Sheet<'_>, p: &Applied) {
         ProcKind::Notice => 0.9,
         ProcKind::Guidance => 0.75,
     };
-    f.cv().rect(Area { x, y, w: sw, h: sh }, Some(0.3), Some(fill));
-    f.cv().text(x + sw / 2.0, y + sh * 0.74, small, true, Align::Center, st);
+    f.cv()
+        .rect(Area { x, y, w: sw, h: sh }, Some(0.3), Some(fill));
+    f.cv()
+        .text(x + sw / 2.0, y + sh * 0.74, small, true, Align::Center, st);
     f.cv().field = name.clone();
-    f.cv().text(x + sw + 2.0, y + sh * 0.78, size, true, Align::Left, &name);
+    f.cv()
+        .text(x + sw + 2.0, y + sh * 0.78, size, true, Align::Left, &name);
     f.y += lh * 1.05;
     let indent = x + 4.0;
     let who = names(lang, s.intake, &p.members);
@@ -409,13 +564,31 @@ fn draw_procedure(f: &mut Flow<'_>, s: &Sheet<'_>, p: &Applied) {
     } else {
         deadline
     };
-    f.para(indent, &format!("{}: {who}　{}: {deadline}", t(lang, "対象", "For"), t(lang, "期限", "Deadline")), 9.0, false);
+    f.para(
+        indent,
+        &format!(
+            "{}: {who}　{}: {deadline}",
+            t(lang, "対象", "For"),
+            t(lang, "期限", "Deadline")
+        ),
+        9.0,
+        false,
+    );
     let bring = match lang {
         Lang::Ja => &p.bring,
         Lang::En => &p.extra.bring_en,
     };
     if !bring.is_empty() {
-        f.para(indent, &format!("{}: {}", t(lang, "持ち物", "Bring"), bring.join(t(lang, "、", "; "))), 9.0, false);
+        f.para(
+            indent,
+            &format!(
+                "{}: {}",
+                t(lang, "持ち物", "Bring"),
+                bring.join(t(lang, "、", "; "))
+            ),
+            9.0,
+            false,
+        );
     }
     if let Some(n) = &p.extra.note {
         f.para(indent, n.get(lang), 8.5, false);

@@ -111,11 +111,7 @@ impl<'f> Canvas<'f> {
             out.push((face, cx, run));
             cx += w;
         }
-        self.page.items.push(Item::Text {
-            y,
-            size,
-            runs: out,
-        });
+        self.page.items.push(Item::Text { y, size, runs: out });
     }
 
     pub fn rect(&mut self, a: Area, stroke: Option<f32>, fill: Option<f32>) {
@@ -143,8 +139,22 @@ impl<'f> Canvas<'f> {
     /// A tick mark inside a square at (x, y) of side `s`.
     pub fn tick(&mut self, x: f32, y: f32, s: f32) {
         let w = 0.55;
-        self.line(x + s * 0.18, y + s * 0.52, x + s * 0.42, y + s * 0.78, w, false);
-        self.line(x + s * 0.42, y + s * 0.78, x + s * 0.86, y + s * 0.2, w, false);
+        self.line(
+            x + s * 0.18,
+            y + s * 0.52,
+            x + s * 0.42,
+            y + s * 0.78,
+            w,
+            false,
+        );
+        self.line(
+            x + s * 0.42,
+            y + s * 0.78,
+            x + s * 0.86,
+            y + s * 0.2,
+            w,
+            false,
+        );
     }
 
     /// Breaks a text into lines of at most `width` mm (Japanese breaks between any two
@@ -194,7 +204,10 @@ impl<'f> Canvas<'f> {
         let avail_w = (a.w - 2.0 * pad).max(1.0);
         let avail_h = a.h.max(1.0);
         let mut sz = size.min(avail_h / PT_TO_MM / 1.15);
-        while sz > MIN_FIT && self.width(s, sz, bold) > avail_w && (max_lines == 1 || sz > size * 0.8) {
+        while sz > MIN_FIT
+            && self.width(s, sz, bold) > avail_w
+            && (max_lines == 1 || sz > size * 0.8)
+        {
             sz -= 0.25;
         }
         let lines = if self.width(s, sz, bold) <= avail_w || max_lines == 1 {
@@ -211,7 +224,9 @@ impl<'f> Canvas<'f> {
                 sz2 -= 0.25;
             }
         };
-        let fits = lines.iter().all(|l| self.width(l, sz, bold) <= avail_w + 0.05)
+        let fits = lines
+            .iter()
+            .all(|l| self.width(l, sz, bold) <= avail_w + 0.05)
             && lines.len() as u32 <= max_lines.max(1);
         if !fits {
             self.warnings.push(Warning::Overflow {
@@ -239,7 +254,14 @@ impl<'f> Canvas<'f> {
         let lh = size * PT_TO_MM * 1.35;
         let lines = self.wrap(s, width, size, bold);
         for (k, l) in lines.iter().enumerate() {
-            self.text(x, y + k as f32 * lh + size * PT_TO_MM * 0.9, size, bold, Align::Left, l);
+            self.text(
+                x,
+                y + k as f32 * lh + size * PT_TO_MM * 0.9,
+                size,
+                bold,
+                Align::Left,
+                l,
+            );
         }
         lines.len() as f32 * lh
     }
@@ -247,7 +269,9 @@ impl<'f> Canvas<'f> {
     /// The page's QR code (`MDGC…P03`) and its text below.
     pub fn qr(&mut self, a: Area, code: &str) {
         self.field = "QR".into();
-        if let Ok(q) = qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M) {
+        if let Ok(q) =
+            qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M)
+        {
             let n = q.width();
             let modules = q.to_colors();
             let side = a.w.min(a.h - super::template::QR_CAPTION);
@@ -278,7 +302,14 @@ impl<'f> Canvas<'f> {
                     }
                 }
             }
-            self.text(a.x + side / 2.0, a.y + side + 2.6, 6.5, false, Align::Center, code);
+            self.text(
+                a.x + side / 2.0,
+                a.y + side + 2.6,
+                6.5,
+                false,
+                Align::Center,
+                code,
+            );
         }
     }
 }
@@ -289,7 +320,9 @@ pub fn fill_pieces(pieces: &[Piece], ctx: &Ctx<'_>) -> String {
         .iter()
         .map(|p| match p {
             Piece::Lit(s) => s.clone(),
-            Piece::Bind { path, format } => format_value(&resolve(path, ctx), format).unwrap_or_default(),
+            Piece::Bind { path, format } => {
+                format_value(&resolve(path, ctx), format).unwrap_or_default()
+            }
         })
         .collect()
 }
@@ -310,7 +343,14 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
         cv.field = e.name.clone();
         let a = e.area;
         match &e.kind {
-            Kind::Text { x, y, pieces, size, bold, align } => {
+            Kind::Text {
+                x,
+                y,
+                pieces,
+                size,
+                bold,
+                align,
+            } => {
                 let s = fill_pieces(pieces, ctx);
                 cv.text(*x, *y, *size, *bold, *align, &s);
             }
@@ -319,15 +359,36 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                 let lines = cv.wrap(&s, a.w, *size, false);
                 let lh = size * PT_TO_MM * 1.35;
                 if lines.len() as f32 * lh > a.h + 0.5 {
-                    cv.warnings.push(Warning::Overflow { page: cv.page_no, form: cv.form.clone(), field: "note".into() });
+                    cv.warnings.push(Warning::Overflow {
+                        page: cv.page_no,
+                        form: cv.form.clone(),
+                        field: "note".into(),
+                    });
                 }
                 cv.paragraph(a.x, a.y, a.w, &s, *size, false);
             }
             Kind::Rect { line, fill } => {
                 cv.rect(a, (*line > 0.0).then_some(*line), *fill);
             }
-            Kind::Line { x1, y1, x2, y2, width, dash } => cv.line(*x1, *y1, *x2, *y2, *width, *dash),
-            Kind::Field { label, label_width, value, format, size, align, lines, boxed, placeholder } => {
+            Kind::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                width,
+                dash,
+            } => cv.line(*x1, *y1, *x2, *y2, *width, *dash),
+            Kind::Field {
+                label,
+                label_width,
+                value,
+                format,
+                size,
+                align,
+                lines,
+                boxed,
+                placeholder,
+            } => {
                 let mut va = a;
                 if let Some(lw) = label_width {
                     let la = Area { w: *lw, ..a };
@@ -335,15 +396,25 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                     if let Some(l) = label {
                         cv.fit(la, l, 8.5, false, Align::Center, 2);
                     }
-                    va = Area { x: a.x + lw, w: a.w - lw, ..a };
+                    va = Area {
+                        x: a.x + lw,
+                        w: a.w - lw,
+                        ..a
+                    };
                 } else if let Some(l) = label {
                     cv.text(a.x + 1.0, a.y + 2.7, 6.5, false, Align::Left, l);
-                    va = Area { y: a.y + 3.0, h: a.h - 3.0, ..a };
+                    va = Area {
+                        y: a.y + 3.0,
+                        h: a.h - 3.0,
+                        ..a
+                    };
                 }
                 if *boxed {
                     cv.rect(a, Some(LINE), None);
                 }
-                let text = value.as_ref().and_then(|v| format_value(&resolve(v, ctx), format));
+                let text = value
+                    .as_ref()
+                    .and_then(|v| format_value(&resolve(v, ctx), format));
                 match text {
                     Some(s) => cv.fit(va, &s, *size, false, *align, *lines),
                     None => {
@@ -354,23 +425,56 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                     }
                 }
             }
-            Kind::Check { label, value, equals } => {
+            Kind::Check {
+                label,
+                value,
+                equals,
+            } => {
                 let v = resolve(value, ctx);
                 let s = 4.5;
-                cv.rect(Area { x: a.x, y: a.y, w: s, h: s }, Some(LINE), None);
+                cv.rect(
+                    Area {
+                        x: a.x,
+                        y: a.y,
+                        w: s,
+                        h: s,
+                    },
+                    Some(LINE),
+                    None,
+                );
                 if is_checked(&v, equals.as_deref()) {
                     cv.tick(a.x, a.y, s);
                 }
                 cv.text(a.x + s + 1.2, a.y + 3.6, 9.0, false, Align::Left, label);
             }
-            Kind::Table { rows: n, row_h, header_h, columns, .. } => {
+            Kind::Table {
+                rows: n,
+                row_h,
+                header_h,
+                columns,
+                ..
+            } => {
                 draw_table(cv, a, *n, *row_h, *header_h, columns, ctx, rows);
             }
             Kind::Signature { label } => {
                 cv.rect(a, Some(0.5), None);
                 cv.text(a.x + 1.5, a.y + 4.5, 9.0, true, Align::Left, label);
-                cv.line(a.x + 30.0, a.y + a.h - 6.0, a.x + a.w - 4.0, a.y + a.h - 6.0, 0.2, true);
-                cv.text(a.x + a.w - 2.0, a.y + a.h - 1.8, 7.0, false, Align::Right, "ご本人（またはご家族・代理人）が署名してください");
+                cv.line(
+                    a.x + 30.0,
+                    a.y + a.h - 6.0,
+                    a.x + a.w - 4.0,
+                    a.y + a.h - 6.0,
+                    0.2,
+                    true,
+                );
+                cv.text(
+                    a.x + a.w - 2.0,
+                    a.y + a.h - 1.8,
+                    7.0,
+                    false,
+                    Align::Right,
+                    "ご本人（またはご家族・代理人）が署名してください",
+                );
             }
             Kind::Office { label } => draw_office(cv, a, label),
         }
@@ -380,7 +484,16 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
 }
 
 #[allow(clippy::too_many_arguments)]
-fn draw_table(cv: &mut Canvas<'_>, a: Area, n: u32, row_h: f32, header_h: f32, columns: &[Column], ctx: &Ctx<'_>, rows: &[&Member]) {
+fn draw_table(
+    cv: &mut Canvas<'_>,
+    a: Area,
+    n: u32,
+    row_h: f32,
+    header_h: f32,
+    columns: &[Column],
+    ctx: &Ctx<'_>,
+    rows: &[&Member],
+) {
     cv.rect(Area { h: header_h, ..a }, Some(LINE), Some(0.93));
     cv.rect(a, Some(0.4), None);
     let mut x = a.x;
@@ -389,18 +502,41 @@ fn draw_table(cv: &mut Canvas<'_>, a: Area, n: u32, row_h: f32, header_h: f32, c
             cv.line(x, a.y, x, a.y + a.h, LINE, false);
         }
         cv.field = c.title.clone();
-        cv.fit(Area { x, y: a.y, w: c.width, h: header_h }, &c.title, 7.5, false, Align::Center, 1);
+        cv.fit(
+            Area {
+                x,
+                y: a.y,
+                w: c.width,
+                h: header_h,
+            },
+            &c.title,
+            7.5,
+            false,
+            Align::Center,
+            1,
+        );
         x += c.width;
     }
     for r in 0..n {
         let y = a.y + header_h + r as f32 * row_h;
         cv.line(a.x, y, a.x + a.w, y, LINE, false);
-        let Some(m) = rows.get(r as usize) else { continue };
-        let rctx = Ctx { member: Some(m), procedures: ctx.procedures.clone(), ..*ctx };
+        let Some(m) = rows.get(r as usize) else {
+            continue;
+        };
+        let rctx = Ctx {
+            member: Some(m),
+            procedures: ctx.procedures.clone(),
+            ..*ctx
+        };
         let mut x = a.x;
         for c in columns {
             cv.field = format!("{} ({}行目)", c.title, r + 1);
-            let cell = Area { x, y, w: c.width, h: row_h };
+            let cell = Area {
+                x,
+                y,
+                w: c.width,
+                h: row_h,
+            };
             if let Some(v) = &c.value {
                 let val = resolve(v, &rctx);
                 match &c.check {
@@ -408,7 +544,16 @@ fn draw_table(cv: &mut Canvas<'_>, a: Area, n: u32, row_h: f32, header_h: f32, c
                         let s = 4.0;
                         let bx = cell.x + (cell.w - s) / 2.0;
                         let by = cell.y + (cell.h - s) / 2.0;
-                        cv.rect(Area { x: bx, y: by, w: s, h: s }, Some(LINE), None);
+                        cv.rect(
+                            Area {
+                                x: bx,
+                                y: by,
+                                w: s,
+                                h: s,
+                            },
+                            Some(LINE),
+                            None,
+                        );
                         if is_checked(&val, eq.as_deref()) {
                             cv.tick(bx, by, s);
                         }
@@ -435,13 +580,29 @@ fn draw_office(cv: &mut Canvas<'_>, a: Area, label: &str) {
     let mut x = a.x;
     let top = a.y + head;
     for s in stamps {
-        cv.rect(Area { x, y: top, w: sw, h: 4.5 }, Some(LINE), Some(0.95));
+        cv.rect(
+            Area {
+                x,
+                y: top,
+                w: sw,
+                h: 4.5,
+            },
+            Some(LINE),
+            Some(0.95),
+        );
         cv.text(x + sw / 2.0, top + 3.4, 7.0, false, Align::Center, s);
         cv.line(x + sw, top, x + sw, a.y + a.h, LINE, false);
         x += sw;
     }
     cv.line(a.x, top + 4.5, x, top + 4.5, LINE, false);
-    cv.text(x + 1.5, top + 3.4, 7.0, false, Align::Left, "備考・確認書類");
+    cv.text(
+        x + 1.5,
+        top + 3.4,
+        7.0,
+        false,
+        Align::Left,
+        "備考・確認書類",
+    );
 }
 
 /// Rows of a table: (members) for the template's row set.
@@ -462,7 +623,11 @@ pub fn members_for<'a>(set: super::template::RowSet, ctx: &Ctx<'a>) -> Vec<&'a M
                 i.subjects()
             } else {
                 // Household order, not procedure order.
-                i.household.members.iter().filter(|m| ids.contains(&m.id.as_str())).collect()
+                i.household
+                    .members
+                    .iter()
+                    .filter(|m| ids.contains(&m.id.as_str()))
+                    .collect()
             }
         }
         RowSet::Movers => i.movers().collect(),
@@ -481,4 +646,3 @@ pub fn members_for<'a>(set: super::template::RowSet, ctx: &Ctx<'a>) -> Vec<&'a M
             .collect(),
     }
 }
-

@@ -79,11 +79,29 @@ pub fn template_files(dir: Option<&Path>) -> Result<Vec<template::TemplateFile>,
             for e in rd.flatten() {
                 let p = e.path();
                 if p.extension().is_some_and(|e| e == "toml") && p.is_file() {
-                    let id = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+                    let id = p
+                        .file_stem()
+                        .and_then(|s| s.to_str())
+                        .unwrap_or_default()
+                        .to_string();
                     match std::fs::read(&p).map(String::from_utf8) {
-                        Ok(Ok(text)) => out.push(template::TemplateFile { path: p.display().to_string(), id, text }),
-                        Ok(Err(_)) => errs.push(Diagnostic::file(Severity::Error, &p.display().to_string(), "the file is not UTF-8 text", Some("save it as UTF-8 (not Shift_JIS)".into()))),
-                        Err(e) => errs.push(Diagnostic::file(Severity::Error, &p.display().to_string(), format!("cannot read: {e}"), None)),
+                        Ok(Ok(text)) => out.push(template::TemplateFile {
+                            path: p.display().to_string(),
+                            id,
+                            text,
+                        }),
+                        Ok(Err(_)) => errs.push(Diagnostic::file(
+                            Severity::Error,
+                            &p.display().to_string(),
+                            "the file is not UTF-8 text",
+                            Some("save it as UTF-8 (not Shift_JIS)".into()),
+                        )),
+                        Err(e) => errs.push(Diagnostic::file(
+                            Severity::Error,
+                            &p.display().to_string(),
+                            format!("cannot read: {e}"),
+                            None,
+                        )),
                     }
                 }
             }
@@ -97,7 +115,10 @@ pub fn template_files(dir: Option<&Path>) -> Result<Vec<template::TemplateFile>,
 }
 
 /// The check environment for a procedure set.
-pub fn check_env<'a>(set: &'a ProcedureSet, measure: &'a dyn Fn(&str, f32, bool) -> f32) -> template::CheckEnv<'a> {
+pub fn check_env<'a>(
+    set: &'a ProcedureSet,
+    measure: &'a dyn Fn(&str, f32, bool) -> f32,
+) -> template::CheckEnv<'a> {
     let mut ids: Vec<String> = set.procedures.iter().map(|p| p.id.clone()).collect();
     ids.extend(template::CATALOGUE_PROCEDURES.iter().map(|s| s.to_string()));
     ids.sort();
@@ -108,10 +129,17 @@ pub fn check_env<'a>(set: &'a ProcedureSet, measure: &'a dyn Fn(&str, f32, bool)
             params: set.municipality.params.keys().cloned().collect(),
             procedure_ids: ids,
         },
-        used_forms: set.procedures.iter().flat_map(|p| p.forms.iter().cloned()).collect(),
+        used_forms: set
+            .procedures
+            .iter()
+            .flat_map(|p| p.forms.iter().cloned())
+            .collect(),
         measure,
     }
 }
+
+/// Checked templates by form id.
+pub type Templates = BTreeMap<String, Template>;
 
 /// Loads and checks the templates (a folder or the embedded ones) against a procedure set.
 /// `Ok` holds the templates and the warnings; `Err` every diagnostic when any is an error.
@@ -119,9 +147,11 @@ pub fn load_templates(
     dir: Option<&Path>,
     set: &ProcedureSet,
     fonts: &fonts::Fonts,
-) -> Result<(BTreeMap<String, Template>, Vec<Diagnostic>), Vec<Diagnostic>> {
+) -> Result<(Templates, Vec<Diagnostic>), Vec<Diagnostic>> {
     let files = template_files(dir)?;
-    let measure = |s: &str, size: f32, bold: bool| fonts.width_mm(if bold { fonts::BOLD } else { fonts::PRIMARY }, s, size);
+    let measure = |s: &str, size: f32, bold: bool| {
+        fonts.width_mm(if bold { fonts::BOLD } else { fonts::PRIMARY }, s, size)
+    };
     let env = check_env(set, &measure);
     let (list, diags) = template::load(&files, &env);
     if diags.iter().any(Diagnostic::is_error) {

@@ -73,10 +73,7 @@ fn parsed(face: &'static Face) -> ParsedFont {
     }
     let p = ParsedFont::from_bytes(face.bytes, face.index as usize, &mut vec![])
         .expect("a face ttf-parser read also parses in printpdf");
-    cache
-        .lock()
-        .expect("font cache")
-        .insert(key, p.clone());
+    cache.lock().expect("font cache").insert(key, p.clone());
     p
 }
 
@@ -116,8 +113,8 @@ pub fn write(doc: &Doc, fonts: &Fonts) -> Vec<u8> {
                 milliseconds: 0,
             },
         );
-        pdf.metadata.info.creation_date = dt.clone();
-        pdf.metadata.info.modification_date = dt.clone();
+        pdf.metadata.info.creation_date = dt;
+        pdf.metadata.info.modification_date = dt;
         pdf.metadata.info.metadata_date = dt;
     }
     pdf.metadata.info.creator = "madoguchi".into();
@@ -134,15 +131,12 @@ pub fn write(doc: &Doc, fonts: &Fonts) -> Vec<u8> {
         })
         .flatten()
         .collect();
-    let ids: BTreeMap<usize, FontId> = used
-        .iter()
-        .map(|&i| (i, FontId(subset_tag(i))))
-        .collect();
+    let ids: BTreeMap<usize, FontId> = used.iter().map(|&i| (i, FontId(subset_tag(i)))).collect();
     for (&i, id) in &ids {
-        pdf.resources.fonts.map.insert(
-            id.clone(),
-            printpdf::PdfFont::new(parsed(fonts.faces[i])),
-        );
+        pdf.resources
+            .fonts
+            .map
+            .insert(id.clone(), printpdf::PdfFont::new(parsed(fonts.faces[i])));
     }
 
     let pages: Vec<PdfPage> = doc

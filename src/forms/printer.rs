@@ -138,11 +138,14 @@ impl Printer for Cups {
         if !ok {
             return Err(PrintError::Submit(if err.is_empty() { out } else { err }));
         }
-        let id = parse_request_id(&out).ok_or_else(|| PrintError::Submit(format!("unexpected answer from lp: {out}")))?;
+        let id = parse_request_id(&out)
+            .ok_or_else(|| PrintError::Submit(format!("unexpected answer from lp: {out}")))?;
         let start = Instant::now();
         loop {
             let (_, pending, _) = run(&self.lpstat, &["-W", "not-completed", "-o", &job.queue])?;
-            let waiting = pending.lines().any(|l| l.split_whitespace().next() == Some(id.as_str()));
+            let waiting = pending
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(id.as_str()));
             if !waiting {
                 break;
             }
@@ -173,7 +176,8 @@ pub struct RecordingPrinter {
 
 impl Printer for RecordingPrinter {
     fn print(&mut self, pdf: &Path, job: &PrintJob) -> Result<Printed, PrintError> {
-        self.calls.push((pdf.to_path_buf(), job.clone(), job.lp_args(pdf)));
+        self.calls
+            .push((pdf.to_path_buf(), job.clone(), job.lp_args(pdf)));
         match &self.fail_with {
             Some(e) => Err(e.clone()),
             None => Ok(Printed {
@@ -193,7 +197,18 @@ mod tests {
         let a = j.lp_args(Path::new("/tmp/b.pdf"));
         assert_eq!(
             a,
-            ["-d", "madoguchi-pdf", "-o", "media=A4", "-n", "1", "-t", "madoguchi 7K3M9QXA", "--", "/tmp/b.pdf"]
+            [
+                "-d",
+                "madoguchi-pdf",
+                "-o",
+                "media=A4",
+                "-n",
+                "1",
+                "-t",
+                "madoguchi 7K3M9QXA",
+                "--",
+                "/tmp/b.pdf"
+            ]
         );
         assert_eq!(
             parse_request_id("request id is madoguchi-pdf-12 (1 file(s))").as_deref(),

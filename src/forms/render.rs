@@ -132,7 +132,11 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
         Lang::Ja => "窓口案内シート",
         Lang::En => "Guidance sheet",
     };
-    let sheet_pages = if input.with_guidance { guidance::draw(&sheet, fonts, 1) } else { vec![] };
+    let sheet_pages = if input.with_guidance {
+        guidance::draw(&sheet, fonts, 1)
+    } else {
+        vec![]
+    };
     for cv in sheet_pages {
         entries.push(PageEntry {
             page: cv.page_no,
@@ -239,7 +243,14 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
         cv.field = "ページ番号".into();
         let y = cv.page.height - 6.0;
         let x = cv.page.width / 2.0;
-        cv.text(x, y, 7.0, false, super::template::Align::Center, &format!("{} / {total}", e.page));
+        cv.text(
+            x,
+            y,
+            7.0,
+            false,
+            super::template::Align::Center,
+            &format!("{} / {total}", e.page),
+        );
     }
 
     let mut warnings = vec![];

@@ -66,8 +66,14 @@ pub enum RowSet {
 }
 
 impl RowSet {
-    const NAMES: &'static [&'static str] =
-        &["procedure", "movers", "subjects", "household", "remaining", "children"];
+    const NAMES: &'static [&'static str] = &[
+        "procedure",
+        "movers",
+        "subjects",
+        "household",
+        "remaining",
+        "children",
+    ];
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "procedure" => RowSet::Procedure,
@@ -321,7 +327,10 @@ fn num(src: &mut Source<'_>, node: &Node<'_>, what: &str) -> Option<f32> {
         _ => {
             src.error_at(
                 node,
-                format!("`{what}` must be a number (mm or pt), not {}", node.type_name()),
+                format!(
+                    "`{what}` must be a number (mm or pt), not {}",
+                    node.type_name()
+                ),
                 None,
             );
             None
@@ -336,7 +345,10 @@ fn pair(src: &mut Source<'_>, node: &Node<'_>, what: &str) -> Option<(f32, f32)>
         None => {
             src.error_at(
                 node,
-                format!("`{what}` must be two numbers [x, y] in mm, not {}", node.type_name()),
+                format!(
+                    "`{what}` must be two numbers [x, y] in mm, not {}",
+                    node.type_name()
+                ),
                 Some("e.g. at = [10, 40] (from the top-left corner of the page)".into()),
             );
             None
@@ -372,7 +384,11 @@ fn align(src: &mut Source<'_>, f: &mut Fields<'_>) -> Align {
             "center" => Align::Center,
             "right" => Align::Right,
             _ => {
-                src.error(span, format!("unknown alignment `{s}`"), Some("left, center or right".into()));
+                src.error(
+                    span,
+                    format!("unknown alignment `{s}`"),
+                    Some("left, center or right".into()),
+                );
                 Align::Left
             }
         },
@@ -421,8 +437,16 @@ fn pieces(
             out.push(Piece::Lit(rest[..open].to_string()));
         }
         let Some(close) = rest[open..].find('}') else {
-            let sp = if exact { span.start + offset + open..span.start + offset + open + 1 } else { span.clone() };
-            src.error(sp, "`{` without a closing `}`", Some("write {member.name} to print a value".into()));
+            let sp = if exact {
+                span.start + offset + open..span.start + offset + open + 1
+            } else {
+                span.clone()
+            };
+            src.error(
+                sp,
+                "`{` without a closing `}`",
+                Some("write {member.name} to print a value".into()),
+            );
             return out;
         };
         let inner = &rest[open + 1..open + close];
@@ -431,8 +455,16 @@ fn pieces(
             Some((p, f)) => (p.trim(), f.trim()),
             None => (inner.trim(), "text"),
         };
-        let psp = if exact { start..start + path.len() } else { span.clone() };
-        let fsp = if exact { start + path.len() + 1..start + inner.len() } else { span.clone() };
+        let psp = if exact {
+            start..start + path.len()
+        } else {
+            span.clone()
+        };
+        let fsp = if exact {
+            start + path.len() + 1..start + inner.len()
+        } else {
+            span.clone()
+        };
         binding(src, path, psp, Some((format, fsp)), at, env);
         out.push(Piece::Bind {
             path: path.to_string(),
@@ -447,15 +479,28 @@ fn pieces(
     out
 }
 
-fn area(src: &mut Source<'_>, f: &mut Fields<'_>, what: &str, default_size: Option<(f32, f32)>) -> Option<Area> {
-    let at = f.req(src, "at", &format!("give the {what}'s top-left corner: at = [x, y] in mm"))?;
+fn area(
+    src: &mut Source<'_>,
+    f: &mut Fields<'_>,
+    what: &str,
+    default_size: Option<(f32, f32)>,
+) -> Option<Area> {
+    let at = f.req(
+        src,
+        "at",
+        &format!("give the {what}'s top-left corner: at = [x, y] in mm"),
+    )?;
     let (x, y) = pair(src, &at, "at")?;
     let (w, h) = match f.get("size") {
         Some(n) => pair(src, &n, "size")?,
         None => match default_size {
             Some(d) => d,
             None => {
-                f.req(src, "size", "give the width and height: size = [w, h] in mm");
+                f.req(
+                    src,
+                    "size",
+                    "give the width and height: size = [w, h] in mm",
+                );
                 return None;
             }
         },
@@ -488,7 +533,11 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             "household" => Per::Household,
             "member" => Per::Member,
             _ => {
-                src.error(span, format!("unknown `per = \"{s}\"`"), Some("\"household\" (one copy) or \"member\" (one copy per member)".into()));
+                src.error(
+                    span,
+                    format!("unknown `per = \"{s}\"`"),
+                    Some("\"household\" (one copy) or \"member\" (one copy per member)".into()),
+                );
                 Per::Household
             }
         },
@@ -499,7 +548,11 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             "A4" => (210.0, 297.0),
             "A4-landscape" => (297.0, 210.0),
             _ => {
-                src.error(span, format!("unknown page `{s}`"), Some("\"A4\" or \"A4-landscape\"".into()));
+                src.error(
+                    span,
+                    format!("unknown page `{s}`"),
+                    Some("\"A4\" or \"A4-landscape\"".into()),
+                );
                 (210.0, 297.0)
             }
         },
@@ -510,7 +563,10 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
     let title = title.map(|t| t.0).unwrap_or_default();
 
     if !env.used_forms.contains(id) {
-        let span = ft.get("title").and_then(|i| i.span()).unwrap_or(form_line..form_line);
+        let span = ft
+            .get("title")
+            .and_then(|i| i.span())
+            .unwrap_or(form_line..form_line);
         if CATALOGUE_FORMS.contains(&id) {
             src.warning(
                 span,
@@ -528,11 +584,24 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         }
     }
 
-    let here = if per == Per::Member { Where::Member } else { Where::Household };
+    let here = if per == Per::Member {
+        Where::Member
+    } else {
+        Where::Household
+    };
     let mut elements: Vec<Element> = vec![];
-    let line_of = |src: &Source<'_>, span: &Range<usize>| src.text[..span.start.min(src.text.len())].matches('\n').count() + 1;
+    let line_of = |src: &Source<'_>, span: &Range<usize>| {
+        src.text[..span.start.min(src.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    };
 
-    fn tables<'d>(f: &mut Fields<'d>, src: &mut Source<'_>, key: &str) -> Vec<(Node<'d>, Range<usize>)> {
+    fn tables<'d>(
+        f: &mut Fields<'d>,
+        src: &mut Source<'_>,
+        key: &str,
+    ) -> Vec<(Node<'d>, Range<usize>)> {
         match f.get(key) {
             None => vec![],
             Some(n) => match n.array() {
@@ -544,7 +613,11 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                     })
                     .collect(),
                 None => {
-                    src.error_at(&n, format!("`{key}` must be written [[{key}]] (a list of tables)"), None);
+                    src.error_at(
+                        &n,
+                        format!("`{key}` must be written [[{key}]] (a list of tables)"),
+                        None,
+                    );
                     vec![]
                 }
             },
@@ -555,22 +628,52 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
     for (node, span) in tables(&mut top, src, "text") {
         let Some(t) = node.table() else { continue };
         let mut f = Fields::new(t, Some(span.clone()), "[[text]]");
-        let at = f.req(src, "at", "at = [x, y]: where the text's baseline starts, in mm");
+        let at = f.req(
+            src,
+            "at",
+            "at = [x, y]: where the text's baseline starts, in mm",
+        );
         let text = f.req_str(src, "text", "text = \"…\"");
         let size = opt_num(src, &mut f, "font_size", 10.0);
         let bold = opt_bool(src, &mut f, "bold", false);
         let al = align(src, &mut f);
         f.finish(src);
-        let (Some(at), Some((s, sspan))) = (at, text) else { continue };
-        let Some((x, y)) = pair(src, &at, "at") else { continue };
+        let (Some(at), Some((s, sspan))) = (at, text) else {
+            continue;
+        };
+        let Some((x, y)) = pair(src, &at, "at") else {
+            continue;
+        };
         let ps = pieces(src, &s, sspan, here, env);
-        let literal: String = ps.iter().map(|p| match p { Piece::Lit(l) => l.clone(), Piece::Bind { .. } => String::new() }).collect();
+        let literal: String = ps
+            .iter()
+            .map(|p| match p {
+                Piece::Lit(l) => l.clone(),
+                Piece::Bind { .. } => String::new(),
+            })
+            .collect();
         let w = (env.measure)(&literal, size, bold);
-        let x0 = match al { Align::Left => x, Align::Center => x - w / 2.0, Align::Right => x - w };
+        let x0 = match al {
+            Align::Left => x,
+            Align::Center => x - w / 2.0,
+            Align::Right => x - w,
+        };
         let h = size * super::fonts::PT_TO_MM;
         elements.push(Element {
-            kind: Kind::Text { x, y, pieces: ps, size, bold, align: al },
-            area: Area { x: x0, y: y - h * 0.88, w, h },
+            kind: Kind::Text {
+                x,
+                y,
+                pieces: ps,
+                size,
+                bold,
+                align: al,
+            },
+            area: Area {
+                x: x0,
+                y: y - h * 0.88,
+                w,
+                h,
+            },
             name: s.clone(),
             line: line_of(src, &span),
             span,
@@ -584,9 +687,17 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let text = f.req_str(src, "text", "text = \"…\" (wrapped inside the area)");
         let size = opt_num(src, &mut f, "font_size", 8.0);
         f.finish(src);
-        let (Some(a), Some((s, sspan))) = (a, text) else { continue };
+        let (Some(a), Some((s, sspan))) = (a, text) else {
+            continue;
+        };
         let ps = pieces(src, &s, sspan, here, env);
-        elements.push(Element { kind: Kind::Note { pieces: ps, size }, area: a, name: "note".into(), line: line_of(src, &span), span });
+        elements.push(Element {
+            kind: Kind::Note { pieces: ps, size },
+            area: a,
+            name: "note".into(),
+            line: line_of(src, &span),
+            span,
+        });
     }
     // [[rect]]
     for (node, span) in tables(&mut top, src, "rect") {
@@ -599,10 +710,20 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let Some(a) = a else { continue };
         if let Some(g) = fill {
             if !(0.0..=1.0).contains(&g) {
-                src.error(span.clone(), "`fill` is a grey level from 0 (black) to 1 (white)", Some("e.g. fill = 0.92 for a light grey".into()));
+                src.error(
+                    span.clone(),
+                    "`fill` is a grey level from 0 (black) to 1 (white)",
+                    Some("e.g. fill = 0.92 for a light grey".into()),
+                );
             }
         }
-        elements.push(Element { kind: Kind::Rect { line, fill }, area: a, name: "rect".into(), line: line_of(src, &span), span });
+        elements.push(Element {
+            kind: Kind::Rect { line, fill },
+            area: a,
+            name: "rect".into(),
+            line: line_of(src, &span),
+            span,
+        });
     }
     // [[line]]
     for (node, span) in tables(&mut top, src, "line") {
@@ -613,10 +734,33 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let width = opt_num(src, &mut f, "width", 0.3);
         let dash = opt_bool(src, &mut f, "dash", false);
         f.finish(src);
-        let (Some(from), Some(to)) = (from, to) else { continue };
-        let (Some((x1, y1)), Some((x2, y2))) = (pair(src, &from, "from"), pair(src, &to, "to")) else { continue };
-        let a = Area { x: x1.min(x2), y: y1.min(y2), w: (x2 - x1).abs(), h: (y2 - y1).abs() };
-        elements.push(Element { kind: Kind::Line { x1, y1, x2, y2, width, dash }, area: a, name: "line".into(), line: line_of(src, &span), span });
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
+        let (Some((x1, y1)), Some((x2, y2))) = (pair(src, &from, "from"), pair(src, &to, "to"))
+        else {
+            continue;
+        };
+        let a = Area {
+            x: x1.min(x2),
+            y: y1.min(y2),
+            w: (x2 - x1).abs(),
+            h: (y2 - y1).abs(),
+        };
+        elements.push(Element {
+            kind: Kind::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                width,
+                dash,
+            },
+            area: a,
+            name: "line".into(),
+            line: line_of(src, &span),
+            span,
+        });
     }
     // [[field]]
     for (node, span) in tables(&mut top, src, "field") {
@@ -628,26 +772,58 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let format = f.str(src, "format");
         let size = opt_num(src, &mut f, "font_size", 11.0);
         let al = align(src, &mut f);
-        let lines = f.get("lines").and_then(|n| n.as_integer()).unwrap_or(1).max(1) as u32;
+        let lines = f
+            .get("lines")
+            .and_then(|n| n.as_integer())
+            .unwrap_or(1)
+            .max(1) as u32;
         let boxed = opt_bool(src, &mut f, "box", true);
-        let label_width = f.get("label_width").and_then(|n| num(src, &n, "label_width"));
+        let label_width = f
+            .get("label_width")
+            .and_then(|n| num(src, &n, "label_width"));
         let placeholder = f.str(src, "placeholder").map(|p| p.0);
         f.finish(src);
         let Some(a) = a else { continue };
         if let Some((v, vspan)) = &value {
-            binding(src, v, vspan.clone(), Some(format.as_ref().map_or(("text", vspan.clone()), |(f, s)| (f.as_str(), s.clone()))), here, env);
+            binding(
+                src,
+                v,
+                vspan.clone(),
+                Some(
+                    format
+                        .as_ref()
+                        .map_or(("text", vspan.clone()), |(f, s)| (f.as_str(), s.clone())),
+                ),
+                here,
+                env,
+            );
         } else if let Some((_, fspan)) = &format {
-            src.error(fspan.clone(), "a `format` without a `value`", Some("a field without `value` is a blank for the resident".into()));
+            src.error(
+                fspan.clone(),
+                "a `format` without a `value`",
+                Some("a field without `value` is a blank for the resident".into()),
+            );
         }
         if size < MIN_SIZE {
-            src.error(span.clone(), format!("size {size}pt is too small to read (at least {MIN_SIZE}pt)"), None);
+            src.error(
+                span.clone(),
+                format!("size {size}pt is too small to read (at least {MIN_SIZE}pt)"),
+                None,
+            );
         }
         if let Some(lw) = label_width {
             if lw >= a.w {
-                src.error(span.clone(), "`label_width` leaves no room for the value", None);
+                src.error(
+                    span.clone(),
+                    "`label_width` leaves no room for the value",
+                    None,
+                );
             }
         }
-        let name = label.clone().or_else(|| value.as_ref().map(|v| v.0.clone())).unwrap_or_else(|| "field".into());
+        let name = label
+            .clone()
+            .or_else(|| value.as_ref().map(|v| v.0.clone()))
+            .unwrap_or_else(|| "field".into());
         elements.push(Element {
             kind: Kind::Field {
                 label,
@@ -672,22 +848,42 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let mut f = Fields::new(t, Some(span.clone()), "[[check]]");
         let at = f.req(src, "at", "at = [x, y]: the check box's top-left corner");
         let label = f.str(src, "label").map(|l| l.0).unwrap_or_default();
-        let value = f.req_str(src, "value", "value = \"applies.nhi\" (yes/no), or a code with `equals`");
+        let value = f.req_str(
+            src,
+            "value",
+            "value = \"applies.nhi\" (yes/no), or a code with `equals`",
+        );
         let equals = f.str(src, "equals").map(|e| e.0);
         let size = opt_num(src, &mut f, "font_size", 9.0);
         f.finish(src);
-        let (Some(at), Some((v, vspan))) = (at, value) else { continue };
-        let Some((x, y)) = pair(src, &at, "at") else { continue };
+        let (Some(at), Some((v, vspan))) = (at, value) else {
+            continue;
+        };
+        let Some((x, y)) = pair(src, &at, "at") else {
+            continue;
+        };
         if let Some(ty) = binding(src, &v, vspan.clone(), None, here, env) {
             if ty != bind::Ty::Bool && equals.is_none() {
-                src.error(vspan, format!("`{v}` is not yes/no: say which value ticks the box"), Some("add equals = \"…\" (a code)".into()));
+                src.error(
+                    vspan,
+                    format!("`{v}` is not yes/no: say which value ticks the box"),
+                    Some("add equals = \"…\" (a code)".into()),
+                );
             }
         }
         let w = 4.5 + 1.2 + (env.measure)(&label, size, false);
         elements.push(Element {
-            kind: Kind::Check { label: label.clone(), value: v, equals },
+            kind: Kind::Check {
+                label: label.clone(),
+                value: v,
+                equals,
+            },
             area: Area { x, y, w, h: 4.5 },
-            name: if label.is_empty() { "check".into() } else { label },
+            name: if label.is_empty() {
+                "check".into()
+            } else {
+                label
+            },
             line: line_of(src, &span),
             span,
         });
@@ -697,27 +893,49 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let Some(t) = node.table() else { continue };
         let mut f = Fields::new(t, Some(span.clone()), "[[table]]");
         let at = f.req(src, "at", "at = [x, y]: the table's top-left corner");
-        let rows = f.get("rows").and_then(|n| n.as_integer()).unwrap_or(4).max(1) as u32;
+        let rows = f
+            .get("rows")
+            .and_then(|n| n.as_integer())
+            .unwrap_or(4)
+            .max(1) as u32;
         let row_h = opt_num(src, &mut f, "row_height", 12.0);
         let header_h = opt_num(src, &mut f, "header_height", 6.0);
         let members = match f.str(src, "members") {
             None => RowSet::Procedure,
             Some((s, sp)) => RowSet::parse(&s).unwrap_or_else(|| {
-                src.error(sp, format!("unknown member set `{s}`"), Some(format!("one of: {}", RowSet::NAMES.join(", "))));
+                src.error(
+                    sp,
+                    format!("unknown member set `{s}`"),
+                    Some(format!("one of: {}", RowSet::NAMES.join(", "))),
+                );
                 RowSet::Procedure
             }),
         };
-        let cols = f.req(src, "column", "add the columns: [[table.column]] title, width, value");
+        let cols = f.req(
+            src,
+            "column",
+            "add the columns: [[table.column]] title, width, value",
+        );
         f.finish(src);
-        let (Some(at), Some(cols)) = (at, cols) else { continue };
-        let Some((x, y)) = pair(src, &at, "at") else { continue };
+        let (Some(at), Some(cols)) = (at, cols) else {
+            continue;
+        };
+        let Some((x, y)) = pair(src, &at, "at") else {
+            continue;
+        };
         let mut columns = vec![];
         for c in cols.array().unwrap_or_default() {
             let Some(ct) = c.table() else { continue };
             let cspan = c.span();
             let mut cf = Fields::new(ct, cspan.clone(), "[[table.column]]");
-            let title = cf.req_str(src, "title", "title = \"氏名\"").map(|t| t.0).unwrap_or_default();
-            let width = cf.req(src, "width", "width = 40 (mm)").and_then(|n| num(src, &n, "width")).unwrap_or(20.0);
+            let title = cf
+                .req_str(src, "title", "title = \"氏名\"")
+                .map(|t| t.0)
+                .unwrap_or_default();
+            let width = cf
+                .req(src, "width", "width = 40 (mm)")
+                .and_then(|n| num(src, &n, "width"))
+                .unwrap_or(20.0);
             let value = cf.str(src, "value");
             let format = cf.str(src, "format");
             let size = opt_num(src, &mut cf, "font_size", 10.0);
@@ -729,22 +947,55 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             cf.finish(src);
             if let Some((v, vspan)) = &value {
                 let fmt = format.as_ref().map(|(f, s)| (f.as_str(), s.clone()));
-                let ty = binding(src, v, vspan.clone(), if check.is_some() { None } else { Some(fmt.unwrap_or(("text", vspan.clone()))) }, Where::Member, env);
+                let ty = binding(
+                    src,
+                    v,
+                    vspan.clone(),
+                    if check.is_some() {
+                        None
+                    } else {
+                        Some(fmt.unwrap_or(("text", vspan.clone())))
+                    },
+                    Where::Member,
+                    env,
+                );
                 if let (Some(ty), Some(None)) = (ty, &check) {
                     if ty != bind::Ty::Bool {
-                        src.error(vspan.clone(), format!("`{v}` is not yes/no: give the code that ticks it"), Some("check = \"male\"".into()));
+                        src.error(
+                            vspan.clone(),
+                            format!("`{v}` is not yes/no: give the code that ticks it"),
+                            Some("check = \"male\"".into()),
+                        );
                     }
                 }
             }
             if size < MIN_SIZE {
-                src.error(cspan.clone().unwrap_or(span.clone()), format!("size {size}pt is too small to read"), None);
+                src.error(
+                    cspan.clone().unwrap_or(span.clone()),
+                    format!("size {size}pt is too small to read"),
+                    None,
+                );
             }
-            columns.push(Column { title, width, value: value.map(|v| v.0), format: format.map_or("text".into(), |f| f.0), size, align: al, check });
+            columns.push(Column {
+                title,
+                width,
+                value: value.map(|v| v.0),
+                format: format.map_or("text".into(), |f| f.0),
+                size,
+                align: al,
+                check,
+            });
         }
         let w: f32 = columns.iter().map(|c| c.width).sum();
         let h = header_h + rows as f32 * row_h;
         elements.push(Element {
-            kind: Kind::Table { rows, row_h, header_h, members, columns },
+            kind: Kind::Table {
+                rows,
+                row_h,
+                header_h,
+                members,
+                columns,
+            },
             area: Area { x, y, w, h },
             name: "table".into(),
             line: line_of(src, &span),
@@ -759,14 +1010,33 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         if let Some(t) = n.table() {
             let mut f = Fields::new(t, Some(span.clone()), "[signature]");
             let a = area(src, &mut f, "signature box", None);
-            let label = f.str(src, "label").map(|l| l.0).unwrap_or_else(|| "署名".into());
+            let label = f
+                .str(src, "label")
+                .map(|l| l.0)
+                .unwrap_or_else(|| "署名".into());
             f.finish(src);
             if let Some(a) = a {
                 if a.w < MIN_SIGNATURE.0 || a.h < MIN_SIGNATURE.1 {
                     let sp = t.get("size").and_then(|i| i.span()).unwrap_or(span.clone());
-                    src.error(sp, format!("the signature box ({}×{} mm) is too small for an elderly hand", a.w, a.h), Some(format!("at least {}×{} mm", MIN_SIGNATURE.0, MIN_SIGNATURE.1)));
+                    src.error(
+                        sp,
+                        format!(
+                            "the signature box ({}×{} mm) is too small for an elderly hand",
+                            a.w, a.h
+                        ),
+                        Some(format!(
+                            "at least {}×{} mm",
+                            MIN_SIGNATURE.0, MIN_SIGNATURE.1
+                        )),
+                    );
                 }
-                elements.push(Element { kind: Kind::Signature { label }, area: a, name: "署名欄".into(), line: line_of(src, &span), span });
+                elements.push(Element {
+                    kind: Kind::Signature { label },
+                    area: a,
+                    name: "署名欄".into(),
+                    line: line_of(src, &span),
+                    span,
+                });
             }
         }
     }
@@ -777,18 +1047,32 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         if let Some(t) = n.table() {
             let mut f = Fields::new(t, Some(span.clone()), "[office]");
             let a = area(src, &mut f, "office-use area", Some((120.0, 30.0)));
-            let label = f.str(src, "label").map(|l| l.0).unwrap_or_else(|| "市役所使用欄".into());
+            let label = f
+                .str(src, "label")
+                .map(|l| l.0)
+                .unwrap_or_else(|| "市役所使用欄".into());
             f.finish(src);
             if let Some(a) = a {
                 if a.w < 60.0 || a.h < 22.0 {
                     src.error(span.clone(), "the office-use area needs at least 60×22 mm for the 受付・入力・審査 stamps", None);
                 }
-                elements.push(Element { kind: Kind::Office { label }, area: a, name: "事務処理欄".into(), line: line_of(src, &span), span });
+                elements.push(Element {
+                    kind: Kind::Office { label },
+                    area: a,
+                    name: "事務処理欄".into(),
+                    line: line_of(src, &span),
+                    span,
+                });
             }
         }
     }
     // [qr]
-    let mut qr = Area { x: width - margin - QR_SIZE, y: height - margin - QR_SIZE - QR_CAPTION, w: QR_SIZE, h: QR_SIZE + QR_CAPTION };
+    let mut qr = Area {
+        x: width - margin - QR_SIZE,
+        y: height - margin - QR_SIZE - QR_CAPTION,
+        w: QR_SIZE,
+        h: QR_SIZE + QR_CAPTION,
+    };
     let mut qr_span = 0..0;
     if let Some(n) = top.get("qr") {
         qr_span = n.span().unwrap_or(0..0);
@@ -806,14 +1090,30 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
     top.finish(src);
 
     if !has_sig {
-        src.warning(form_line..form_line, format!("template `{id}` has no [signature] box"), Some("add [signature] at = [x, y], size = [w, h]: the resident only checks and signs".into()));
+        src.warning(
+            form_line..form_line,
+            format!("template `{id}` has no [signature] box"),
+            Some(
+                "add [signature] at = [x, y], size = [w, h]: the resident only checks and signs"
+                    .into(),
+            ),
+        );
     }
     if !has_office {
-        src.warning(form_line..form_line, format!("template `{id}` has no [office] area (受付・入力・審査)"), Some("add [office] at = [x, y]".into()));
+        src.warning(
+            form_line..form_line,
+            format!("template `{id}` has no [office] area (受付・入力・審査)"),
+            Some("add [office] at = [x, y]".into()),
+        );
     }
 
     // Inside the printable area.
-    let inside = |a: &Area| a.x >= margin - 0.01 && a.y >= margin - 0.01 && a.x + a.w <= width - margin + 0.01 && a.y + a.h <= height - margin + 0.01;
+    let inside = |a: &Area| {
+        a.x >= margin - 0.01
+            && a.y >= margin - 0.01
+            && a.x + a.w <= width - margin + 0.01
+            && a.y + a.h <= height - margin + 0.01
+    };
     for e in &elements {
         if !inside(&e.area) {
             src.error(
@@ -836,17 +1136,43 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             if a.area.overlaps(&b.area) {
                 src.error(
                     a.span.clone(),
-                    format!("`{}` overlaps `{}` (line {})", short(&a.name), short(&b.name), b.line),
+                    format!(
+                        "`{}` overlaps `{}` (line {})",
+                        short(&a.name),
+                        short(&b.name),
+                        b.line
+                    ),
                     Some("fields must not share room: move or shrink one of them".into()),
                 );
             }
         }
         if a.area.overlaps(&qr) {
-            src.error(a.span.clone(), format!("`{}` overlaps the page's QR code", short(&a.name)), Some(format!("the QR code takes {:.0}–{:.0} × {:.0}–{:.0} mm; move it with [qr] at = [x, y]", qr.x, qr.x + qr.w, qr.y, qr.y + qr.h)));
+            src.error(
+                a.span.clone(),
+                format!("`{}` overlaps the page's QR code", short(&a.name)),
+                Some(format!(
+                    "the QR code takes {:.0}–{:.0} × {:.0}–{:.0} mm; move it with [qr] at = [x, y]",
+                    qr.x,
+                    qr.x + qr.w,
+                    qr.y,
+                    qr.y + qr.h
+                )),
+            );
         }
     }
 
-    Some(Template { id: id.to_string(), file: src.file.to_string(), title, title_en, per, width, height, margin, elements, qr })
+    Some(Template {
+        id: id.to_string(),
+        file: src.file.to_string(),
+        title,
+        title_en,
+        per,
+        width,
+        height,
+        margin,
+        elements,
+        qr,
+    })
 }
 
 fn short(s: &str) -> String {
