@@ -772,11 +772,20 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let format = f.str(src, "format");
         let size = opt_num(src, &mut f, "font_size", 11.0);
         let al = align(src, &mut f);
-        let lines = f
-            .get("lines")
-            .and_then(|n| n.as_integer())
-            .unwrap_or(1)
-            .max(1) as u32;
+        let lines = match f.get("lines") {
+            None => 1,
+            Some(n) => match n.as_integer() {
+                Some(v) if (1..=10).contains(&v) => v as u32,
+                _ => {
+                    src.error_at(
+                        &n,
+                        "`lines` is the number of lines a value may wrap to (1–10)",
+                        None,
+                    );
+                    1
+                }
+            },
+        };
         let boxed = opt_bool(src, &mut f, "box", true);
         let label_width = f
             .get("label_width")
@@ -940,10 +949,22 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             let format = cf.str(src, "format");
             let size = opt_num(src, &mut cf, "font_size", 10.0);
             let al = align(src, &mut cf);
-            let check = cf.get("check").map(|n| match n.as_bool() {
-                Some(true) => None,
-                _ => n.as_str().map(str::to_string),
-            });
+            let check = match cf.get("check") {
+                None => None,
+                Some(n) => match (n.as_bool(), n.as_str()) {
+                    (Some(true), _) => Some(None),
+                    (Some(false), _) => None,
+                    (_, Some(code)) => Some(Some(code.to_string())),
+                    _ => {
+                        src.error_at(
+                            &n,
+                            "`check` is true (a yes/no value) or the code that ticks the box",
+                            None,
+                        );
+                        None
+                    }
+                },
+            };
             cf.finish(src);
             if let Some((v, vspan)) = &value {
                 let fmt = format.as_ref().map(|(f, s)| (f.as_str(), s.clone()));
