@@ -453,7 +453,7 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
                 "basis" => text(Some(p.basis.clone())),
                 "section" => text(Some(p.section.clone())),
                 "counter" => text(Some(p.counter.clone())),
-                _ => Value::Empty,
+                _ => unchecked(path),
             }
         }
         ("town", f) => {
@@ -463,7 +463,7 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
                 "address" => text(t.address.clone()),
                 "phone" => text(t.phone.clone()),
                 "code" => text(Some(t.code.clone())),
-                _ => Value::Empty,
+                _ => unchecked(path),
             }
         }
         ("param", p) => ctx
@@ -479,8 +479,15 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
                 .any(|p| p.id == id || p.id.starts_with(&format!("{id}."))),
         ),
         ("case", "code") => Value::Text(ctx.case_code.to_string()),
-        _ => Value::Empty,
+        _ => unchecked(path),
     }
+}
+
+/// A name the check accepted but `resolve` does not know: a bug (the test below resolves
+/// every name the check accepts).
+fn unchecked(path: &str) -> Value {
+    debug_assert!(false, "binding `{path}` passed the check but has no value");
+    Value::Empty
 }
 
 fn member_value(m: &Member, attr: &str, ctx: &Ctx<'_>) -> Value {
@@ -777,6 +784,68 @@ mod tests {
         assert_eq!((p.0.as_str(), p.1.as_str()), ("京都府", "京都市左京区"));
         let p = split_address("福島県郡山市朝日一丁目２３番７号");
         assert_eq!(p.1, "郡山市");
+    }
+
+    #[test]
+    fn every_name_the_check_accepts_resolves() {
+        let set = crate::rules::load_embedded(None).unwrap().0;
+        let text = crate::forms::EMBEDDED_TEMPLATES
+            .get_file("samples/move-in.json")
+            .unwrap()
+            .contents_utf8()
+            .unwrap();
+        let intake = crate::intake::parse_intake(text, &set.vocabulary).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 4, 6).unwrap();
+        let det = crate::rules::determine(&intake, &set, today);
+        let env = Env {
+            vocab: &set.vocabulary,
+            params: set.municipality.params.keys().cloned().collect(),
+            procedure_ids: vec!["nhi.enroll".into()],
+        };
+        let ctx = Ctx {
+            intake: &intake,
+            det: &det,
+            set: &set,
+            today,
+            case_code: "7K3M9QXA",
+            procedures: det.procedures.iter().collect(),
+            member: intake.household.members.first(),
+        };
+        let mut names: Vec<String> = vec![];
+        for (p, t) in [
+            ("event", EVENT),
+            ("household", HOUSEHOLD),
+            ("procedure", PROCEDURE),
+            ("town", TOWN),
+            ("case", CASE),
+        ] {
+            names.extend(t.iter().map(|(n, _)| format!("{p}.{n}")));
+        }
+        for who in ["member", "head", "applicant", "deceased"] {
+            names.extend(PERSON.iter().map(|(n, _)| format!("{who}.{n}")));
+            names.extend(set.vocabulary.member.keys().map(|n| format!("{who}.{n}")));
+        }
+        names.extend(
+            set.vocabulary
+                .household
+                .keys()
+                .map(|n| format!("household.{n}")),
+        );
+        names.extend(env.params.iter().map(|n| format!("param.{n}")));
+        names.push("applies.nhi".into());
+        for n in &names {
+            assert!(check_binding(n, Where::Member, &env).is_ok(), "{n}");
+            let _ = resolve(n, &ctx);
+        }
+        assert_eq!(
+            resolve("member.name", &ctx),
+            Value::Text("見本　太郎".into())
+        );
+        assert_eq!(resolve("town.name", &ctx), Value::Text("まどぐち市".into()));
+        assert_eq!(
+            format_value(&resolve("event.new_address", &ctx), "katagaki").unwrap(),
+            "まどぐちレジデンス２０１"
+        );
     }
 
     #[test]
