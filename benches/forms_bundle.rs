@@ -33,7 +33,9 @@ struct Case {
 }
 
 fn case() -> Case {
-    let set = rules::load_embedded(Some(&forms::template_ids(None))).unwrap().0;
+    let set = rules::load_embedded(Some(&forms::template_ids(None)))
+        .unwrap()
+        .0;
     let text = forms::EMBEDDED_TEMPLATES
         .get_file("samples/move-in.json")
         .unwrap()
@@ -60,10 +62,17 @@ fn case() -> Case {
             });
         }
     }
-    det.procedures.retain(|p| p.forms.iter().all(|f| TWELVE.contains(&f.as_str())));
+    det.procedures
+        .retain(|p| p.forms.iter().all(|f| TWELVE.contains(&f.as_str())));
     let fonts = Fonts::system();
     let templates = forms::load_templates(None, &set, &fonts).unwrap().0;
-    Case { set, intake, det, templates, fonts }
+    Case {
+        set,
+        intake,
+        det,
+        templates,
+        fonts,
+    }
 }
 
 fn render(c: &Case) -> forms::Bundle {
@@ -88,8 +97,13 @@ fn render(c: &Case) -> forms::Bundle {
 fn main() {
     let c = case();
     let b = render(&c);
-    let forms: std::collections::BTreeSet<&str> =
-        b.manifest.pages.iter().map(|p| p.form.as_str()).filter(|f| *f != "guidance").collect();
+    let forms: std::collections::BTreeSet<&str> = b
+        .manifest
+        .pages
+        .iter()
+        .map(|p| p.form.as_str())
+        .filter(|f| *f != "guidance")
+        .collect();
     eprintln!(
         "bundle: {} pages ({} forms + guidance), {} bytes ({:.0} KB)",
         b.manifest.pages.len(),
