@@ -1,0 +1,123 @@
+//! The bundle of the goal: the guidance sheet and 12 forms for a 4-member household
+//! (goal: under 150 ms and under 400 KB). Figures go to docs/forms.md.
+
+use madoguchi::forms::{self, fonts::Fonts, Input};
+use madoguchi::intake::{parse_intake, Intake};
+use madoguchi::rules::{self, Applied, Determination, Lang, ProcKind, ProcedureSet};
+
+const TWELVE: [&str; 12] = [
+    "juminido",
+    "mynumber-card",
+    "nhi",
+    "late-elderly",
+    "ltc-certification",
+    "pension",
+    "child-allowance-claim",
+    "child-medical",
+    "child-rearing",
+    "school",
+    "disability",
+    "dog",
+];
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap()
+}
+
+struct Case {
+    set: ProcedureSet,
+    intake: Intake,
+    det: Determination,
+    templates: forms::Templates,
+    fonts: Fonts,
+}
+
+fn case() -> Case {
+    let set = rules::load_embedded(Some(&forms::template_ids(None)))
+        .unwrap()
+        .0;
+    let text = forms::EMBEDDED_TEMPLATES
+        .get_file("samples/move-in.json")
+        .unwrap()
+        .contents_utf8()
+        .unwrap();
+    let intake = parse_intake(text, &set.vocabulary).unwrap();
+    let mut det = rules::determine(&intake, &set, today());
+    for f in TWELVE {
+        if !det.form_ids().contains(&f) {
+            det.procedures.push(Applied {
+                id: format!("bench.{f}"),
+                name: f.into(),
+                kind: ProcKind::Form,
+                section: "市民課".into(),
+                counter: "1番窓口".into(),
+                members: intake.subjects().iter().map(|m| m.id.clone()).collect(),
+                deadline: None,
+                deadline_text: "速やかに".into(),
+                basis: String::new(),
+                reasons: vec![],
+                bring: vec![],
+                forms: vec![f.into()],
+                extra: Default::default(),
+            });
+        }
+    }
+    det.procedures
+        .retain(|p| p.forms.iter().all(|f| TWELVE.contains(&f.as_str())));
+    let fonts = Fonts::system();
+    let templates = forms::load_templates(None, &set, &fonts).unwrap().0;
+    Case {
+        set,
+        intake,
+        det,
+        templates,
+        fonts,
+    }
+}
+
+fn render(c: &Case) -> forms::Bundle {
+    let code = forms::derived_case_code(&c.intake);
+    forms::render(
+        &Input {
+            intake: &c.intake,
+            det: &c.det,
+            set: &c.set,
+            templates: &c.templates,
+            today: today(),
+            case_code: &code,
+            lang: Lang::Ja,
+            large_print: false,
+            with_guidance: true,
+        },
+        &c.fonts,
+    )
+    .unwrap()
+}
+
+fn main() {
+    let c = case();
+    let b = render(&c);
+    let forms: std::collections::BTreeSet<&str> = b
+        .manifest
+        .pages
+        .iter()
+        .map(|p| p.form.as_str())
+        .filter(|f| *f != "guidance")
+        .collect();
+    eprintln!(
+        "bundle: {} pages ({} forms + guidance), {} bytes ({:.0} KB)",
+        b.manifest.pages.len(),
+        forms.len(),
+        b.pdf.len(),
+        b.pdf.len() as f64 / 1024.0
+    );
+    divan::main();
+}
+
+/// Rendering and writing the whole bundle (fonts parsed once per process, as at a counter).
+#[divan::bench(sample_count = 30)]
+fn guidance_and_12_forms_4_members(bencher: divan::Bencher) {
+    let c = case();
+    render(&c);
+    bencher.bench_local(|| render(&c));
+}

@@ -1,0 +1,213 @@
+//! `madoguchi templates check`: the shipped templates pass, and each kind of mistake a
+//! supervisor can make is an error at file:line:column with a hint.
+
+use madoguchi::forms::{self, fonts::Fonts, template::TemplateFile};
+use madoguchi::rules::{self, Diagnostic};
+
+fn check(id: &str, text: &str) -> Vec<Diagnostic> {
+    let set = rules::load_embedded(Some(&forms::template_ids(None)))
+        .unwrap()
+        .0;
+    let fonts = Fonts::embedded_only();
+    let measure = |s: &str, size: f32, bold: bool| {
+        fonts.width_mm(
+            if bold {
+                forms::fonts::BOLD
+            } else {
+                forms::fonts::PRIMARY
+            },
+            s,
+            size,
+        )
+    };
+    let mut env = forms::check_env(&set, &measure);
+    // As if the set used every catalogue form (the catalogue may still be growing).
+    env.used_forms.extend(
+        forms::template::CATALOGUE_FORMS
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    let file = TemplateFile {
+        path: format!("templates/{id}.toml"),
+        id: id.into(),
+        text: text.into(),
+    };
+    forms::template::load(&[file], &env).1
+}
+
+fn errors(d: &[Diagnostic]) -> Vec<String> {
+    d.iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{} {}", d.location(), d.message))
+        .collect()
+}
+
+const HEAD: &str = "[form]\ntitle = \"テスト\"\nper = \"household\"\n";
+const FOOT: &str =
+    "[signature]\nat = [10, 205]\nsize = [190, 28]\n[office]\nat = [10, 240]\nsize = [160, 37]\n";
+
+fn with(body: &str) -> String {
+    format!("{HEAD}{body}{FOOT}")
+}
+
+#[test]
+fn shipped_templates_pass() {
+    let set = rules::load_embedded(Some(&forms::template_ids(None)))
+        .unwrap()
+        .0;
+    let fonts = Fonts::embedded_only();
+    let (t, diags) = forms::load_templates(None, &set, &fonts)
+        .unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()));
+    for id in forms::template::CATALOGUE_FORMS {
+        assert!(t.contains_key(*id), "no template for {id}");
+    }
+    assert!(diags.iter().all(|d| !d.is_error()));
+    // Only form files count as templates (fonts/ and samples/ are not forms).
+    let ids = forms::template_ids(None);
+    assert_eq!(ids.len(), forms::template::CATALOGUE_FORMS.len(), "{ids:?}");
+    // And the folder on disk is the same as the embedded one.
+    let on_disk = forms::template_ids(Some(std::path::Path::new("templates")));
+    assert_eq!(ids, on_disk);
+}
+
+#[test]
+fn unknown_value_with_location_and_hint() {
+    let d = check(
+        "nhi",
+        &with("[[field]]\nlabel = \"世帯主\"\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.nmae\"\n"),
+    );
+    let e = errors(&d);
+    assert_eq!(
+        e,
+        ["templates/nhi.toml:8:10 unknown value `head.nmae`"],
+        "{d:?}"
+    );
+    let text = d[0].to_string();
+    assert!(text.contains("did you mean `head.name`?"), "{text}");
+    assert!(text.contains("^^^^^^^^^"), "{text}");
+}
+
+#[test]
+fn member_value_on_a_household_form() {
+    let e = errors(&check(
+        "nhi",
+        &with("[[field]]\nat = [10, 40]\nsize = [90, 10]\nvalue = \"member.name\"\n"),
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("needs a member"), "{e:?}");
+}
+
+#[test]
+fn field_outside_the_page() {
+    let e = errors(&check(
+        "nhi",
+        &with(
+            "[[field]]\nlabel = \"氏名\"\nat = [150, 40]\nsize = [90, 10]\nvalue = \"head.name\"\n",
+        ),
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("templates/nhi.toml:4:1 `氏名` lies outside the page"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn overlapping_fields() {
+    let e = errors(&check(
+        "nhi",
+        &with(concat!(
+            "[[field]]\nlabel = \"世帯主\"\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.name\"\n",
+            "[[field]]\nlabel = \"異動日\"\nat = [60, 45]\nsize = [90, 10]\nvalue = \"event.date\"\n",
+        )),
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("`異動日` overlaps `世帯主` (line 4)"),
+        "{e:?}"
+    );
+    assert!(e[0].starts_with("templates/nhi.toml:9:1"), "{e:?}");
+}
+
+#[test]
+fn field_over_the_qr_code() {
+    let e = errors(&check(
+        "nhi",
+        &with("[[field]]\nlabel = \"備考\"\nat = [150, 265]\nsize = [45, 12]\n"),
+    ));
+    assert!(
+        e.iter().any(|e| e.contains("overlaps the page's QR code")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn form_id_no_procedure_uses() {
+    let e = errors(&check("no-such-form", &with("")));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("templates/no-such-form.toml:2:9 no procedure uses form `no-such-form`"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn format_that_does_not_fit_the_value() {
+    let e = errors(&check(
+        "nhi",
+        &with("[[field]]\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.name\"\nformat = \"wareki\"\n"),
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("format `wareki` does not apply to a text"),
+        "{e:?}"
+    );
+    assert!(e[0].starts_with("templates/nhi.toml:8:11"), "{e:?}");
+}
+
+#[test]
+fn unknown_key_small_signature_and_check_without_equals() {
+    let text = format!(
+        "{HEAD}[[field]]\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.name\"\nfont = 12\n\
+         [[check]]\nat = [10, 60]\nlabel = \"転入\"\nvalue = \"event.kind\"\n\
+         [signature]\nat = [10, 205]\nsize = [50, 10]\n[office]\nat = [10, 240]\n"
+    );
+    let e = errors(&check("nhi", &text));
+    assert!(
+        e.iter()
+            .any(|e| e.starts_with("templates/nhi.toml:8:1 unknown key `font`")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter().any(|e| e.contains("`event.kind` is not yes/no")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|e| e.contains("too small for an elderly hand")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn static_text_bindings_are_checked_too() {
+    let e = errors(&check(
+        "nhi",
+        &with("[[text]]\nat = [12, 27]\ntext = \"（あて先）{town.nam}長\"\n"),
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].starts_with("templates/nhi.toml:6:15 unknown value `town.nam`"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn applies_names_a_procedure() {
+    let e = errors(&check(
+        "nhi",
+        &with("[[check]]\nat = [10, 60]\nlabel = \"国保\"\nvalue = \"applies.nhx\"\n"),
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("no procedure `nhx`"), "{e:?}");
+}
