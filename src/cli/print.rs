@@ -71,9 +71,20 @@ pub fn run(a: Args, g: &Global) -> i32 {
         );
     }
 
-    // STORE: open/record the case here and take the store's case code. Until the store is
-    // merged (and always with --no-record), the code is derived from the intake.
-    let case_code = forms::derived_case_code(&intake);
+    // The case is recorded first (unless --no-record): the store gives the code printed on
+    // every page, and every step is committed as it happens.
+    let mut record = if a.no_record {
+        None
+    } else {
+        match open_record(g, &intake, &set.digest, &det) {
+            Ok(r) => Some(r),
+            Err(code) => return code,
+        }
+    };
+    let case_code = match &record {
+        Some((_, id)) => id.code.clone(),
+        None => forms::derived_case_code(&intake),
+    };
 
     let input = Input {
         intake: &intake,
@@ -115,14 +126,68 @@ pub fn run(a: Args, g: &Global) -> i32 {
         pdf_path.display(),
         bundle.manifest.pages.len()
     );
-    match a.printer {
-        None => exit::OK,
+    let manifest_json = bundle.manifest.to_json_pretty();
+    let (code, printed) = match &a.printer {
+        None => (exit::OK, None),
         Some(queue) => {
-            let mut job = PrintJob::new(&queue, &case_code);
+            let mut job = PrintJob::new(queue, &case_code);
             job.copies = a.copies.max(1);
-            send(&mut Cups::default(), &pdf_path, &job)
+            let mut cups = Cups::default();
+            match cups.print(&pdf_path, &job) {
+                Ok(p) => {
+                    eprintln!("印刷しました (printed): {} → {}", p.job_id, job.queue);
+                    (exit::OK, Some((queue.clone(), p.job_id)))
+                }
+                Err(_) => (send(&mut cups, &pdf_path, &job), None),
+            }
+        }
+    };
+    if let Some((store, id)) = record.as_mut() {
+        let (printer, job) = match &printed {
+            Some((q, j)) => (Some(q.as_str()), Some(j.as_str())),
+            None => (None, None),
+        };
+        let r = store
+            .record_print(id, &manifest_json, printer, job)
+            .and_then(|_| {
+                if code == exit::OK {
+                    store.close_case(id)
+                } else {
+                    Ok(())
+                }
+            });
+        if let Err(e) = r {
+            eprintln!("{e}");
+            return e.exit_code();
         }
     }
+    code
+}
+
+/// Opens the case in the store and records the intake and the determination.
+fn open_record(
+    g: &Global,
+    intake: &crate::intake::Intake,
+    digest: &str,
+    det: &crate::rules::Determination,
+) -> Result<(crate::store::Store, crate::store::CaseId), i32> {
+    let config = crate::config::Config::load(g.config.as_deref()).map_err(|e| {
+        eprintln!("{e}");
+        exit::BAD_INPUT
+    })?;
+    let path = config.db_path(g.db.as_deref(), g.training);
+    let fail = |e: crate::store::StoreError| {
+        eprintln!("{e}");
+        eprintln!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
+        e.exit_code()
+    };
+    let mut store = crate::store::Store::open(&path).map_err(fail)?;
+    let id = store
+        .open_case(&config.clerk, Some(intake.event.kind))
+        .map_err(fail)?;
+    store.save_intake(&id, intake).map_err(fail)?;
+    store.save_determination(&id, digest, det).map_err(fail)?;
+    Ok((store, id))
 }
 
 /// Sends the bundle; on failure the bundle stays where it is and the clerk is told why and
