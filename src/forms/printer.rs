@@ -13,6 +13,8 @@ pub struct PrintJob {
     pub queue: String,
     pub copies: u32,
     pub title: String,
+    /// Pages to print (`lp -P`, e.g. `1-2,5`); all when `None`.
+    pub pages: Option<String>,
 }
 
 impl PrintJob {
@@ -21,12 +23,17 @@ impl PrintJob {
             queue: queue.to_string(),
             copies: 1,
             title: format!("madoguchi {case_code}"),
+            pages: None,
         }
     }
 
     /// The `lp` arguments for a file.
     pub fn lp_args(&self, file: &Path) -> Vec<String> {
-        vec![
+        let pages = match &self.pages {
+            Some(p) => vec!["-P".to_string(), p.clone()],
+            None => vec![],
+        };
+        let mut args = vec![
             "-d".into(),
             self.queue.clone(),
             "-o".into(),
@@ -35,9 +42,10 @@ impl PrintJob {
             self.copies.to_string(),
             "-t".into(),
             self.title.clone(),
-            "--".into(),
-            file.display().to_string(),
-        ]
+        ];
+        args.extend(pages);
+        args.extend(["--".to_string(), file.display().to_string()]);
+        args
     }
 }
 

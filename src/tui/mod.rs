@@ -9,6 +9,7 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+pub mod real;
 pub mod screens;
 pub mod services;
 pub mod state;
@@ -57,18 +58,22 @@ pub fn run(g: &Global) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if !g.training {
-        // Until the devices, forms and store are wired in (after the merge), the counter runs
-        // on the in-memory services; say so rather than pretend.
+    let services = real::RealServices::new(
+        state.config.clone(),
+        state.set.clone(),
+        g.db.clone(),
+        g.templates.clone(),
+        g.training,
+        state.today,
+    );
+    if let Some(problem) = services.store_problem() {
+        // The counter still works (nothing is lost on screen), but the clerk must know that
+        // the case is not being kept.
         state.msg = Some(state::Msg::new(
-            state::MsgKind::Warn,
-            "機器・記録は未接続です (仮のサービスで動作中)。練習用カードは --training で使えます。",
-            "Devices and the case store are not wired in yet (in-memory services).",
+            state::MsgKind::Error,
+            format!("記録用データベースを開けません。案件は保存されません: {problem}"),
+            format!("The case database cannot be opened; cases are not kept: {problem}"),
         ));
-    }
-    let mut services = services::FakeServices::default();
-    if let Some(p) = &state.config.printer {
-        services.printers.insert(0, p.clone());
     }
     let mut app = app::App::new(state, services);
     app.templates = g.templates.clone();

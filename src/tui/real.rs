@@ -1,0 +1,511 @@
+//! The counter's [`Services`] on the real parts: the PC/SC card reader and its watcher, the
+//! MDG1 assembler and keyboard/serial scanners, the PDF renderer and CUPS, and the SQLite
+//! case store. Each method is a thin conversion between the screen's small types and the
+//! part's own API; slow work (card reads, printing) runs on its own thread and reports on the
+//! event channel, so the screen never waits on a device.
+
+use super::services::*;
+use crate::card;
+use crate::config::Config;
+use crate::forms::{self, fonts::Fonts, printer::Printer as _};
+use crate::intake::Intake;
+use crate::qr;
+use crate::rules::{Determination, ProcedureSet};
+use crate::store::{self, CaseId, Store};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
+
+/// The identity of the practice card in training mode (a made-up person).
+const TRAINING_CARD: &str = include_str!("../../fixtures/cards/yamada-taro.toml");
+
+pub struct RealServices {
+    config: Config,
+    training: bool,
+    today: NaiveDate,
+    set: Arc<ProcedureSet>,
+    templates_dir: Option<PathBuf>,
+    store: Result<Store, String>,
+    cases: BTreeMap<String, CaseId>,
+    detector: qr::keyboard::ScanDetector,
+    assembler: qr::Assembler,
+    watcher: Option<card::WatcherHandle>,
+    scanner: Option<qr::serial::ScannerHandle>,
+    /// The manifest of the last bundle rendered per case, recorded when it is printed.
+    manifests: BTreeMap<String, String>,
+    /// Training: the practice card behind the virtual reader, in-process (no pcscd needed).
+    practice_card: Option<card::VirtualCard>,
+}
+
+impl RealServices {
+    pub fn new(
+        config: Config,
+        set: Arc<ProcedureSet>,
+        db: Option<PathBuf>,
+        templates_dir: Option<PathBuf>,
+        training: bool,
+        today: NaiveDate,
+    ) -> Self {
+        let path = config.db_path(db.as_deref(), training);
+        let store = Store::open(&path).map_err(|e| e.to_string());
+        let mut s = RealServices {
+            assembler: qr::Assembler::new(set.vocabulary.clone()),
+            config,
+            training,
+            today,
+            set,
+            templates_dir,
+            store,
+            cases: BTreeMap::new(),
+            detector: qr::keyboard::ScanDetector::new(),
+            watcher: None,
+            scanner: None,
+            manifests: BTreeMap::new(),
+            practice_card: None,
+        };
+        let days = s.config.retention_days;
+        if let Ok(st) = s.store.as_mut() {
+            // Retention runs by itself at start: nothing depends on someone remembering it.
+            let _ = st.purge_due(days);
+        }
+        if training {
+            s.practice_card = card::CardIdentity::from_toml(TRAINING_CARD)
+                .ok()
+                .and_then(|id| card::VirtualCard::from_identity(&id).ok());
+        }
+        s
+    }
+
+    /// Why the store is unavailable, if it is (shown once at start).
+    pub fn store_problem(&self) -> Option<&str> {
+        self.store.as_ref().err().map(String::as_str)
+    }
+
+    fn store(&mut self) -> Result<&mut Store, StoreError> {
+        self.store.as_mut().map_err(|e| StoreError(e.clone()))
+    }
+
+    fn id(&mut self, code: &str) -> Result<CaseId, StoreError> {
+        if let Some(id) = self.cases.get(code) {
+            return Ok(id.clone());
+        }
+        let rec = self
+            .store()?
+            .load_case(code)
+            .map_err(se)?
+            .ok_or_else(|| StoreError(format!("受付番号 {code} の記録がありません")))?;
+        let id = rec.summary.case_id();
+        self.cases.insert(code.to_string(), id.clone());
+        Ok(id)
+    }
+}
+
+fn se(e: store::StoreError) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn card_error(e: card::CardError) -> CardError {
+    use card::CardError as C;
+    match e {
+        C::WrongPin { tries_left } => CardError::WrongPin { tries_left },
+        C::Blocked => CardError::Blocked,
+        C::NotMyNumberCard => CardError::NotMyNumberCard,
+        C::NoCard => CardError::NoCard,
+        C::NoReader => CardError::NoReader,
+        C::ServiceNotRunning => CardError::ServiceNotRunning,
+        C::ReaderBusy => CardError::ReaderBusy,
+        C::CardRemoved => CardError::CardRemoved,
+        C::Unresponsive => CardError::Unresponsive,
+        other => CardError::Other(other.message_ja()),
+    }
+}
+
+fn basic4(b: card::Basic4) -> Basic4 {
+    Basic4 {
+        name: b.name.clone(),
+        address: b.address.clone(),
+        birth_date: b.birth_date,
+        sex: b.sex,
+    }
+}
+
+fn key_in(k: ScanKey) -> qr::keyboard::ScanKey {
+    match k {
+        ScanKey::Char(c) => qr::keyboard::ScanKey::Char(c),
+        ScanKey::Enter => qr::keyboard::ScanKey::Enter,
+    }
+}
+
+fn key_out(k: qr::keyboard::ScanKey) -> ScanKey {
+    match k {
+        qr::keyboard::ScanKey::Char(c) => ScanKey::Char(c),
+        qr::keyboard::ScanKey::Enter => ScanKey::Enter,
+    }
+}
+
+fn feed_out(f: qr::keyboard::KeyFeed) -> KeyFeed {
+    match f {
+        qr::keyboard::KeyFeed::Pass(keys) => KeyFeed::Pass(keys.into_iter().map(key_out).collect()),
+        qr::keyboard::KeyFeed::Hold => KeyFeed::Hold,
+        qr::keyboard::KeyFeed::Scan(s) => KeyFeed::Scan(s),
+    }
+}
+
+/// Page ranges for `lp -P` covering the chosen bundle items.
+fn page_ranges(items: &[BundleItem], chosen: &[usize]) -> String {
+    let mut first = 1u32;
+    let mut ranges = vec![];
+    for (i, it) in items.iter().enumerate() {
+        if chosen.contains(&i) && it.pages > 0 {
+            let last = first + it.pages - 1;
+            ranges.push(if last == first {
+                first.to_string()
+            } else {
+                format!("{first}-{last}")
+            });
+        }
+        first += it.pages;
+    }
+    ranges.join(",")
+}
+
+impl Services for RealServices {
+    fn start_devices(&mut self, tx: EventTx) {
+        let (ctx, crx) = mpsc::channel::<card::ReaderEvent>();
+        self.watcher = Some(card::spawn_watcher(ctx));
+        let t = tx.clone();
+        std::thread::spawn(move || {
+            for ev in crx {
+                let ev = match ev {
+                    card::ReaderEvent::ReaderAdded(r) => ReaderEvent::ReaderAdded(r),
+                    card::ReaderEvent::ReaderRemoved(r) => ReaderEvent::ReaderRemoved(r),
+                    card::ReaderEvent::CardInserted { reader, atr } => {
+                        ReaderEvent::CardInserted { reader, atr }
+                    }
+                    card::ReaderEvent::CardRemoved { reader } => {
+                        ReaderEvent::CardRemoved { reader }
+                    }
+                    card::ReaderEvent::ServiceUnavailable(m) => ReaderEvent::ServiceUnavailable(m),
+                };
+                if t.send(DeviceEvent::Reader(ev)).is_err() {
+                    break;
+                }
+            }
+        });
+        if let Some(path) = self.config.serial_scanner.clone() {
+            let (stx, srx) = mpsc::channel::<qr::serial::ScannerEvent>();
+            self.scanner = Some(qr::serial::spawn_serial_scanner(path, stx));
+            std::thread::spawn(move || {
+                for ev in srx {
+                    let ev = match ev {
+                        qr::serial::ScannerEvent::Connected(_) => ScannerEvent::Connected,
+                        qr::serial::ScannerEvent::Disconnected(_) => ScannerEvent::Disconnected,
+                        qr::serial::ScannerEvent::Part(p) => ScannerEvent::Part(p),
+                    };
+                    if tx.send(DeviceEvent::Scanner(ev)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+
+    fn query_tries(&mut self, reader: &str, kind: SecretKind) -> Tries {
+        let code_b = kind == SecretKind::CodeB;
+        if let Some(card) = self
+            .practice_card
+            .as_mut()
+            .filter(|_| reader == super::app::VIRTUAL_READER)
+        {
+            return match card::query_tries(card, code_b) {
+                Ok(card::TriesLeft::Known(n)) => Tries::Known(n),
+                _ => Tries::NotReported,
+            };
+        }
+        match card::query_tries_pcsc(Some(reader), code_b) {
+            Ok((_, card::TriesLeft::Known(n))) => Tries::Known(n),
+            _ => Tries::NotReported,
+        }
+    }
+
+    fn read_basic4(&mut self, reader: &str, secret: Secret, tx: EventTx) {
+        let make = match secret.kind {
+            SecretKind::Pin => card::Secret::pin(secret.expose()),
+            SecretKind::CodeB => card::Secret::code_b(secret.expose()),
+        };
+        drop(secret);
+        let s = match make {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = tx.send(DeviceEvent::CardRead(Err(card_error(e))));
+                return;
+            }
+        };
+        if self.training && reader == super::app::VIRTUAL_READER {
+            if let Some(card) = self.practice_card.as_mut() {
+                let r = card::read_basic4(card, &s).map(basic4).map_err(card_error);
+                let _ = tx.send(DeviceEvent::CardRead(r));
+                return;
+            }
+        }
+        let reader = reader.to_string();
+        std::thread::spawn(move || {
+            let r = card::read_basic4_pcsc(Some(&reader), &s)
+                .map(|(_, b)| basic4(b))
+                .map_err(card_error);
+            let _ = tx.send(DeviceEvent::CardRead(r));
+        });
+    }
+
+    fn scan_key(&mut self, key: ScanKey, at_ms: u64) -> KeyFeed {
+        feed_out(self.detector.feed(key_in(key), at_ms))
+    }
+
+    fn scan_tick(&mut self, now_ms: u64) -> KeyFeed {
+        let keys = self.detector.tick(now_ms);
+        if keys.is_empty() {
+            KeyFeed::Hold
+        } else {
+            KeyFeed::Pass(keys.into_iter().map(key_out).collect())
+        }
+    }
+
+    fn qr_feed(&mut self, text: &str) -> Result<QrFeed, QrError> {
+        match self.assembler.feed(text) {
+            Ok(qr::Feed::Progress { read, total }) => Ok(QrFeed::Progress { read, total }),
+            Ok(qr::Feed::Duplicate { read, total }) => Ok(QrFeed::Duplicate { read, total }),
+            Ok(qr::Feed::Complete(i)) => Ok(QrFeed::Complete(Box::new(i))),
+            Ok(qr::Feed::OtherSet { .. }) => {
+                let (read, total) = self.assembler.progress().unwrap_or((0, 0));
+                Ok(QrFeed::OtherSet { read, total })
+            }
+            Err(e) => Err(QrError {
+                message_ja: e.message_ja(),
+                message_en: e.message_en(),
+            }),
+        }
+    }
+
+    fn qr_reset(&mut self) {
+        self.assembler.start_over();
+    }
+
+    fn render_bundle(
+        &mut self,
+        intake: &Intake,
+        det: &Determination,
+        case_code: &str,
+    ) -> Result<Bundle, String> {
+        let fonts = Fonts::system();
+        let (templates, _) =
+            forms::load_templates(self.templates_dir.as_deref(), &self.set, &fonts).map_err(
+                |d| {
+                    format!(
+                        "様式テンプレートにエラーがあります ({}件)。監督者に連絡してください。",
+                        d.len()
+                    )
+                },
+            )?;
+        let input = forms::Input {
+            intake,
+            det,
+            set: &self.set,
+            templates: &templates,
+            today: self.today,
+            case_code,
+            lang: self.config.lang,
+            large_print: false,
+            with_guidance: true,
+        };
+        let b = forms::render(&input, &fonts).map_err(|e| e.to_string())?;
+        // One bundle item per run of pages of the same form.
+        let mut items: Vec<BundleItem> = vec![];
+        for p in &b.manifest.pages {
+            match items.last_mut() {
+                Some(last)
+                    if last.form == p.form
+                        && last.member == p.member
+                        && last.procedure.as_deref()
+                            == p.procedures.first().map(String::as_str) =>
+                {
+                    last.pages += 1
+                }
+                _ => items.push(BundleItem {
+                    form: p.form.clone(),
+                    title: p.title.clone(),
+                    procedure: p.procedures.first().cloned(),
+                    member: p.member.clone(),
+                    pages: 1,
+                }),
+            }
+        }
+        self.manifests
+            .insert(case_code.to_string(), b.manifest.to_json_pretty());
+        Ok(Bundle {
+            pdf: b.pdf,
+            items,
+            missing_glyphs: b.warnings.iter().map(|w| w.to_string()).collect(),
+        })
+    }
+
+    fn printers(&mut self) -> Vec<String> {
+        let mut out: Vec<String> = self.config.printer.iter().cloned().collect();
+        if let Ok(o) = std::process::Command::new("lpstat").arg("-e").output() {
+            for q in String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+            {
+                if !out.iter().any(|x| x == q) {
+                    out.push(q.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    fn print(&mut self, printer: &str, bundle: &Bundle, items: &[usize], tx: EventTx) {
+        let mut job = forms::printer::PrintJob::new(printer, "bundle");
+        if items.len() < bundle.items.len() {
+            job.pages = Some(page_ranges(&bundle.items, items));
+        }
+        let pdf = bundle.pdf.clone();
+        std::thread::spawn(move || {
+            let r = (|| {
+                let dir = tempfile_dir()?;
+                let path = dir.join("bundle.pdf");
+                std::fs::write(&path, &pdf).map_err(|e| PrintError {
+                    message_ja: format!("一時ファイルを書けません: {e}"),
+                    message_en: e.to_string(),
+                })?;
+                let r = forms::printer::Cups::default().print(&path, &job);
+                let _ = std::fs::remove_file(&path);
+                r.map(|_| ()).map_err(|e| PrintError {
+                    message_ja: e.to_string(),
+                    message_en: e.to_string(),
+                })
+            })();
+            let _ = tx.send(DeviceEvent::Printed(r));
+        });
+    }
+
+    fn open_case(&mut self) -> Result<String, StoreError> {
+        let clerk = self.config.clerk.clone();
+        let id = self.store()?.open_case(&clerk, None).map_err(se)?;
+        self.cases.insert(id.code.clone(), id.clone());
+        Ok(id.code)
+    }
+
+    fn load_case(&mut self, code: &str) -> Result<Intake, StoreError> {
+        let rec = self
+            .store()?
+            .load_case(code)
+            .map_err(se)?
+            .ok_or_else(|| StoreError(format!("受付番号 {code} の記録がありません")))?;
+        let value = rec
+            .intake
+            .clone()
+            .ok_or_else(|| StoreError("この案件には入力内容がありません".into()))?;
+        self.cases.insert(code.to_string(), rec.summary.case_id());
+        crate::intake::parse_intake_value(&value, &self.set.vocabulary)
+            .map_err(|e| StoreError(e.to_string()))
+    }
+
+    fn save_intake(&mut self, code: &str, intake: &Intake) -> Result<(), StoreError> {
+        let id = self.id(code)?;
+        self.store()?.save_intake(&id, intake).map_err(se)
+    }
+
+    fn record_step(&mut self, code: &str, step: Step) -> Result<(), StoreError> {
+        let id = self.id(code)?;
+        let s = match step {
+            Step::CardRead => store::Step::CardRead,
+            Step::QrRead => store::Step::QrRead,
+            Step::Determined => store::Step::Determined,
+            Step::Printed => store::Step::Printed,
+            Step::Closed => store::Step::Closed,
+        };
+        self.store()?.record_step(&id, s).map_err(se)
+    }
+
+    fn save_determination(&mut self, code: &str, det: &Determination) -> Result<(), StoreError> {
+        let id = self.id(code)?;
+        let digest = det.procedure_set.digest.clone();
+        self.store()?
+            .save_determination(&id, &digest, det)
+            .map_err(se)
+    }
+
+    fn record_print(&mut self, code: &str, forms: &[String]) -> Result<(), StoreError> {
+        let id = self.id(code)?;
+        let manifest = self
+            .manifests
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({ "forms": forms }).to_string());
+        let printer = self.config.printer.clone();
+        self.store()?
+            .record_print(&id, &manifest, printer.as_deref(), None)
+            .map_err(se)
+    }
+
+    fn set_aside(&mut self, code: &str, procedure: &str, reason: &str) -> Result<(), StoreError> {
+        let id = self.id(code)?;
+        self.store()?.set_aside(&id, procedure, reason).map_err(se)
+    }
+
+    fn close_case(&mut self, code: &str) -> Result<(), StoreError> {
+        let id = self.id(code)?;
+        self.store()?.close_case(&id).map_err(se)
+    }
+
+    fn unfinished(&mut self) -> Vec<Unfinished> {
+        let Ok(st) = self.store.as_ref() else {
+            return vec![];
+        };
+        st.unfinished()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| {
+                let kind = c
+                    .event_kind
+                    .as_deref()
+                    .and_then(crate::intake::EventKind::parse)?;
+                Some(Unfinished {
+                    code: c.code.clone(),
+                    kind,
+                    started: c.opened_at.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn tempfile_dir() -> Result<PathBuf, PrintError> {
+    let dir = std::env::temp_dir().join(format!("madoguchi-print-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| PrintError {
+        message_ja: format!("一時フォルダを作れません: {e}"),
+        message_en: e.to_string(),
+    })?;
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chosen_items_become_page_ranges() {
+        let item = |pages| BundleItem {
+            form: "f".into(),
+            title: "t".into(),
+            procedure: None,
+            member: None,
+            pages,
+        };
+        let items = vec![item(2), item(1), item(3), item(1)];
+        assert_eq!(page_ranges(&items, &[0, 2]), "1-2,4-6");
+        assert_eq!(page_ranges(&items, &[1, 3]), "3,7");
+    }
+}
