@@ -199,16 +199,27 @@ fn fill(
             .replace("{who}", &names(who).join(sep))
             .replace("{deceased}", &one(intake.event.deceased.as_deref()))
             .replace("{head}", &one(intake.household.head.as_deref()))
-            .replace(
-                "{household}",
-                intake.household.address.as_deref().unwrap_or(""),
-            );
+            .replace("{household}", household_address(intake));
         for (k, v) in &set.municipality.params {
             out = out.replace(&format!("{{param.{k}}}"), &v.to_string());
         }
         out
     };
     (apply(&t.ja, "、"), apply(t.en(), ", "))
+}
+
+/// The household's address as reasons name it: the household's, else the new address of the
+/// event (a counter screen may fill only the latter), else the previous one.
+fn household_address(intake: &Intake) -> &str {
+    let e = &intake.event;
+    [
+        &intake.household.address,
+        &e.new_address,
+        &e.previous_address,
+    ]
+    .into_iter()
+    .find_map(|a| a.as_deref().filter(|s| !s.trim().is_empty()))
+    .unwrap_or("")
 }
 
 fn applied_entry(
