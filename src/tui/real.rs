@@ -36,6 +36,8 @@ pub struct RealServices {
     manifests: BTreeMap<String, String>,
     /// Training: the practice card behind the virtual reader, in-process (no pcscd needed).
     practice_card: Option<card::VirtualCard>,
+    /// The case of the last bundle rendered: the print job's title (no personal data).
+    last_code: String,
 }
 
 impl RealServices {
@@ -63,6 +65,7 @@ impl RealServices {
             scanner: None,
             manifests: BTreeMap::new(),
             practice_card: None,
+            last_code: String::new(),
         };
         let days = s.config.retention_days;
         if let Ok(st) = s.store.as_mut() {
@@ -223,10 +226,23 @@ impl Services for RealServices {
                 _ => Tries::NotReported,
             };
         }
-        match card::query_tries_pcsc(Some(reader), code_b) {
-            Ok((_, card::TriesLeft::Known(n))) => Tries::Known(n),
-            _ => Tries::NotReported,
+        // Just after insertion a card may still be powering up: retry a transient failure a
+        // few times (at most half a second) before showing "unknown" to the resident.
+        for _ in 0..5 {
+            match card::query_tries_pcsc(Some(reader), code_b) {
+                Ok((_, card::TriesLeft::Known(n))) => return Tries::Known(n),
+                Ok((_, card::TriesLeft::NotReported)) => return Tries::NotReported,
+                Err(
+                    card::CardError::Unresponsive
+                    | card::CardError::ReaderBusy
+                    | card::CardError::CardRemoved
+                    | card::CardError::NoCard
+                    | card::CardError::Pcsc(_),
+                ) => std::thread::sleep(std::time::Duration::from_millis(100)),
+                Err(_) => return Tries::NotReported,
+            }
         }
+        Tries::NotReported
     }
 
     fn read_basic4(&mut self, reader: &str, secret: Secret, tx: EventTx) {
@@ -342,6 +358,7 @@ impl Services for RealServices {
         }
         self.manifests
             .insert(case_code.to_string(), b.manifest.to_json_pretty());
+        self.last_code = case_code.to_string();
         Ok(Bundle {
             pdf: b.pdf,
             items,
@@ -366,7 +383,7 @@ impl Services for RealServices {
     }
 
     fn print(&mut self, printer: &str, bundle: &Bundle, items: &[usize], tx: EventTx) {
-        let mut job = forms::printer::PrintJob::new(printer, "bundle");
+        let mut job = forms::printer::PrintJob::new(printer, &self.last_code);
         if items.len() < bundle.items.len() {
             job.pages = Some(page_ranges(&bundle.items, items));
         }
