@@ -288,7 +288,7 @@ pub fn load_files(files: &[SourceFile], known_forms: Option<&BTreeSet<String>>) 
             .find(|s| s.key == p.section)
             .map_or(i64::MAX, |s| s.order)
     };
-    procedures.sort_by(|a, b| (order(a), &a.id).cmp(&(order(b), &b.id)));
+    procedures.sort_by(|a, b| (order(a), a.order, &a.id).cmp(&(order(b), b.order, &b.id)));
     let set = ProcedureSet {
         name: set_name,
         digest: digest(files),
@@ -987,6 +987,13 @@ fn read_procedure(
     if let Some((t, ja_span, _)) = &note {
         check_template(src, &t.ja, ja_span, &m.params, member_scope, death_only);
     }
+    let order = match f.get("order") {
+        None => 100,
+        Some(n) => n.as_integer().unwrap_or_else(|| {
+            src.error_at(&n, "`order` must be an integer (smaller comes first)", None);
+            100
+        }),
+    };
     let mut date_of = |key: &str| -> Option<chrono::NaiveDate> {
         let n = f.get(key)?;
         match n.as_date_text().as_deref().and_then(parse_date) {
@@ -1035,6 +1042,7 @@ fn read_procedure(
         note: note.map(|t| t.0),
         valid_from,
         valid_until,
+        order,
     };
     if src.has_errors() {
         return None;

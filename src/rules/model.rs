@@ -147,6 +147,9 @@ pub struct Procedure {
     pub note: Option<Text>,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
+    /// Order within its counter when deadlines tie (smaller first; default 100), so the main
+    /// notification (転入届, 転居届, …) leads.
+    pub order: i64,
 }
 
 impl Procedure {
