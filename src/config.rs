@@ -73,7 +73,8 @@ impl Config {
                 _ => return Ok(Config::default()),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -86,9 +87,15 @@ impl Config {
         let base = match &self.db {
             Some(p) if !training => return p.clone(),
             Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-            None => dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("madoguchi"),
+            None => dirs::data_dir()
+                .unwrap_or_else(std::env::temp_dir)
+                .join("madoguchi"),
         };
-        base.join(if training { "training.sqlite3" } else { "cases.sqlite3" })
+        base.join(if training {
+            "training.sqlite3"
+        } else {
+            "cases.sqlite3"
+        })
     }
 }
 

@@ -331,7 +331,10 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     candidates
         .into_iter()
         .map(|c| (levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4) || (word.len() >= 4 && (c.starts_with(word) || word.starts_with(*c))))
+        .filter(|(d, c)| {
+            *d <= 2.max(c.len() / 4)
+                || (word.len() >= 4 && (c.starts_with(word) || word.starts_with(*c)))
+        })
         .min()
         .map(|(_, c)| c)
 }

@@ -292,6 +292,14 @@ fn questions(set: &ProcedureSet, _intake: &Intake, asks: &[Ask]) -> Vec<Question
                     let (ja, en) = match a.fact.as_str() {
                         "head" => ("世帯主はどなたですか", "Who is the head of the household?"),
                         "deceased" => ("亡くなった方はどなたですか", "Who is the person who died?"),
+                        "relation" => (
+                            "世帯主との続柄を確認してください",
+                            "What is this person's relation to the head of household?",
+                        ),
+                        "sex" => (
+                            "性別を確認してください (カードの券面のとおり)",
+                            "Please confirm this person's sex (as on the card)",
+                        ),
                         _ => ("確認してください", "Please confirm"),
                     };
                     Question {
@@ -305,4 +313,139 @@ fn questions(set: &ProcedureSet, _intake: &Intake, asks: &[Ask]) -> Vec<Question
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::parse_date;
+    use crate::intake::{parse_intake, Vocabulary};
+    use crate::rules::loader::{embedded_files, load_files, SourceFile};
+
+    /// The shipped municipality and facts plus the given procedure files.
+    fn set_with(procs: &[(&str, &str)]) -> Result<ProcedureSet, Vec<crate::rules::Diagnostic>> {
+        let mut files: Vec<SourceFile> = embedded_files()
+            .into_iter()
+            .filter(|f| f.path == "municipality.toml" || f.path == "facts.toml")
+            .collect();
+        for (p, t) in procs {
+            files.push(SourceFile {
+                path: p.to_string(),
+                text: t.to_string(),
+            });
+        }
+        load_files(&files, None).map(|(s, _)| s)
+    }
+
+    fn proc_text(id: &str, extra: &str, when: &str) -> String {
+        format!(
+            "id = \"{id}\"\nname = {{ ja = \"テスト\", en = \"Test\" }}\nsection = \"shimin\"\nkind = \"notice\"\nevents = [\"move_in\", \"death\"]\nscope = \"household\"\nwhen = '{when}'\ndeadline = {{ from = \"event_date\", days = 14 }}\nbasis = \"テスト法\"\nreason = {{ ja = \"{extra}\", en = \"{extra}\" }}\n{}",
+            ""
+        )
+    }
+
+    fn intake(json: &str) -> Intake {
+        parse_intake(json, &Vocabulary::core()).unwrap()
+    }
+
+    const ONE: &str = r#"{"format":"madoguchi-intake/1","event":{"kind":"move_in","date":"DATE"},
+        "household":{"head":"m1","members":[{"id":"m1","name":"甲","birth_date":"1980-01-01","facts":{}},
+        {"id":"m2","name":"乙","birth_date":"1990-01-01","facts":{}},{"id":"m3","name":"丙","birth_date":"2000-01-01","facts":{}}],"facts":{}}}"#;
+
+    #[test]
+    fn a_staged_law_change_applies_from_its_date() {
+        let old = proc_text("law.test", "旧", "true") + "valid_until = 2027-03-31\n";
+        let new = proc_text("law.test", "新", "true") + "valid_from = 2027-04-01\n";
+        let set = set_with(&[("a/law.test.toml", &old), ("a/law.test@2027.toml", &new)]).unwrap();
+        let today = parse_date("2027-05-01").unwrap();
+        let before = determine(&intake(&ONE.replace("DATE", "2027-03-31")), &set, today);
+        assert_eq!(before.procedures[0].reasons, vec!["旧"]);
+        let after = determine(&intake(&ONE.replace("DATE", "2027-04-01")), &set, today);
+        assert_eq!(after.procedures[0].reasons, vec!["新"]);
+        // Overlapping versions are refused.
+        let clash = proc_text("law.test", "新", "true") + "valid_from = 2027-03-01\n";
+        let err =
+            set_with(&[("a/law.test.toml", &old), ("a/law.test@2027.toml", &clash)]).unwrap_err();
+        assert!(
+            err.iter()
+                .any(|d| d.message.contains("overlapping validity")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn counts_with_unknown_members_ask_only_when_they_matter() {
+        // Two of three must be mynumber card holders.
+        let p = proc_text(
+            "count.test",
+            "x",
+            "count(members, member.mynumber_card) >= 2",
+        );
+        let set = set_with(&[("a/count.test.toml", &p)]).unwrap();
+        let today = parse_date("2026-04-01").unwrap();
+        let with = |facts: [&str; 3]| {
+            let mut j = ONE.replace("DATE", "2026-04-01");
+            for (i, f) in facts.iter().enumerate() {
+                j = j.replacen("\"facts\":{}}", &format!("\"facts\":{{{f}}}}}"), 1);
+                let _ = i;
+            }
+            determine(&intake(&j), &set, today)
+        };
+        let yes = "\"mynumber_card\":true";
+        let no = "\"mynumber_card\":false";
+        assert_eq!(
+            with([yes, yes, ""]).procedures.len(),
+            1,
+            "two known holders settle it"
+        );
+        let d = with([no, no, ""]);
+        assert!(
+            d.procedures.is_empty() && d.pending.is_empty(),
+            "two known non-holders settle it: {d:?}"
+        );
+        let d = with([yes, no, ""]);
+        assert_eq!(d.pending.len(), 1);
+        assert_eq!(d.pending[0].questions.len(), 1, "only m3 is asked");
+        assert_eq!(d.pending[0].questions[0].member.as_deref(), Some("m3"));
+    }
+
+    #[test]
+    fn a_missing_head_is_asked_not_assumed() {
+        let p = proc_text("head.test", "x", "head.age >= 18");
+        let set = set_with(&[("a/head.test.toml", &p)]).unwrap();
+        let j = ONE
+            .replace("DATE", "2026-04-01")
+            .replace("\"head\":\"m1\",", "");
+        let d = determine(&intake(&j), &set, parse_date("2026-04-01").unwrap());
+        assert_eq!(d.pending[0].questions[0].fact, "head");
+        assert_eq!(d.pending[0].questions[0].text, "世帯主はどなたですか");
+    }
+
+    #[test]
+    fn a_missing_relation_is_asked() {
+        let p = proc_text(
+            "rel.test",
+            "x",
+            "any(members, member.relation == \"child\")",
+        );
+        let set = set_with(&[("a/rel.test.toml", &p)]).unwrap();
+        let d = determine(
+            &intake(&ONE.replace("DATE", "2026-04-01")),
+            &set,
+            parse_date("2026-04-01").unwrap(),
+        );
+        let asked: Vec<(Option<String>, String)> = d.pending[0]
+            .questions
+            .iter()
+            .map(|q| (q.member.clone(), q.fact.clone()))
+            .collect();
+        // The head's relation is known (head); the others are asked.
+        assert_eq!(
+            asked,
+            vec![
+                (Some("m2".into()), "relation".into()),
+                (Some("m3".into()), "relation".into())
+            ]
+        );
+    }
 }

@@ -160,6 +160,31 @@ impl<'a> Ctx<'a> {
                         return None;
                     }
                 };
+                // A member whose 続柄 or sex the intake does not give is unknown there, and
+                // asked, rather than silently failing every comparison.
+                let missing = match attr {
+                    Attr::Relation => {
+                        m.relation.is_none()
+                            && self.intake.household.head.as_deref() != Some(m.id.as_str())
+                    }
+                    Attr::Sex => m.sex.is_none(),
+                    _ => false,
+                };
+                if missing {
+                    let fact = if *attr == Attr::Relation {
+                        "relation"
+                    } else {
+                        "sex"
+                    };
+                    push_ask(
+                        asks,
+                        Ask {
+                            member: Some(m.id.clone()),
+                            fact: fact.into(),
+                        },
+                    );
+                    return None;
+                }
                 Some(self.attr(m, *attr))
             }
             Val::Count(set, body) => {

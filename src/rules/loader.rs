@@ -159,21 +159,36 @@ pub fn load_files(files: &[SourceFile], known_forms: Option<&BTreeSet<String>>) 
     let mut diags = vec![];
     let find = |name: &str| files.iter().find(|f| f.path == name);
 
-    let Some(mfile) = find(MUNICIPALITY) else {
-        return Err(vec![Diagnostic::file(
-            Severity::Error,
-            MUNICIPALITY,
-            "the set has no municipality.toml",
-            Some("every set needs the town's parameters: sections, counters, parameters".into()),
-        )]);
-    };
-    let Some(ffile) = find(FACTS) else {
-        return Err(vec![Diagnostic::file(
-            Severity::Error,
-            FACTS,
-            "the set has no facts.toml",
-            Some("declare the facts and the questions that ask them".into()),
-        )]);
+    let (mfile, ffile) = match (find(MUNICIPALITY), find(FACTS)) {
+        (Some(m), Some(f)) => (m, f),
+        (m, f) => {
+            let mut d = vec![];
+            match m {
+                None => d.push(Diagnostic::file(
+                    Severity::Error,
+                    MUNICIPALITY,
+                    "the set has no municipality.toml",
+                    Some(
+                        "every set needs the town's parameters: sections, counters, parameters"
+                            .into(),
+                    ),
+                )),
+                Some(m) => {
+                    let mut src = Source::new(&m.path, &m.text);
+                    read_municipality(&mut src);
+                    d.append(&mut src.diags);
+                }
+            }
+            if f.is_none() {
+                d.push(Diagnostic::file(
+                    Severity::Error,
+                    FACTS,
+                    "the set has no facts.toml",
+                    Some("declare the facts and the questions that ask them".into()),
+                ));
+            }
+            return Err(d);
+        }
     };
     let (set_name, municipality, kind_overrides) = {
         let mut src = Source::new(&mfile.path, &mfile.text);
@@ -724,7 +739,7 @@ fn check_template(
             let hint = match name {
                 "member" => "{member} is only for `scope = \"member\"`; use {who} for the members a household rule found".to_string(),
                 "deceased" => "{deceased} is only for procedures of `death` alone".to_string(),
-                _ => format!("the placeholders are: {{member}}, {{members}}, {{who}}, {{deceased}}, {{head}}, {{household}}, {{param.NAME}}"),
+                _ => "the placeholders are: {member}, {members}, {who}, {deceased}, {head}, {household}, {param.NAME}".to_string(),
             };
             src.error(at, format!("unknown placeholder `{{{name}}}`"), Some(hint));
         }

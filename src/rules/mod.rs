@@ -27,7 +27,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 /// The language of resident-facing output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Lang {
     #[default]

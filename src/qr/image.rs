@@ -1,0 +1,359 @@
+//! Drawing parts as PNG files, and reading QR codes from photos and screenshots.
+
+use qrcode::bits::Bits;
+use qrcode::{Color, EcLevel, QrCode, Version};
+use std::path::Path;
+
+/// Pixels per module: a version ≈18 code becomes ≈780 px, sharp on a phone and in print.
+const MODULE_PX: u32 = 8;
+/// The quiet zone the QR standard asks for, in modules.
+const QUIET_MODULES: u32 = 4;
+
+/// A part as a PNG: error correction M, `MDG1` in alphanumeric mode and the digits in numeric
+/// mode (the densest), in the smallest version that holds them. Deterministic.
+///
+/// A text that is not an upper-case `MDG1` part (only reachable by misuse) is drawn in the
+/// encoder's automatic modes rather than refused, so this never fails.
+pub fn render_png(part: &str) -> Vec<u8> {
+    let code = mdg1_code(part)
+        .or_else(|| QrCode::with_error_correction_level(part.as_bytes(), EcLevel::M).ok())
+        .or_else(|| QrCode::with_error_correction_level(b"", EcLevel::M).ok());
+    match code {
+        Some(c) => png_of(&c),
+        None => Vec::new(),
+    }
+}
+
+fn mdg1_code(part: &str) -> Option<QrCode> {
+    let (magic, digits) = (part.get(..4)?, part.get(4..)?);
+    if magic != super::MAGIC || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    (1..=40).find_map(|v| {
+        let mut bits = Bits::new(Version::Normal(v));
+        bits.push_alphanumeric_data(magic.as_bytes()).ok()?;
+        bits.push_numeric_data(digits.as_bytes()).ok()?;
+        bits.push_terminator(EcLevel::M).ok()?;
+        QrCode::with_bits(bits, EcLevel::M).ok()
+    })
+}
+
+fn png_of(code: &QrCode) -> Vec<u8> {
+    let w = code.width() as u32;
+    let side = (w + 2 * QUIET_MODULES) * MODULE_PX;
+    let colors = code.to_colors();
+    let img = ::image::GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = (x / MODULE_PX, y / MODULE_PX);
+        let dark = mx >= QUIET_MODULES
+            && my >= QUIET_MODULES
+            && mx < QUIET_MODULES + w
+            && my < QUIET_MODULES + w
+            && colors[((my - QUIET_MODULES) * w + (mx - QUIET_MODULES)) as usize] == Color::Dark;
+        ::image::Luma([if dark { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    match img.write_to(&mut out, ::image::ImageFormat::Png) {
+        Ok(()) => out.into_inner(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// An image that could not be read at all (not a QR problem).
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("cannot read the image: {0}")]
+    Open(String),
+}
+
+/// Photos larger than this (longest side, pixels) are also tried scaled down: decoders find
+/// codes in a 12-megapixel photo more reliably (and much faster) at a moderate size.
+const SCALE_TO: u32 = 1600;
+
+/// Every QR code found in an image file (PNG or JPEG), as texts, each once, top to bottom
+/// by centre (the assembler takes parts in any order). Codes that are not `MDG1` parts are
+/// returned too; the caller decides.
+pub fn decode_image_file(path: &Path) -> Result<Vec<String>, ImageError> {
+    let img = ::image::open(path).map_err(|e| ImageError::Open(e.to_string()))?;
+    Ok(decode_image(&img))
+}
+
+/// Every QR code found in an image, as texts (see [`decode_image_file`]).
+pub fn decode_image(img: &::image::DynamicImage) -> Vec<String> {
+    let luma = img.to_luma8();
+    let longest = luma.width().max(luma.height());
+    let mut found = Vec::new();
+    if longest > SCALE_TO {
+        // Small codes in a large photo need the full resolution; the thorough search below
+        // runs on the scaled copy, where it is fast.
+        found.extend(quick_search(&luma));
+        let f = f64::from(SCALE_TO) / f64::from(longest);
+        let small = ::image::imageops::resize(
+            &luma,
+            ((f64::from(luma.width()) * f).round() as u32).max(1),
+            ((f64::from(luma.height()) * f).round() as u32).max(1),
+            ::image::imageops::FilterType::Triangle,
+        );
+        found.extend(thorough_search(small).into_iter().map(|c| Found {
+            text: c.text,
+            points: c.points.iter().map(|(x, y)| (x / f, y / f)).collect(),
+        }));
+    } else {
+        found.extend(thorough_search(luma));
+    }
+    // Top to bottom, then drop the same code found twice (two scales, or two strategies).
+    found.sort_by(|a, b| {
+        let (ax, ay) = a.centre();
+        let (bx, by) = b.centre();
+        (ay, ax)
+            .partial_cmp(&(by, bx))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut out: Vec<String> = Vec::new();
+    for c in found {
+        if !out.contains(&c.text) {
+            out.push(c.text);
+        }
+    }
+    out
+}
+
+/// A code found: its text and rxing's points (finder pattern centres: bottom-left, top-left,
+/// top-right, then perhaps an alignment pattern) in image coordinates.
+struct Found {
+    text: String,
+    points: Vec<(f64, f64)>,
+}
+
+impl Found {
+    fn centre(&self) -> (f64, f64) {
+        let n = self.points.len().max(1) as f64;
+        (
+            self.points.iter().map(|p| p.0).sum::<f64>() / n,
+            self.points.iter().map(|p| p.1).sum::<f64>() / n,
+        )
+    }
+}
+
+fn hints() -> rxing::DecodeHints {
+    rxing::DecodeHints {
+        TryHarder: Some(true),
+        PossibleFormats: Some([rxing::BarcodeFormat::QR_CODE].into_iter().collect()),
+        ..Default::default()
+    }
+}
+
+type Bitmap = rxing::BinaryBitmap<rxing::common::HybridBinarizer<rxing::Luma8LuminanceSource>>;
+
+fn bitmap(img: &::image::GrayImage) -> Bitmap {
+    rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(
+        rxing::Luma8LuminanceSource::new(img.as_raw().clone(), img.width(), img.height()),
+    ))
+}
+
+fn found_of(r: rxing::RXingResult, dx: f64, dy: f64) -> Found {
+    Found {
+        text: r.getText().to_string(),
+        points: r
+            .getPoints()
+            .iter()
+            .map(|p| (f64::from(p.x) + dx, f64::from(p.y) + dy))
+            .collect(),
+    }
+}
+
+/// rxing's two multi-code readers: the multi-QR detector (several finder-pattern triples)
+/// and the generic splitter (decode one, search the regions around it).
+fn quick_search(luma: &::image::GrayImage) -> Vec<Found> {
+    use rxing::multi::qrcode::QRCodeMultiReader;
+    use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
+    let hints = hints();
+    let mut found: Vec<Found> = QRCodeMultiReader::new()
+        .decode_multiple_with_hints(&mut bitmap(luma), &hints)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| found_of(r, 0.0, 0.0))
+        .collect();
+    found.extend(
+        GenericMultipleBarcodeReader::new(rxing::qrcode::QRCodeReader)
+            .decode_multiple_with_hints(&mut bitmap(luma), &hints)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| found_of(r, 0.0, 0.0)),
+    );
+    found
+}
+
+/// Most codes the search may find in one image (a set has at most 99 parts; a screen or a
+/// page shows far fewer).
+const MAX_CODES: usize = 40;
+
+/// [`quick_search`], then overlapping tiles, then "erase and look again": every code found
+/// is painted over and the image searched again until nothing more turns up. Each strategy
+/// alone misses codes in some images (a neighbouring code or a tilt confuses the detector);
+/// together they find every code of a screenshot or a photo of a few codes.
+fn thorough_search(mut luma: ::image::GrayImage) -> Vec<Found> {
+    let mut found = quick_search(&luma);
+    // Tiles of a half and of a third of the image, each overlapping its neighbours by half:
+    // the detector is easily confused by a neighbouring code or a large empty area, and a
+    // tile around one code leaves it alone with that code.
+    let (w, h) = (luma.width(), luma.height());
+    for parts in [2u32, 3] {
+        let (tw, th) = (w / parts, h / parts);
+        if tw < 120 || th < 120 {
+            continue;
+        }
+        for ty in 0..(2 * parts - 1) {
+            for tx in 0..(2 * parts - 1) {
+                let (x0, y0) = (tx * tw / 2, ty * th / 2);
+                let tile = ::image::imageops::crop_imm(&luma, x0, y0, tw, th).to_image();
+                if let Some(mut c) = detect_one(&tile) {
+                    for p in &mut c.points {
+                        *p = (p.0 + f64::from(x0), p.1 + f64::from(y0));
+                    }
+                    found.push(c);
+                }
+            }
+        }
+    }
+    for c in &found {
+        erase(&mut luma, c);
+    }
+    while found.len() < MAX_CODES {
+        match detect_one(&luma) {
+            Some(c) if c.points.len() >= 3 => {
+                erase(&mut luma, &c);
+                found.push(c);
+            }
+            _ => break,
+        }
+    }
+    found
+}
+
+/// One code, with the hybrid (local threshold) binarizer, else with a global histogram:
+/// rxing's detector is sensitive to the binarization, and each one reads images the other
+/// misses (uneven light vs. soft edges).
+fn detect_one(luma: &::image::GrayImage) -> Option<Found> {
+    use rxing::common::GlobalHistogramBinarizer;
+    use rxing::Reader;
+    let hints = hints();
+    let mut reader = rxing::qrcode::QRCodeReader;
+    if let Ok(r) = reader.decode_with_hints(&mut bitmap(luma), &hints) {
+        return Some(found_of(r, 0.0, 0.0));
+    }
+    let mut global = rxing::BinaryBitmap::new(GlobalHistogramBinarizer::new(
+        rxing::Luma8LuminanceSource::new(luma.as_raw().clone(), luma.width(), luma.height()),
+    ));
+    reader
+        .decode_with_hints(&mut global, &hints)
+        .ok()
+        .map(|r| found_of(r, 0.0, 0.0))
+}
+
+/// Paints a found code white so the detector does not find it again: the quadrilateral of
+/// its finder pattern centres (and the fourth corner), grown by a quarter about its centre,
+/// which covers the finder patterns of any version while staying inside the quiet zone of
+/// neighbouring codes.
+fn erase(img: &mut ::image::GrayImage, c: &Found) {
+    let [bl, tl, tr] = match c.points.get(..3) {
+        Some(&[a, b, d]) => [a, b, d],
+        _ => return,
+    };
+    let br = (tr.0 + bl.0 - tl.0, tr.1 + bl.1 - tl.1);
+    let (cx, cy) = ((tl.0 + br.0) / 2.0, (tl.1 + br.1) / 2.0);
+    let grow = |p: (f64, f64)| (cx + (p.0 - cx) * 1.25, cy + (p.1 - cy) * 1.25);
+    let quad = [grow(tl), grow(tr), grow(br), grow(bl)];
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let x0 = quad.iter().map(|p| p.0).fold(f64::MAX, f64::min).max(0.0);
+    let x1 = quad
+        .iter()
+        .map(|p| p.0)
+        .fold(f64::MIN, f64::max)
+        .min(w - 1.0);
+    let y0 = quad.iter().map(|p| p.1).fold(f64::MAX, f64::min).max(0.0);
+    let y1 = quad
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::MIN, f64::max)
+        .min(h - 1.0);
+    if !(x0 <= x1 && y0 <= y1) {
+        return;
+    }
+    // Inside a convex quadrilateral: on the same side of all four edges.
+    let inside = |x: f64, y: f64| {
+        let mut sign = 0.0f64;
+        for i in 0..4 {
+            let (a, b) = (quad[i], quad[(i + 1) % 4]);
+            let cross = (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0);
+            if cross != 0.0 {
+                if sign != 0.0 && cross.signum() != sign {
+                    return false;
+                }
+                sign = cross.signum();
+            }
+        }
+        true
+    };
+    for y in (y0 as u32)..=(y1 as u32) {
+        for x in (x0 as u32)..=(x1 as u32) {
+            if inside(f64::from(x), f64::from(y)) {
+                img.put_pixel(x, y, ::image::Luma([255]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_part_is_error_correction_m_in_about_version_18() {
+        let part = super::super::encode_part(1, 2, 123_456, &[0xAB; 480]);
+        let code = mdg1_code(&part).expect("an MDG1 part is drawn in alphanumeric + numeric");
+        assert_eq!(code.error_correction_level(), EcLevel::M);
+        let Version::Normal(v) = code.version() else {
+            panic!("a normal QR code")
+        };
+        assert!((16..=19).contains(&v), "version {v}");
+        // Mixed modes are smaller than byte mode for the same text.
+        let bytes = {
+            let mut b = Bits::new(Version::Normal(40));
+            b.push_byte_data(part.as_bytes()).unwrap();
+            b.len()
+        };
+        let mut mixed = Bits::new(Version::Normal(40));
+        mixed.push_alphanumeric_data(b"MDG1").unwrap();
+        mixed.push_numeric_data(&part.as_bytes()[4..]).unwrap();
+        assert!(mixed.len() * 2 < bytes);
+
+        // An independent reader agrees on the level and the text.
+        let img = ::image::load_from_memory(&render_png(&part))
+            .unwrap()
+            .to_luma8();
+        let r = rxing::helpers::detect_in_luma(
+            img.as_raw().clone(),
+            img.width(),
+            img.height(),
+            Some(rxing::BarcodeFormat::QR_CODE),
+        )
+        .unwrap();
+        assert_eq!(r.getText(), part);
+        let level = r
+            .getRXingResultMetadata()
+            .get(&rxing::RXingResultMetadataType::ERROR_CORRECTION_LEVEL)
+            .cloned();
+        assert_eq!(
+            level,
+            Some(rxing::RXingResultMetadataValue::ErrorCorrectionLevel(
+                "M".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn anything_else_is_still_drawn() {
+        assert!(!render_png("hello").is_empty());
+        assert!(!render_png("mdg10101").is_empty());
+    }
+}

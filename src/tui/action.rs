@@ -1,0 +1,139 @@
+//! What can happen (actions, from keys and devices) and what `update` asks the loop to do
+//! (effects). Keeping effects as data keeps `update` pure: tests assert on them.
+
+use super::services::{
+    Bundle, DeviceEvent, QrError, QrFeed, Secret, SecretKind, Tries, Unfinished,
+};
+use super::state::Screen;
+use crate::intake::Intake;
+use crate::rules::loader::SourceFile;
+use crate::rules::ProcedureSet;
+use chrono::NaiveDateTime;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// The clock (JST), once a second.
+    Tick(NaiveDateTime),
+    Goto(Screen),
+    /// Enter: the next step (or submit the dialog).
+    Next,
+    /// Esc: close the dialog.
+    Cancel,
+    ToggleLang,
+    ToggleHelp,
+    Quit,
+
+    // Text and choice fields (the focused form).
+    Input(char),
+    Backspace,
+    CursorLeft,
+    CursorRight,
+    FieldNext,
+    FieldPrev,
+
+    // Lists.
+    Up,
+    Down,
+
+    // 世帯
+    AddMember,
+    EditMember,
+    RemoveMember,
+    ToggleMoving,
+    MarkDeceased,
+    MarkHead,
+    MarkApplicant,
+    OutsideApplicant,
+    ReadCardForSelected,
+
+    // 確認: a one-key answer (digit or y/n), skip, undo.
+    Answer(char),
+    Skip,
+    Undo,
+
+    // 手続一覧
+    ToggleExcluded,
+    SetAside,
+
+    // 印刷
+    TogglePrintItem,
+    ToggleAllPrint,
+    Print,
+    Retry,
+    OtherPrinter,
+
+    // 完了
+    NewCase,
+
+    // Card dialogs
+    UseCodeB,
+    ManualEntry,
+    Yes,
+    No,
+    /// Training: put the virtual card on / take it off the virtual reader.
+    VirtualCard,
+
+    // Supervisor
+    SupCheck,
+    SupTest,
+    SupReload,
+
+    // Results of effects and device events.
+    Device(DeviceEvent),
+    Scan(String),
+    QrResult(Result<QrFeed, QrError>),
+    TriesKnown(Tries),
+    CaseOpened(String),
+    CaseLoaded(String, Box<Intake>),
+    Unfinished(Vec<Unfinished>),
+    BundleReady(Result<Bundle, String>),
+    Printers(Vec<String>),
+    /// Output of check/test; `Some(set)` when a reload passed and replaces the set.
+    SupResult {
+        ok: bool,
+        lines: Vec<String>,
+        reloaded: Option<(Arc<ProcedureSet>, Vec<SourceFile>, PathBuf)>,
+    },
+    StoreFailed(String),
+}
+
+/// Work for the loop, done through `Services` (or the rules module for the supervisor).
+/// Effects that need case data read it from the state after `update` returns.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    OpenCase,
+    LoadCase(String),
+    SaveIntake,
+    RecordCardRead,
+    RecordQrRead,
+    /// Saves the determination and records the step.
+    SaveDetermination,
+    SetAside {
+        procedure: String,
+        reason: String,
+    },
+    CloseCase(String),
+    QueryTries {
+        reader: String,
+        kind: SecretKind,
+    },
+    ReadCard {
+        reader: String,
+        secret: Secret,
+    },
+    QrFeed(String),
+    QrReset,
+    RenderBundle,
+    Print,
+    RecordPrint(Vec<String>),
+    /// Training: the virtual card goes on or off the reader.
+    VirtualCard {
+        insert: bool,
+    },
+    SupCheck(Option<PathBuf>),
+    SupTest(Option<PathBuf>),
+    SupReload(PathBuf),
+    Quit,
+}

@@ -1,0 +1,388 @@
+//! Dialogs over the screens: the resident's PIN entry, the card-face check, forms, choices.
+
+use super::widgets::{centered, dim, form_popup, popup};
+use crate::tui::services::{SecretKind, Tries};
+use crate::tui::state::{Overlay, PinPrompt, State};
+use crate::tui::strings::{self as st, pad, safe, tr};
+use crate::tui::update::SET_ASIDE_REASONS;
+use ratatui::layout::{Alignment, Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
+    let l = s.lang;
+    match s.overlay.as_ref()? {
+        Overlay::Pin(p) => {
+            draw_pin(f, area, s, p);
+            None
+        }
+        Overlay::CardConfirm(b) => {
+            let sex = b.sex.map_or("-", |x| x.label_ja());
+            let lines = vec![
+                Line::from(dim(tr(
+                    l,
+                    (
+                        "読み取った内容が、カード表面の記載と同じか確かめてください。",
+                        "Check that these match what is printed on the card.",
+                    ),
+                ))),
+                Line::from(""),
+                Line::from(safe(&format!(
+                    "  {}    {}",
+                    tr(l, ("氏名", "Name")),
+                    b.name
+                ))),
+                Line::from(safe(&format!(
+                    "  {}    {}",
+                    tr(l, ("住所", "Addr")),
+                    b.address
+                ))),
+                Line::from(format!(
+                    "  {}{}  ({})",
+                    pad(tr(l, ("生年月日", "Born")), 10),
+                    crate::calendar::format_wareki(b.birth_date),
+                    b.birth_date
+                )),
+                Line::from(format!("  {}{sex}", pad(tr(l, ("性別", "Sex")), 10))),
+                Line::from(""),
+                Line::from(Span::styled(
+                    tr(
+                        l,
+                        (
+                            "一致していれば Enter、違っていれば Esc。",
+                            "Enter if they match, Esc if not.",
+                        ),
+                    ),
+                    Style::default().add_modifier(Modifier::BOLD),
+                )),
+            ];
+            popup(
+                f,
+                centered(area, 84, 12),
+                tr(l, st::CARD_CONFIRM_TITLE),
+                lines,
+            );
+            None
+        }
+        Overlay::MemberEdit(m) => {
+            let title = if m.id.is_some() {
+                ("世帯員の修正", "Edit member")
+            } else {
+                ("世帯員の追加", "Add member")
+            };
+            let extra = vec![Line::from(dim(tr(
+                l,
+                (
+                    "氏名は姓と名の間に全角スペース。日付は 1980-02-17 の形。",
+                    "Dates as 1980-02-17.",
+                ),
+            )))];
+            form_popup(f, centered(area, 86, 14), tr(l, title), &m.form, l, extra)
+        }
+        Overlay::OutsideApplicant(form) => {
+            let extra = vec![Line::from(dim(tr(
+                l,
+                (
+                    "世帯に属さない方が届け出るとき (例: 別居の子が死亡を届け出る)。",
+                    "For an applicant outside the household (e.g. a child living elsewhere).",
+                ),
+            )))];
+            form_popup(
+                f,
+                centered(area, 86, 12),
+                tr(l, ("世帯外の届出人", "Applicant outside the household")),
+                form,
+                l,
+                extra,
+            )
+        }
+        Overlay::SetAside { procedure, form } => {
+            let mut extra = vec![Line::from(dim(tr(
+                l,
+                (
+                    "理由が空のとき 1-3 で定型文:",
+                    "Empty reason: 1-3 for a preset:",
+                ),
+            )))];
+            for (k, (ja, en)) in SET_ASIDE_REASONS.iter().enumerate() {
+                extra.push(Line::from(dim(&format!(
+                    "  {} {}",
+                    k + 1,
+                    if l == crate::rules::Lang::Ja { ja } else { en }
+                ))));
+            }
+            let name = s
+                .set
+                .procedures
+                .iter()
+                .find(|p| p.id == *procedure)
+                .map_or(procedure.clone(), |p| p.name.get(l).to_string());
+            form_popup(
+                f,
+                centered(area, 86, 10),
+                &format!("{}: {name}", tr(l, ("手続を保留", "Set aside"))),
+                form,
+                l,
+                extra,
+            )
+        }
+        Overlay::ReloadPath(form) => {
+            let extra = vec![Line::from(dim(tr(
+                l,
+                (
+                    "検査 (check) とテスト (test) に合格したときだけ切り替えます。",
+                    "Only a set that passes check and test replaces the current one.",
+                ),
+            )))];
+            form_popup(
+                f,
+                centered(area, 86, 8),
+                tr(l, ("新しい手続定義を読み込む", "Load a new procedure set")),
+                form,
+                l,
+                extra,
+            )
+        }
+        Overlay::ConfirmRemove(id) => {
+            let name = s
+                .case
+                .intake
+                .member(id)
+                .map_or(id.clone(), |m| m.name.clone());
+            popup(
+                f,
+                centered(area, 60, 5),
+                tr(l, ("削除の確認", "Remove?")),
+                vec![Line::from(safe(&format!(
+                    "{name} {}",
+                    tr(
+                        l,
+                        (
+                            "を世帯から削除しますか (Y/N)",
+                            ": remove from the household? (Y/N)"
+                        )
+                    )
+                )))],
+            );
+            None
+        }
+        Overlay::QrOtherSet => {
+            popup(
+                f,
+                centered(area, 76, 6),
+                tr(l, ("別の組のQRコード", "A code of another set")),
+                vec![
+                    Line::from(tr(
+                        l,
+                        (
+                            "読み取り途中のQRコードとは別の組のものです。",
+                            "This code belongs to another set than the one being read.",
+                        ),
+                    )),
+                    Line::from(tr(
+                        l,
+                        (
+                            "Y: 新しい組を最初から読む   N: 無視して続きを読む",
+                            "Y: start over with the new set   N: ignore it",
+                        ),
+                    )),
+                ],
+            );
+            None
+        }
+        Overlay::QrMerge(m) => {
+            let mut lines = vec![
+                Line::from(tr(
+                    l,
+                    (
+                        "QRコードの内容が、入力済みの内容と違います:",
+                        "The QR content differs from what was entered:",
+                    ),
+                )),
+                Line::from(""),
+            ];
+            for (label, diff) in &m.conflicts {
+                lines.push(Line::from(safe(&format!("  {label}: {diff}"))));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(tr(l, ("Y: QRの内容を使う   N: 入力済みの内容を残す (足りない所だけQRから)   Esc: 取り込まない", "Y: use the QR   N: keep entered values   Esc: ignore"))));
+            popup(
+                f,
+                centered(area, 96, (m.conflicts.len() as u16 + 7).min(area.height)),
+                tr(l, ("内容の確認", "Confirm the merge")),
+                lines,
+            );
+            None
+        }
+        Overlay::Resume { cases, selected } => {
+            let mut lines = vec![
+                Line::from(tr(
+                    l,
+                    (
+                        "中断した受付があります。続きから再開しますか。",
+                        "There are unfinished cases. Resume one?",
+                    ),
+                )),
+                Line::from(""),
+            ];
+            for (k, c) in cases.iter().enumerate() {
+                let style = if k == *selected {
+                    Style::default().fg(Color::Black).bg(Color::Cyan)
+                } else {
+                    Style::default()
+                };
+                let kind = if l == crate::rules::Lang::Ja {
+                    c.kind.label_ja()
+                } else {
+                    c.kind.label_en()
+                };
+                lines.push(Line::from(Span::styled(
+                    format!("  {}  {kind}  {}", c.code, c.started),
+                    style,
+                )));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(dim(tr(
+                l,
+                ("Enter: 再開   N: 新しい受付", "Enter: resume   N: new case"),
+            ))));
+            popup(
+                f,
+                centered(area, 70, (cases.len() as u16 + 6).min(area.height)),
+                tr(l, ("中断した受付", "Unfinished cases")),
+                lines,
+            );
+            None
+        }
+    }
+}
+
+/// The PIN screen is the resident's: it fills the body, says what to do in plain words, and
+/// never shows a digit.
+fn draw_pin(f: &mut Frame, area: Rect, s: &State, p: &PinPrompt) {
+    let l = s.lang;
+    f.render_widget(Clear, area);
+    let code_b = p.secret.kind == SecretKind::CodeB;
+    let title = if p.blocked {
+        tr(
+            l,
+            (
+                "カードの暗証番号がロックされています",
+                "The card's PIN is locked",
+            ),
+        )
+    } else if code_b {
+        tr(l, st::CODE_B_TITLE)
+    } else {
+        tr(l, st::PIN_TITLE)
+    };
+    let block = super::widgets::block()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(Color::Cyan))
+        .title(Span::styled(
+            format!(" {title} "),
+            Style::default().add_modifier(Modifier::BOLD),
+        ))
+        .title_alignment(Alignment::Center);
+    let big = Style::default().add_modifier(Modifier::BOLD);
+    let n = p.secret.kind.digits();
+    let mut boxes = String::new();
+    for k in 0..n {
+        boxes.push_str(if k < p.secret.len() { " * " } else { " _ " });
+        if code_b && (k == 5 || k == 9) {
+            boxes.push_str("  ");
+        }
+    }
+    let mut lines = vec![
+        Line::from(""),
+        Line::from(Span::styled(title, big.fg(Color::Cyan))),
+        Line::from(""),
+    ];
+    // A blocked key takes no input: no boxes, only the way forward.
+    if !p.blocked {
+        lines.push(Line::from(tr(
+            l,
+            if code_b { st::CODE_B_SUB } else { st::PIN_SUB },
+        )));
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            boxes,
+            big.bg(Color::DarkGray).fg(Color::White),
+        )));
+        lines.push(Line::from(""));
+    }
+    match p.tries {
+        Some(Tries::Known(n)) if n > 0 => lines.push(Line::from(format!(
+            "{} {n} {}",
+            tr(l, ("残り回数:", "Tries left:")),
+            tr(l, ("回", ""))
+        ))),
+        Some(Tries::NotReported) => lines.push(Line::from(dim(tr(
+            l,
+            ("残り回数: 不明", "Tries left: not reported"),
+        )))),
+        _ => {}
+    }
+    if p.last_try() && !p.blocked {
+        lines.push(Line::from(Span::styled(
+            tr(l, st::LAST_TRY),
+            Style::default()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+        )));
+    }
+    if let Some(e) = &p.error {
+        let m = if l == crate::rules::Lang::Ja {
+            e.message_ja()
+        } else {
+            e.message_en()
+        };
+        lines.push(Line::from(Span::styled(
+            safe(&m),
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        )));
+    }
+    if p.reading {
+        lines.push(Line::from(Span::styled(
+            tr(
+                l,
+                (
+                    "読み取り中です。カードを動かさないでください。",
+                    "Reading. Please do not move the card.",
+                ),
+            ),
+            big,
+        )));
+    }
+    lines.push(Line::from(""));
+    if p.blocked {
+        lines.push(Line::from(Span::styled(
+            tr(
+                l,
+                (
+                    "B: 照合番号B で読み取る (職員)   M: 券面を見て手入力する   Esc: 中止",
+                    "B: card-face code B (clerk)   M: type in from the card face   Esc: cancel",
+                ),
+            ),
+            big,
+        )));
+    } else {
+        lines.push(Line::from(dim(tr(
+            l,
+            (
+                "暗証番号を忘れたとき: B 照合番号B / M 手入力 (職員が操作します)",
+                "Forgot the PIN? B: code B / M: type in (clerk)",
+            ),
+        ))));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true })
+            .block(block),
+        area,
+    );
+}

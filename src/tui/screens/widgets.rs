@@ -1,0 +1,205 @@
+//! Small drawing helpers shared by the screens: forms (with the cursor position), popups.
+
+use crate::rules::Lang;
+use crate::tui::state::{FieldKind, Form};
+use crate::tui::strings::{pad, safe, tr, width};
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub const LABEL_W: usize = 16;
+
+/// Borders in ASCII: the box-drawing characters are East Asian *ambiguous* width, drawn two
+/// cells wide by many Japanese terminal setups, which would break every bordered line.
+pub const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+/// A block with ASCII borders (the only kind the screens use).
+pub fn block() -> Block<'static> {
+    Block::default().border_set(ASCII_BORDER)
+}
+
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Clears a popup's area and one cell to its left: a wide character starting just left of
+/// the popup would otherwise cover its border.
+pub fn clear(f: &mut Frame, r: Rect) {
+    let x = r.x.saturating_sub(1);
+    let area = f.area();
+    let w = (r.width + (r.x - x) + 1).min(area.width.saturating_sub(x));
+    f.render_widget(Clear, Rect { x, width: w, ..r });
+}
+
+pub fn popup(f: &mut Frame, r: Rect, title: &str, lines: Vec<Line>) {
+    clear(f, r);
+    let block = block().borders(Borders::ALL).title(Span::styled(
+        format!(" {} ", safe(title)),
+        Style::default().add_modifier(Modifier::BOLD),
+    ));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}
+
+/// One row per field; returns the cursor position of the focused text field.
+pub fn form_lines(
+    form: &Form,
+    lang: Lang,
+    area: Rect,
+    focused: bool,
+) -> (Vec<Line<'static>>, Option<Position>) {
+    let mut lines = vec![];
+    let mut cursor = None;
+    for (i, field) in form.fields.iter().enumerate() {
+        let is_focus = focused && i == form.focus;
+        let label = pad(&format!(" {}", tr(lang, field.label)), LABEL_W);
+        let label_style = if is_focus {
+            Style::default()
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().add_modifier(Modifier::BOLD)
+        };
+        let mut spans = vec![Span::styled(label, label_style), Span::raw(" ")];
+        match &field.kind {
+            FieldKind::Choice(opts) => {
+                let blank = opts.first().is_some_and(|o| o.0.is_empty());
+                let (first, last) = if blank {
+                    (0, opts.len() - 1)
+                } else {
+                    (1, opts.len())
+                };
+                let text = opts
+                    .get(field.index())
+                    .map(|o| {
+                        if lang == Lang::Ja {
+                            o.1.clone()
+                        } else {
+                            o.2.clone()
+                        }
+                    })
+                    .unwrap_or_default();
+                spans.push(Span::styled(
+                    format!("< {} >", safe(&text)),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ));
+                if is_focus {
+                    spans.push(Span::styled(
+                        format!("  {first}-{last} / Left Right"),
+                        Style::default().fg(Color::DarkGray),
+                    ));
+                    let line: String = opts
+                        .iter()
+                        .enumerate()
+                        .map(|(k, o)| {
+                            let n = if blank { k } else { k + 1 };
+                            format!("{n}:{} ", if lang == Lang::Ja { &o.1 } else { &o.2 })
+                        })
+                        .collect();
+                    lines.push(Line::from(spans));
+                    lines.push(Line::from(Span::styled(
+                        format!("{}{}", " ".repeat(LABEL_W + 1), safe(&line)),
+                        Style::default().fg(Color::DarkGray),
+                    )));
+                    continue;
+                }
+            }
+            FieldKind::Text | FieldKind::Date => {
+                let v = safe(&field.value);
+                let style = if field.invalid {
+                    Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
+                } else {
+                    Style::default()
+                };
+                spans.push(Span::styled(v.clone(), style));
+                if field.kind == FieldKind::Date {
+                    if let Some(d) = field.date_value() {
+                        spans.push(Span::styled(
+                            match lang {
+                                Lang::Ja => {
+                                    format!("  {}", crate::calendar::format_wareki_weekday(d))
+                                }
+                                Lang::En => format!("  {}", crate::calendar::format_en(d)),
+                            },
+                            Style::default().fg(Color::DarkGray),
+                        ));
+                    } else if field.invalid || is_focus {
+                        spans.push(Span::styled(
+                            "  (YYYY-MM-DD)",
+                            Style::default().fg(Color::DarkGray),
+                        ));
+                    }
+                }
+                if is_focus {
+                    let before: String = field.value.chars().take(field.cursor).collect();
+                    let x = area.x as usize + LABEL_W + 1 + width(&safe(&before));
+                    let y = area.y as usize + lines.len();
+                    if x < (area.x + area.width) as usize && y < (area.y + area.height) as usize {
+                        cursor = Some(Position::new(x as u16, y as u16));
+                    }
+                }
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    (lines, cursor)
+}
+
+/// A form in a bordered popup; returns the cursor position.
+pub fn form_popup(
+    f: &mut Frame,
+    r: Rect,
+    title: &str,
+    form: &Form,
+    lang: Lang,
+    extra: Vec<Line<'static>>,
+) -> Option<Position> {
+    clear(f, r);
+    let block = block().borders(Borders::ALL).title(Span::styled(
+        format!(" {} ", safe(title)),
+        Style::default().add_modifier(Modifier::BOLD),
+    ));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let (mut lines, cursor) = form_lines(form, lang, inner, true);
+    lines.push(Line::from(""));
+    lines.extend(extra);
+    f.render_widget(Paragraph::new(lines), inner);
+    cursor
+}
+
+pub fn heading(text: &str) -> Line<'static> {
+    Line::from(Span::styled(
+        safe(text),
+        Style::default()
+            .add_modifier(Modifier::BOLD)
+            .fg(Color::Cyan),
+    ))
+}
+
+pub fn dim(text: &str) -> Span<'static> {
+    Span::styled(safe(text), Style::default().fg(Color::DarkGray))
+}

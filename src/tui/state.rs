@@ -1,0 +1,590 @@
+//! Everything the screen shows, in one value. `update` changes it; drawing only reads it.
+
+use super::services::{Basic4, Bundle, CardError, Secret, SecretKind, Tries, Unfinished};
+use crate::config::{Config, Role};
+use crate::intake::{Event, EventKind, Household, HouseholdFacts, Intake, Relation, Sex, FORMAT};
+use crate::rules::loader::SourceFile;
+use crate::rules::{determine, Determination, Lang, ProcedureSet};
+use chrono::{NaiveDate, NaiveDateTime};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Reception,
+    Household,
+    Confirm,
+    Procedures,
+    Print,
+    Done,
+    Supervisor,
+}
+
+impl Screen {
+    pub const STEPS: [Screen; 6] = [
+        Screen::Reception,
+        Screen::Household,
+        Screen::Confirm,
+        Screen::Procedures,
+        Screen::Print,
+        Screen::Done,
+    ];
+    pub fn next(self) -> Screen {
+        match self {
+            Screen::Reception => Screen::Household,
+            Screen::Household => Screen::Confirm,
+            Screen::Confirm => Screen::Procedures,
+            Screen::Procedures => Screen::Print,
+            Screen::Print => Screen::Done,
+            s => s,
+        }
+    }
+}
+
+/// The card reader as the header shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReaderState {
+    None,
+    Waiting(String),
+    CardPresent(String),
+    Reading(String),
+    Unavailable,
+}
+
+impl ReaderState {
+    pub fn reader(&self) -> Option<&str> {
+        match self {
+            ReaderState::Waiting(r) | ReaderState::CardPresent(r) | ReaderState::Reading(r) => {
+                Some(r)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScannerState {
+    /// Only a keyboard-mode scanner (or none): scans are recognised in the key stream.
+    Keyboard,
+    Connected,
+    Disconnected,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MsgKind {
+    Info,
+    Warn,
+    Error,
+}
+
+/// The status line under the screen: one message at a time, in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Msg {
+    pub kind: MsgKind,
+    pub ja: String,
+    pub en: String,
+}
+
+impl Msg {
+    pub fn new(kind: MsgKind, ja: impl Into<String>, en: impl Into<String>) -> Self {
+        Msg {
+            kind,
+            ja: ja.into(),
+            en: en.into(),
+        }
+    }
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// One input field of a form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub key: &'static str,
+    pub label: (&'static str, &'static str),
+    pub kind: FieldKind,
+    pub value: String,
+    /// Cursor, in chars.
+    pub cursor: usize,
+    pub invalid: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// One of the options (code, ja, en); `value` holds the index.
+    Choice(Vec<(String, String, String)>),
+}
+
+impl Field {
+    pub fn text(key: &'static str, label: (&'static str, &'static str), value: &str) -> Self {
+        Field {
+            key,
+            label,
+            kind: FieldKind::Text,
+            value: value.to_string(),
+            cursor: value.chars().count(),
+            invalid: false,
+        }
+    }
+    pub fn date(
+        key: &'static str,
+        label: (&'static str, &'static str),
+        d: Option<NaiveDate>,
+    ) -> Self {
+        let v = d.map(|d| d.to_string()).unwrap_or_default();
+        Field {
+            kind: FieldKind::Date,
+            ..Field::text(key, label, &v)
+        }
+    }
+    pub fn choice(
+        key: &'static str,
+        label: (&'static str, &'static str),
+        options: Vec<(String, String, String)>,
+        index: usize,
+    ) -> Self {
+        Field {
+            key,
+            label,
+            kind: FieldKind::Choice(options),
+            value: index.to_string(),
+            cursor: 0,
+            invalid: false,
+        }
+    }
+    pub fn index(&self) -> usize {
+        self.value.parse().unwrap_or(0)
+    }
+    /// The chosen code of a choice field.
+    pub fn code(&self) -> Option<&str> {
+        match &self.kind {
+            FieldKind::Choice(o) => o.get(self.index()).map(|x| x.0.as_str()),
+            _ => None,
+        }
+    }
+    pub fn date_value(&self) -> Option<NaiveDate> {
+        crate::calendar::parse_date(self.value.trim())
+    }
+    pub fn opt_text(&self) -> Option<String> {
+        let t = self.value.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+/// A list of fields with one in focus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Form {
+    pub fields: Vec<Field>,
+    pub focus: usize,
+}
+
+impl Form {
+    pub fn get(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.key == key)
+    }
+    pub fn focused(&self) -> Option<&Field> {
+        self.fields.get(self.focus)
+    }
+    pub fn focus_key(&mut self, key: &str) {
+        if let Some(i) = self.fields.iter().position(|f| f.key == key) {
+            self.focus = i;
+        }
+    }
+}
+
+/// The member add/edit form and who it edits (`None`: a new member).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberEdit {
+    pub id: Option<String>,
+    pub form: Form,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinPrompt {
+    pub reader: String,
+    pub secret: Secret,
+    pub tries: Option<Tries>,
+    pub error: Option<CardError>,
+    pub blocked: bool,
+    pub reading: bool,
+}
+
+impl PinPrompt {
+    pub fn new(reader: &str, kind: SecretKind) -> Self {
+        PinPrompt {
+            reader: reader.into(),
+            secret: Secret::new(kind),
+            tries: None,
+            error: None,
+            blocked: false,
+            reading: false,
+        }
+    }
+    pub fn last_try(&self) -> bool {
+        matches!(self.tries, Some(Tries::Known(1)))
+    }
+}
+
+/// A QR set read in full while the case already holds data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QrMerge {
+    pub incoming: Box<Intake>,
+    /// Differences, as lines for the clerk.
+    pub conflicts: Vec<(String, String)>,
+}
+
+/// Dialogs on top of a screen. Only one at a time, so Esc always means "close this".
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    /// Resident-facing PIN (or 照合番号B, clerk-facing) entry.
+    Pin(PinPrompt),
+    /// The clerk checks the 4 facts against the card face.
+    CardConfirm(Basic4),
+    MemberEdit(MemberEdit),
+    OutsideApplicant(Form),
+    ConfirmRemove(String),
+    SetAside {
+        procedure: String,
+        form: Form,
+    },
+    QrMerge(QrMerge),
+    QrOtherSet,
+    Resume {
+        cases: Vec<Unfinished>,
+        selected: usize,
+    },
+    ReloadPath(Form),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrintStatus {
+    Idle,
+    Rendering,
+    Printing,
+    Printed,
+    Failed,
+}
+
+/// The case being served. Replaced by a fresh one for the next resident, so nothing of the
+/// previous resident survives in memory.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub code: Option<String>,
+    pub intake: Intake,
+    pub det: Determination,
+    pub reception: Form,
+    pub selected_member: usize,
+    /// The member the next card read is for (set by "read card" on the household screen).
+    pub card_target: Option<String>,
+    /// Questions the clerk skipped (member, fact): they stay pending.
+    pub skipped: Vec<(Option<String>, String)>,
+    /// Answers given, newest last, for undo: (member, fact, previous value).
+    pub answers: Vec<(Option<String>, String, Option<crate::intake::FactValue>)>,
+    /// Codes chosen so far for a multi-choice question.
+    pub multi: Vec<String>,
+    pub proc_selected: usize,
+    pub show_excluded: bool,
+    /// (procedure id, reason)
+    pub set_aside: Vec<(String, String)>,
+    pub bundle: Option<Bundle>,
+    pub print_selected: Vec<bool>,
+    pub print_cursor: usize,
+    pub print_status: PrintStatus,
+    pub print_error: Option<(String, String)>,
+    pub printer: usize,
+    pub qr_progress: Option<(u8, u8)>,
+    pub next_member: u32,
+    /// Whether anything was entered (an empty case is not offered again).
+    pub touched: bool,
+    pub determined_recorded: bool,
+    /// F6 without printing asks once more before closing the case.
+    pub done_armed: bool,
+}
+
+/// The supervisor's view of the procedure set.
+#[derive(Clone, Debug, Default)]
+pub struct Supervisor {
+    pub files: Vec<SourceFile>,
+    /// The set's scenario tests (read once with the files).
+    pub scenarios: Vec<crate::rules::scenario::Scenario>,
+    pub selected: usize,
+    pub scroll: u16,
+    pub output: Vec<String>,
+    pub output_ok: Option<bool>,
+}
+
+pub struct State {
+    pub lang: Lang,
+    pub screen: Screen,
+    pub training: bool,
+    pub config: Config,
+    pub set: Arc<ProcedureSet>,
+    pub today: NaiveDate,
+    /// `--today`, when fixed (the header clock then shows that day).
+    pub fixed_today: Option<NaiveDate>,
+    /// JST date and time for the header (set by ticks, fixed in tests).
+    pub now: NaiveDateTime,
+    pub case: Case,
+    pub reader: ReaderState,
+    pub scanner: ScannerState,
+    pub overlay: Option<Overlay>,
+    pub msg: Option<Msg>,
+    pub help: bool,
+    pub printers: Vec<String>,
+    pub supervisor: Supervisor,
+    /// The folder the set was loaded from (`None`: the embedded set).
+    pub set_dir: Option<std::path::PathBuf>,
+    /// The code of the case just closed, shown on the 完了 screen (no personal data).
+    pub last_code: Option<String>,
+    pub quit: bool,
+}
+
+pub fn event_kind_options() -> Vec<(String, String, String)> {
+    EventKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str().to_string(),
+                k.label_ja().to_string(),
+                k.label_en().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn sex_options() -> Vec<(String, String, String)> {
+    let mut v = vec![("".to_string(), "未入力".to_string(), "-".to_string())];
+    for (s, en) in Sex::ALL.iter().zip(["male", "female", "n/a"]) {
+        v.push((s.as_str().into(), s.label_ja().into(), en.into()));
+    }
+    v
+}
+
+pub fn relation_options() -> Vec<(String, String, String)> {
+    let en = [
+        "head",
+        "spouse",
+        "child",
+        "parent",
+        "grandchild",
+        "sibling",
+        "relative",
+        "cohabitant",
+    ];
+    let mut v = vec![("".to_string(), "未入力".to_string(), "-".to_string())];
+    for (r, e) in Relation::ALL.iter().zip(en) {
+        v.push((r.as_str().into(), r.label_ja().into(), e.into()));
+    }
+    v
+}
+
+/// The 受付 form, from the intake.
+pub fn reception_form(i: &Intake) -> Form {
+    let kind = EventKind::ALL
+        .iter()
+        .position(|k| *k == i.event.kind)
+        .unwrap_or(0);
+    Form {
+        fields: vec![
+            Field::choice("kind", ("届出の種類", "Event"), event_kind_options(), kind),
+            Field::date("date", ("異動日", "Date of event"), Some(i.event.date)),
+            Field::date(
+                "notified_on",
+                ("届出日", "Notified on"),
+                i.event.notified_on,
+            ),
+            Field::date(
+                "planned_move_out_date",
+                ("転出予定日", "Move-out (plan)"),
+                i.event.planned_move_out_date,
+            ),
+            Field::text(
+                "previous_address",
+                ("従前の住所", "Prev. address"),
+                i.event.previous_address.as_deref().unwrap_or(""),
+            ),
+            Field::text(
+                "new_address",
+                ("新住所", "New address"),
+                i.event.new_address.as_deref().unwrap_or(""),
+            ),
+            Field::text(
+                "household_address",
+                ("世帯の住所", "Household addr."),
+                i.household.address.as_deref().unwrap_or(""),
+            ),
+        ],
+        focus: 0,
+    }
+}
+
+/// A new, empty case: a 転入 today (the most common visit), nobody in it yet.
+pub fn empty_intake(today: NaiveDate) -> Intake {
+    Intake {
+        format: FORMAT.to_string(),
+        event: Event {
+            kind: EventKind::MoveIn,
+            date: today,
+            notified_on: None,
+            planned_move_out_date: None,
+            previous_address: None,
+            new_address: None,
+            deceased: None,
+            applicant: None,
+        },
+        household: Household {
+            address: None,
+            head: None,
+            members: vec![],
+            facts: HouseholdFacts::default(),
+        },
+    }
+}
+
+impl Case {
+    pub fn new(set: &ProcedureSet, today: NaiveDate) -> Self {
+        Case::from_intake(empty_intake(today), set, today)
+    }
+
+    pub fn from_intake(intake: Intake, set: &ProcedureSet, today: NaiveDate) -> Self {
+        let det = determine(&intake, set, today);
+        let next_member = intake
+            .household
+            .members
+            .iter()
+            .filter_map(|m| m.id.strip_prefix('m')?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        Case {
+            code: None,
+            reception: reception_form(&intake),
+            intake,
+            det,
+            selected_member: 0,
+            card_target: None,
+            skipped: vec![],
+            answers: vec![],
+            multi: vec![],
+            proc_selected: 0,
+            show_excluded: false,
+            set_aside: vec![],
+            bundle: None,
+            print_selected: vec![],
+            print_cursor: 0,
+            print_status: PrintStatus::Idle,
+            print_error: None,
+            printer: 0,
+            qr_progress: None,
+            next_member,
+            touched: false,
+            determined_recorded: false,
+            done_armed: false,
+        }
+    }
+
+    /// The questions still to ask: pending ones not skipped.
+    pub fn open_questions(&self) -> Vec<&crate::rules::Question> {
+        self.det
+            .questions()
+            .into_iter()
+            .filter(|q| {
+                !self
+                    .skipped
+                    .iter()
+                    .any(|(m, f)| *m == q.member && *f == q.fact)
+            })
+            .collect()
+    }
+
+    pub fn current_question(&self) -> Option<&crate::rules::Question> {
+        self.open_questions().into_iter().next()
+    }
+
+    pub fn new_member_id(&mut self) -> String {
+        loop {
+            let id = format!("m{}", self.next_member);
+            self.next_member += 1;
+            if self.intake.member(&id).is_none() {
+                return id;
+            }
+        }
+    }
+}
+
+impl State {
+    pub fn new(
+        config: Config,
+        set: Arc<ProcedureSet>,
+        today: NaiveDate,
+        now: NaiveDateTime,
+        training: bool,
+    ) -> Self {
+        let lang = config.lang;
+        let case = Case::new(&set, today);
+        State {
+            lang,
+            screen: Screen::Reception,
+            training,
+            config,
+            set,
+            today,
+            fixed_today: None,
+            now,
+            case,
+            reader: ReaderState::None,
+            scanner: ScannerState::Keyboard,
+            overlay: None,
+            msg: None,
+            help: false,
+            printers: vec![],
+            supervisor: Supervisor::default(),
+            set_dir: None,
+            last_code: None,
+            quit: false,
+        }
+    }
+
+    pub fn is_supervisor(&self) -> bool {
+        self.config.role == Role::Supervisor
+    }
+
+    /// Reruns the engine: after every change, so the procedures screen is always current.
+    pub fn redetermine(&mut self) {
+        self.case.det = determine(&self.case.intake, &self.set, self.today);
+        self.case.determined_recorded = false;
+    }
+
+    /// The determination without the procedures the clerk set aside (what gets printed).
+    pub fn det_for_print(&self) -> Determination {
+        let mut d = self.case.det.clone();
+        d.procedures
+            .retain(|p| !self.case.set_aside.iter().any(|(id, _)| *id == p.id));
+        d
+    }
+
+    /// Whether a text field has the keyboard (then letters are typing, not commands).
+    pub fn typing(&self) -> bool {
+        let text_focus = |f: &Form| {
+            f.focused()
+                .is_some_and(|f| !matches!(f.kind, FieldKind::Choice(_)))
+        };
+        match &self.overlay {
+            Some(Overlay::MemberEdit(m)) => text_focus(&m.form),
+            Some(Overlay::OutsideApplicant(f))
+            | Some(Overlay::SetAside { form: f, .. })
+            | Some(Overlay::ReloadPath(f)) => text_focus(f),
+            Some(_) => false,
+            None => self.screen == Screen::Reception && text_focus(&self.case.reception),
+        }
+    }
+}

@@ -1,0 +1,1821 @@
+//! `update(state, action) -> effects`: every change of the screen, and nothing else. It does
+//! no I/O: reading a card, printing and saving are returned as [`Effect`]s for the loop, so
+//! each flow is a plain unit test.
+
+use super::action::{Action, Effect};
+use super::services::{
+    Basic4, CardError, DeviceEvent, QrFeed, ReaderEvent, ScannerEvent, SecretKind, Tries,
+};
+use super::state::*;
+use crate::intake::{
+    Applicant, EventKind, FactScope, FactType, FactValue, Intake, Member, OutsidePerson, Relation,
+    Sex, Vocabulary,
+};
+
+pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
+    match a {
+        Action::Tick(now) => {
+            s.now = now;
+            vec![]
+        }
+        Action::ToggleLang => {
+            s.lang = match s.lang {
+                crate::rules::Lang::Ja => crate::rules::Lang::En,
+                crate::rules::Lang::En => crate::rules::Lang::Ja,
+            };
+            vec![]
+        }
+        Action::ToggleHelp => {
+            s.help = !s.help;
+            vec![]
+        }
+        Action::Quit => {
+            s.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::Device(ev) => device(s, ev),
+        Action::Scan(text) => {
+            // The resident's PIN screen and the card check are never replaced by a scan.
+            if matches!(
+                s.overlay,
+                Some(Overlay::Pin(_)) | Some(Overlay::CardConfirm(_))
+            ) {
+                warn(s, "カードの読み取り中はQRコードを読み取れません。あとでもう一度読み取ってください。", "Finish the card first, then scan again.");
+                return vec![];
+            }
+            vec![Effect::QrFeed(text)]
+        }
+        Action::QrResult(r) => qr_result(s, r),
+        Action::TriesKnown(t) => {
+            if let Some(Overlay::Pin(p)) = &mut s.overlay {
+                p.tries = Some(t);
+                if t == Tries::Known(0) {
+                    p.blocked = true;
+                    p.error = Some(CardError::Blocked);
+                }
+            }
+            vec![]
+        }
+        Action::CaseOpened(code) => {
+            s.case.code = Some(code);
+            vec![]
+        }
+        Action::CaseLoaded(code, intake) => {
+            s.case = Case::from_intake(*intake, &s.set, s.today);
+            s.case.code = Some(code);
+            s.case.touched = true;
+            s.overlay = None;
+            s.screen = Screen::Household;
+            s.msg = Some(Msg::new(
+                MsgKind::Info,
+                "中断した受付を再開しました。",
+                "Resumed the unfinished case.",
+            ));
+            vec![]
+        }
+        Action::Unfinished(list) => {
+            if list.is_empty() {
+                vec![Effect::OpenCase]
+            } else {
+                s.overlay = Some(Overlay::Resume {
+                    cases: list,
+                    selected: 0,
+                });
+                vec![]
+            }
+        }
+        Action::BundleReady(r) => {
+            match r {
+                Ok(b) => {
+                    s.case.print_selected = vec![true; b.items.len()];
+                    s.case.print_cursor = 0;
+                    s.case.print_status = PrintStatus::Idle;
+                    s.case.print_error = None;
+                    if !b.missing_glyphs.is_empty() {
+                        s.msg = Some(Msg::new(
+                            MsgKind::Warn,
+                            format!(
+                                "フォントにない文字があります: {} (印刷後に手書きで補ってください)",
+                                b.missing_glyphs.join(" ")
+                            ),
+                            format!(
+                                "Characters missing from the font: {}",
+                                b.missing_glyphs.join(" ")
+                            ),
+                        ));
+                    }
+                    s.case.bundle = Some(b);
+                }
+                Err(e) => {
+                    s.case.print_status = PrintStatus::Failed;
+                    s.case.print_error = Some((
+                        format!("書類を作れませんでした: {e}"),
+                        format!("The bundle could not be made: {e}"),
+                    ));
+                }
+            }
+            vec![]
+        }
+        Action::Printers(list) => {
+            s.printers = list;
+            vec![]
+        }
+        Action::SupResult {
+            ok,
+            lines,
+            reloaded,
+        } => {
+            s.supervisor.output = lines;
+            s.supervisor.output_ok = Some(ok);
+            if let Some((set, files, dir)) = reloaded {
+                s.set = set;
+                s.supervisor.scenarios =
+                    crate::rules::scenario::read_scenarios(&files).unwrap_or_default();
+                s.supervisor.files = files;
+                s.supervisor.selected = 0;
+                s.set_dir = Some(dir);
+                s.redetermine();
+                s.msg = Some(Msg::new(
+                    MsgKind::Info,
+                    "新しい手続定義に切り替えました。",
+                    "Switched to the new procedure set.",
+                ));
+            } else if !ok {
+                s.msg = Some(Msg::new(
+                    MsgKind::Error,
+                    "問題があります。今の手続定義をそのまま使います。",
+                    "Problems found; the current set stays in use.",
+                ));
+            }
+            vec![]
+        }
+        Action::StoreFailed(m) => {
+            s.msg = Some(Msg::new(
+                MsgKind::Error,
+                format!("記録できませんでした: {m}"),
+                format!("Could not save: {m}"),
+            ));
+            vec![]
+        }
+        Action::VirtualCard => {
+            let insert = !matches!(
+                s.reader,
+                ReaderState::CardPresent(_) | ReaderState::Reading(_)
+            );
+            vec![Effect::VirtualCard { insert }]
+        }
+        other => {
+            if s.help {
+                s.help = false;
+                return vec![];
+            }
+            if s.overlay.is_some() {
+                overlay(s, other)
+            } else {
+                screen(s, other)
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// After every change of the intake: rerun the engine and save the case.
+fn changed(s: &mut State) -> Vec<Effect> {
+    s.redetermine();
+    s.case.touched = true;
+    s.case.done_armed = false;
+    let max = s.case.intake.household.members.len().saturating_sub(1);
+    s.case.selected_member = s.case.selected_member.min(max);
+    if s.case.code.is_some() {
+        vec![Effect::SaveIntake]
+    } else {
+        vec![]
+    }
+}
+
+fn info(s: &mut State, ja: impl Into<String>, en: impl Into<String>) {
+    s.msg = Some(Msg::new(MsgKind::Info, ja, en));
+}
+
+fn warn(s: &mut State, ja: impl Into<String>, en: impl Into<String>) {
+    s.msg = Some(Msg::new(MsgKind::Warn, ja, en));
+}
+
+/// Edits a form; returns whether the value changed.
+fn edit_form(f: &mut Form, a: &Action) -> bool {
+    let n = f.fields.len();
+    match a {
+        Action::FieldNext => {
+            f.focus = (f.focus + 1) % n.max(1);
+            false
+        }
+        Action::FieldPrev => {
+            f.focus = (f.focus + n.max(1) - 1) % n.max(1);
+            false
+        }
+        _ => {
+            let Some(field) = f.fields.get_mut(f.focus) else {
+                return false;
+            };
+            if let FieldKind::Choice(opts) = &field.kind {
+                let len = opts.len().max(1);
+                let i = field.index();
+                let ni = match a {
+                    Action::CursorLeft => (i + len - 1) % len,
+                    Action::CursorRight | Action::Input(' ') => (i + 1) % len,
+                    Action::Input(c) if c.is_ascii_digit() => {
+                        let d = c.to_digit(10).unwrap_or(0) as usize;
+                        // Options that start with "未入力" are chosen by 0; others from 1.
+                        let first_blank = opts.first().is_some_and(|o| o.0.is_empty());
+                        let idx = if first_blank { d } else { d.wrapping_sub(1) };
+                        if idx < len {
+                            idx
+                        } else {
+                            i
+                        }
+                    }
+                    _ => i,
+                };
+                field.value = ni.to_string();
+                return ni != i;
+            }
+            let mut chars: Vec<char> = field.value.chars().collect();
+            let cur = field.cursor.min(chars.len());
+            match a {
+                Action::Input(c) => {
+                    chars.insert(cur, *c);
+                    field.cursor = cur + 1;
+                }
+                Action::Backspace if cur > 0 => {
+                    chars.remove(cur - 1);
+                    field.cursor = cur - 1;
+                }
+                Action::CursorLeft => {
+                    field.cursor = cur.saturating_sub(1);
+                    return false;
+                }
+                Action::CursorRight => {
+                    field.cursor = (cur + 1).min(chars.len());
+                    return false;
+                }
+                _ => return false,
+            }
+            field.value = chars.into_iter().collect();
+            field.invalid = field.kind == FieldKind::Date
+                && !field.value.trim().is_empty()
+                && field.date_value().is_none();
+            true
+        }
+    }
+}
+
+/// The 受付 form into the intake. Invalid dates are marked and leave the intake as it was.
+fn apply_reception(s: &mut State) {
+    let f = &s.case.reception;
+    let ev = &mut s.case.intake.event;
+    if let Some(k) = f
+        .get("kind")
+        .and_then(|x| x.code())
+        .and_then(EventKind::parse)
+    {
+        ev.kind = k;
+    }
+    if let Some(d) = f.get("date").and_then(|x| x.date_value()) {
+        ev.date = d;
+    }
+    let opt_date = |key: &str, old: Option<chrono::NaiveDate>| match f.get(key) {
+        Some(x) if x.value.trim().is_empty() => None,
+        Some(x) => x.date_value().or(old),
+        None => old,
+    };
+    ev.notified_on = opt_date("notified_on", ev.notified_on);
+    ev.planned_move_out_date = opt_date("planned_move_out_date", ev.planned_move_out_date);
+    ev.previous_address = f.get("previous_address").and_then(|x| x.opt_text());
+    ev.new_address = f.get("new_address").and_then(|x| x.opt_text());
+    s.case.intake.household.address = f.get("household_address").and_then(|x| x.opt_text());
+}
+
+fn refresh_reception(s: &mut State) {
+    let focus = s.case.reception.focus;
+    s.case.reception = reception_form(&s.case.intake);
+    s.case.reception.focus = focus;
+}
+
+pub fn member_form(m: Option<&Member>) -> Form {
+    let sex = m
+        .and_then(|m| m.sex)
+        .and_then(|x| Sex::ALL.iter().position(|y| *y == x))
+        .map_or(0, |i| i + 1);
+    let rel = m
+        .and_then(|m| m.relation)
+        .and_then(|x| Relation::ALL.iter().position(|y| *y == x))
+        .map_or(0, |i| i + 1);
+    Form {
+        fields: vec![
+            Field::text("name", ("氏名", "Name"), m.map_or("", |m| &m.name)),
+            Field::text(
+                "kana",
+                ("フリガナ", "Kana"),
+                m.and_then(|m| m.kana.as_deref()).unwrap_or(""),
+            ),
+            Field::date(
+                "birth_date",
+                ("生年月日", "Birth date"),
+                m.map(|m| m.birth_date),
+            ),
+            Field::choice("sex", ("性別", "Sex"), sex_options(), sex),
+            Field::choice("relation", ("続柄", "Relation"), relation_options(), rel),
+            Field::text(
+                "nationality",
+                ("国籍", "Nationality"),
+                m.map_or("JP", |m| &m.nationality),
+            ),
+        ],
+        focus: 0,
+    }
+}
+
+fn outside_form(i: &Intake) -> Form {
+    let p = match &i.event.applicant {
+        Some(Applicant::Person(p)) => p.clone(),
+        _ => OutsidePerson::default(),
+    };
+    Form {
+        fields: vec![
+            Field::text("name", ("氏名", "Name"), &p.name),
+            Field::text(
+                "kana",
+                ("フリガナ", "Kana"),
+                p.kana.as_deref().unwrap_or(""),
+            ),
+            Field::date("birth_date", ("生年月日", "Birth date"), p.birth_date),
+            Field::text(
+                "address",
+                ("住所", "Address"),
+                p.address.as_deref().unwrap_or(""),
+            ),
+            Field::text(
+                "relation_to_deceased",
+                ("故人との関係", "Relation"),
+                p.relation_to_deceased.as_deref().unwrap_or(""),
+            ),
+            Field::text(
+                "phone",
+                ("電話番号", "Phone"),
+                p.phone.as_deref().unwrap_or(""),
+            ),
+        ],
+        focus: 0,
+    }
+}
+
+fn selected_id(s: &State) -> Option<String> {
+    s.case
+        .intake
+        .household
+        .members
+        .get(s.case.selected_member)
+        .map(|m| m.id.clone())
+}
+
+fn open_pin(s: &mut State, reader: &str, kind: SecretKind) -> Vec<Effect> {
+    s.overlay = Some(Overlay::Pin(PinPrompt::new(reader, kind)));
+    vec![Effect::QueryTries {
+        reader: reader.to_string(),
+        kind,
+    }]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Devices
+
+fn device(s: &mut State, ev: DeviceEvent) -> Vec<Effect> {
+    match ev {
+        DeviceEvent::Reader(r) => match r {
+            ReaderEvent::ReaderAdded(n) => {
+                if matches!(s.reader, ReaderState::None | ReaderState::Unavailable) {
+                    s.reader = ReaderState::Waiting(n);
+                }
+                vec![]
+            }
+            ReaderEvent::ReaderRemoved(n) => {
+                if s.reader.reader() == Some(n.as_str()) {
+                    s.reader = ReaderState::None;
+                    if matches!(s.overlay, Some(Overlay::Pin(_))) {
+                        s.overlay = None;
+                    }
+                }
+                vec![]
+            }
+            ReaderEvent::CardInserted { reader, .. } => {
+                s.reader = ReaderState::CardPresent(reader.clone());
+                if s.screen == Screen::Done {
+                    // The next resident's card: start their case.
+                    let mut e = new_case(s);
+                    if s.overlay.is_none() {
+                        e.extend(open_pin(s, &reader, SecretKind::Pin));
+                    }
+                    return e;
+                }
+                if s.overlay.is_none() {
+                    open_pin(s, &reader, SecretKind::Pin)
+                } else {
+                    info(s, "カードが置かれました。画面を閉じてから 世帯 画面の C で読み取ります。", "A card was placed; close this dialog, then C on the household screen reads it.");
+                    vec![]
+                }
+            }
+            ReaderEvent::CardRemoved { reader } => {
+                s.reader = ReaderState::Waiting(reader);
+                if matches!(s.overlay, Some(Overlay::Pin(_))) {
+                    s.overlay = None;
+                    warn(
+                        s,
+                        CardError::CardRemoved.message_ja(),
+                        CardError::CardRemoved.message_en(),
+                    );
+                }
+                vec![]
+            }
+            ReaderEvent::ServiceUnavailable(_) => {
+                s.reader = ReaderState::Unavailable;
+                let e = CardError::ServiceNotRunning;
+                s.msg = Some(Msg::new(MsgKind::Error, e.message_ja(), e.message_en()));
+                vec![]
+            }
+        },
+        DeviceEvent::Scanner(sc) => match sc {
+            ScannerEvent::Connected => {
+                s.scanner = ScannerState::Connected;
+                vec![]
+            }
+            ScannerEvent::Disconnected => {
+                s.scanner = ScannerState::Disconnected;
+                vec![]
+            }
+            ScannerEvent::Part(t) => vec![Effect::QrFeed(t)],
+        },
+        DeviceEvent::CardRead(r) => {
+            if let ReaderState::Reading(n) = &s.reader {
+                s.reader = ReaderState::CardPresent(n.clone());
+            }
+            match r {
+                Ok(b4) => {
+                    s.overlay = Some(Overlay::CardConfirm(b4));
+                }
+                Err(e) => {
+                    if let Some(Overlay::Pin(p)) = &mut s.overlay {
+                        p.reading = false;
+                        p.secret = super::services::Secret::new(p.secret.kind);
+                        match &e {
+                            CardError::WrongPin { tries_left } => {
+                                p.tries = Some(Tries::Known(*tries_left))
+                            }
+                            CardError::Blocked => {
+                                p.blocked = true;
+                                p.tries = Some(Tries::Known(0));
+                            }
+                            _ => {}
+                        }
+                        p.error = Some(e);
+                    } else {
+                        s.msg = Some(Msg::new(MsgKind::Error, e.message_ja(), e.message_en()));
+                    }
+                }
+            }
+            vec![]
+        }
+        DeviceEvent::Printed(r) => match r {
+            Ok(()) => {
+                s.case.print_status = PrintStatus::Printed;
+                s.case.print_error = None;
+                info(
+                    s,
+                    "印刷しました。ご本人に内容を確認して署名していただきます。Enter で完了。",
+                    "Printed. The resident checks and signs. Enter to finish.",
+                );
+                let forms = printed_forms(s);
+                vec![Effect::RecordPrint(forms)]
+            }
+            Err(e) => {
+                s.case.print_status = PrintStatus::Failed;
+                s.case.print_error = Some((e.message_ja, e.message_en));
+                vec![]
+            }
+        },
+    }
+}
+
+fn printed_forms(s: &State) -> Vec<String> {
+    match &s.case.bundle {
+        Some(b) => b
+            .items
+            .iter()
+            .zip(&s.case.print_selected)
+            .filter(|(_, on)| **on)
+            .map(|(i, _)| i.form.clone())
+            .collect(),
+        None => vec![],
+    }
+}
+
+/// The card's 4 facts into the case: the member the read was for, else a new member (the
+/// first one becomes head and applicant, the usual single-resident visit).
+fn apply_basic4(s: &mut State, b: &Basic4) {
+    let norm = |x: &str| x.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    // The member the read was for; else one already in the case (e.g. from a QR code) with
+    // the same name and birth date, so a card read after a scan never doubles a person.
+    let target = s
+        .case
+        .card_target
+        .take()
+        .filter(|id| s.case.intake.member(id).is_some())
+        .or_else(|| {
+            s.case
+                .intake
+                .household
+                .members
+                .iter()
+                .find(|m| m.birth_date == b.birth_date && norm(&m.name) == norm(&b.name))
+                .map(|m| m.id.clone())
+        });
+    let id = match target {
+        Some(id) => id,
+        None => {
+            let id = s.case.new_member_id();
+            let first = s.case.intake.household.members.is_empty();
+            let mut m = Member::new(&id, &b.name, b.birth_date);
+            if first {
+                m.relation = Some(Relation::Head);
+                s.case.intake.household.head = Some(id.clone());
+                s.case.intake.event.applicant = Some(Applicant::Member(id.clone()));
+            }
+            s.case.intake.household.members.push(m);
+            id
+        }
+    };
+    if let Some(m) = s.case.intake.member_mut(&id) {
+        m.name = b.name.clone();
+        m.birth_date = b.birth_date;
+        m.sex = b.sex;
+        let _ = m.facts.set("mynumber_card", Some(FactValue::Bool(true)));
+    }
+    if let Some(i) = s
+        .case
+        .intake
+        .household
+        .members
+        .iter()
+        .position(|m| m.id == id)
+    {
+        s.case.selected_member = i;
+    }
+    // The card holds the address of the residence record: before a move-in it is the old one.
+    let ev = &mut s.case.intake.event;
+    match ev.kind {
+        EventKind::MoveIn | EventKind::MoveWithin => {
+            if ev.previous_address.is_none() {
+                ev.previous_address = Some(b.address.clone());
+            }
+        }
+        EventKind::MoveOut | EventKind::MoveOutAbroad => {
+            if ev.previous_address.is_none() {
+                ev.previous_address = Some(b.address.clone());
+            }
+            if s.case.intake.household.address.is_none() {
+                s.case.intake.household.address = Some(b.address.clone());
+            }
+        }
+        _ => {
+            if s.case.intake.household.address.is_none() {
+                s.case.intake.household.address = Some(b.address.clone());
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// QR
+
+fn qr_result(s: &mut State, r: Result<QrFeed, super::services::QrError>) -> Vec<Effect> {
+    match r {
+        Ok(QrFeed::Progress { read, total }) => {
+            s.case.qr_progress = Some((read, total));
+            info(
+                s,
+                format!("QRコード {read} / {total} 読み取り済み。次のQRコードをどうぞ。"),
+                format!("QR {read} / {total} read. Next code, please."),
+            );
+            vec![]
+        }
+        Ok(QrFeed::Duplicate { read, total }) => {
+            info(
+                s,
+                format!(
+                    "このQRコードは読み取り済みです ({read} / {total})。次のQRコードをどうぞ。"
+                ),
+                format!("Already read ({read} / {total})."),
+            );
+            vec![]
+        }
+        Ok(QrFeed::OtherSet { .. }) => {
+            s.overlay = Some(Overlay::QrOtherSet);
+            vec![]
+        }
+        Ok(QrFeed::Complete(incoming)) => {
+            s.case.qr_progress = None;
+            if s.case.intake.household.members.is_empty() {
+                s.case.intake = merge(&s.case.intake, &incoming, true, &s.set.vocabulary);
+                return qr_taken(s);
+            }
+            let conflicts = conflicts(&s.case.intake, &incoming);
+            if conflicts.is_empty() {
+                s.case.intake = merge(&s.case.intake, &incoming, false, &s.set.vocabulary);
+                return qr_taken(s);
+            }
+            s.overlay = Some(Overlay::QrMerge(QrMerge {
+                incoming,
+                conflicts,
+            }));
+            vec![]
+        }
+        Err(e) => {
+            s.msg = Some(Msg::new(MsgKind::Error, e.message_ja, e.message_en));
+            vec![]
+        }
+    }
+}
+
+fn qr_taken(s: &mut State) -> Vec<Effect> {
+    refresh_reception(s);
+    info(
+        s,
+        "QRコードの内容を取り込みました。世帯と内容をご確認ください。",
+        "The QR codes were read into the case.",
+    );
+    if s.screen == Screen::Reception || s.screen == Screen::Done {
+        s.screen = Screen::Household;
+    }
+    let mut e = changed(s);
+    e.push(Effect::RecordQrRead);
+    e
+}
+
+fn same_person(a: &Member, b: &Member) -> bool {
+    let norm = |x: &str| x.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    norm(&a.name) == norm(&b.name) && a.birth_date == b.birth_date
+}
+
+/// Differences between the case and a QR intake that the clerk must decide.
+pub fn conflicts(cur: &Intake, inc: &Intake) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut diff = |label: &str, a: Option<String>, b: Option<String>| {
+        if let (Some(a), Some(b)) = (a, b) {
+            if a != b {
+                out.push((label.to_string(), format!("{a}  |  QR: {b}")));
+            }
+        }
+    };
+    diff(
+        "届出の種類",
+        Some(cur.event.kind.label_ja().into()),
+        Some(inc.event.kind.label_ja().into()),
+    );
+    diff(
+        "異動日",
+        Some(cur.event.date.to_string()),
+        Some(inc.event.date.to_string()),
+    );
+    diff(
+        "従前の住所",
+        cur.event.previous_address.clone(),
+        inc.event.previous_address.clone(),
+    );
+    diff(
+        "新住所",
+        cur.event.new_address.clone(),
+        inc.event.new_address.clone(),
+    );
+    diff(
+        "世帯の住所",
+        cur.household.address.clone(),
+        inc.household.address.clone(),
+    );
+    for m in &inc.household.members {
+        if let Some(c) = cur.household.members.iter().find(|c| same_person(c, m)) {
+            diff(
+                &format!("{} 続柄", c.name),
+                c.relation.map(|r| r.label_ja().into()),
+                m.relation.map(|r| r.label_ja().into()),
+            );
+            diff(
+                &format!("{} 性別", c.name),
+                c.sex.map(|r| r.label_ja().into()),
+                m.sex.map(|r| r.label_ja().into()),
+            );
+        }
+    }
+    out
+}
+
+/// Merges a QR intake into the case. Members are matched by name and birth date; new ones
+/// get fresh ids. Where both have a value, `prefer_incoming` decides.
+pub fn merge(cur: &Intake, inc: &Intake, prefer_incoming: bool, vocab: &Vocabulary) -> Intake {
+    if cur.household.members.is_empty() {
+        let mut out = inc.clone();
+        // The date and addresses the clerk typed before the scan are kept if the QR lacks them.
+        let e = &mut out.event;
+        e.previous_address = e
+            .previous_address
+            .take()
+            .or(cur.event.previous_address.clone());
+        e.new_address = e.new_address.take().or(cur.event.new_address.clone());
+        return out;
+    }
+    fn pick<T: Clone>(a: &Option<T>, b: &Option<T>, prefer_b: bool) -> Option<T> {
+        match (a, b) {
+            (Some(_), Some(y)) if prefer_b => Some(y.clone()),
+            (Some(x), _) => Some(x.clone()),
+            (None, y) => y.clone(),
+        }
+    }
+    let mut out = cur.clone();
+    if prefer_incoming {
+        out.event.kind = inc.event.kind;
+        out.event.date = inc.event.date;
+    }
+    let (ce, ie) = (&cur.event, &inc.event);
+    out.event.notified_on = pick(&ce.notified_on, &ie.notified_on, prefer_incoming);
+    out.event.planned_move_out_date = pick(
+        &ce.planned_move_out_date,
+        &ie.planned_move_out_date,
+        prefer_incoming,
+    );
+    out.event.previous_address = pick(&ce.previous_address, &ie.previous_address, prefer_incoming);
+    out.event.new_address = pick(&ce.new_address, &ie.new_address, prefer_incoming);
+    out.household.address = pick(
+        &cur.household.address,
+        &inc.household.address,
+        prefer_incoming,
+    );
+    let mut next = out
+        .household
+        .members
+        .iter()
+        .filter_map(|m| m.id.strip_prefix('m')?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut map: Vec<(String, String)> = vec![];
+    for m in &inc.household.members {
+        if let Some(c) = out.household.members.iter_mut().find(|c| same_person(c, m)) {
+            map.push((m.id.clone(), c.id.clone()));
+            c.kana = pick(&c.kana, &m.kana, prefer_incoming);
+            c.sex = pick(&c.sex, &m.sex, prefer_incoming);
+            c.relation = pick(&c.relation, &m.relation, prefer_incoming);
+            for name in vocab.member.keys() {
+                let (a, b) = (c.facts.get(name), m.facts.get(name));
+                if b.is_some() && (a.is_none() || prefer_incoming) {
+                    let _ = c.facts.set(name, b);
+                }
+            }
+        } else {
+            let mut n = m.clone();
+            let id = loop {
+                let id = format!("m{next}");
+                next += 1;
+                if !out.household.members.iter().any(|x| x.id == id) {
+                    break id;
+                }
+            };
+            map.push((m.id.clone(), id.clone()));
+            n.id = id;
+            out.household.members.push(n);
+        }
+    }
+    let remap = |id: &Option<String>| -> Option<String> {
+        id.as_ref()
+            .and_then(|i| map.iter().find(|(a, _)| a == i).map(|(_, b)| b.clone()))
+    };
+    out.household.head = pick(
+        &cur.household.head,
+        &remap(&inc.household.head),
+        prefer_incoming,
+    );
+    out.event.deceased = pick(&ce.deceased, &remap(&ie.deceased), prefer_incoming);
+    let inc_app = match &ie.applicant {
+        Some(Applicant::Member(id)) => remap(&Some(id.clone())).map(Applicant::Member),
+        other => other.clone(),
+    };
+    out.event.applicant = pick(&ce.applicant, &inc_app, prefer_incoming);
+    for name in vocab.household.keys() {
+        let (a, b) = (cur.household.facts.get(name), inc.household.facts.get(name));
+        if b.is_some() && (a.is_none() || prefer_incoming) {
+            let _ = out.household.facts.set(name, b);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dialogs
+
+fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
+    let Some(ov) = s.overlay.take() else {
+        return vec![];
+    };
+    match ov {
+        Overlay::Pin(mut p) => match a {
+            Action::Input(c) if !p.reading && !p.blocked => {
+                p.secret.push(c);
+                s.overlay = Some(Overlay::Pin(p));
+                vec![]
+            }
+            Action::Backspace => {
+                p.secret.pop();
+                s.overlay = Some(Overlay::Pin(p));
+                vec![]
+            }
+            Action::Next if p.secret.is_complete() && !p.reading && !p.blocked => {
+                p.reading = true;
+                p.error = None;
+                let kind = p.secret.kind;
+                let secret = std::mem::replace(&mut p.secret, super::services::Secret::new(kind));
+                let reader = p.reader.clone();
+                s.reader = ReaderState::Reading(reader.clone());
+                s.overlay = Some(Overlay::Pin(p));
+                vec![Effect::ReadCard { reader, secret }]
+            }
+            Action::UseCodeB => {
+                let reader = p.reader.clone();
+                open_pin(s, &reader, SecretKind::CodeB)
+            }
+            Action::ManualEntry => {
+                s.screen = Screen::Household;
+                let target = s.case.card_target.take();
+                let m = target.as_deref().and_then(|id| s.case.intake.member(id));
+                s.overlay = Some(Overlay::MemberEdit(MemberEdit {
+                    id: m.map(|m| m.id.clone()),
+                    form: member_form(m),
+                }));
+                info(
+                    s,
+                    "カードの券面を見ながら入力してください。",
+                    "Type the data from the card face.",
+                );
+                vec![]
+            }
+            Action::Cancel => {
+                s.case.card_target = None;
+                vec![]
+            }
+            _ => {
+                s.overlay = Some(Overlay::Pin(p));
+                vec![]
+            }
+        },
+        Overlay::CardConfirm(b4) => match a {
+            Action::Yes => {
+                apply_basic4(s, &b4);
+                refresh_reception(s);
+                info(
+                    s,
+                    "カードの内容を入力しました。",
+                    "The card's data was entered.",
+                );
+                let ev = &s.case.intake.event;
+                if s.screen == Screen::Reception && ev.kind.is_move() && ev.new_address.is_none() {
+                    s.case.reception.focus_key("new_address");
+                }
+                let mut e = changed(s);
+                e.push(Effect::RecordCardRead);
+                e
+            }
+            Action::No | Action::Cancel => {
+                s.case.card_target = None;
+                info(
+                    s,
+                    "カードの内容は使いませんでした。",
+                    "The card's data was not used.",
+                );
+                vec![]
+            }
+            _ => {
+                s.overlay = Some(Overlay::CardConfirm(b4));
+                vec![]
+            }
+        },
+        Overlay::MemberEdit(mut me) => match a {
+            Action::Cancel => vec![],
+            Action::Next => {
+                let f = &me.form;
+                let name = f.get("name").and_then(|x| x.opt_text());
+                let birth = f.get("birth_date").and_then(|x| x.date_value());
+                let (Some(name), Some(birth)) = (name, birth) else {
+                    let key = if f.get("name").and_then(|x| x.opt_text()).is_none() {
+                        "name"
+                    } else {
+                        "birth_date"
+                    };
+                    me.form.focus_key(key);
+                    s.overlay = Some(Overlay::MemberEdit(me));
+                    warn(
+                        s,
+                        "氏名と生年月日 (YYYY-MM-DD) を入力してください。",
+                        "Name and birth date (YYYY-MM-DD) are required.",
+                    );
+                    return vec![];
+                };
+                let sex = f.get("sex").and_then(|x| x.code()).and_then(Sex::parse);
+                let rel = f
+                    .get("relation")
+                    .and_then(|x| x.code())
+                    .and_then(Relation::parse);
+                let kana = f.get("kana").and_then(|x| x.opt_text());
+                let nat = f
+                    .get("nationality")
+                    .and_then(|x| x.opt_text())
+                    .unwrap_or_else(|| "JP".into());
+                let id = match me.id {
+                    Some(id) => id,
+                    None => {
+                        let id = s.case.new_member_id();
+                        let first = s.case.intake.household.members.is_empty();
+                        s.case
+                            .intake
+                            .household
+                            .members
+                            .push(Member::new(&id, &name, birth));
+                        if first {
+                            s.case.intake.household.head = Some(id.clone());
+                            s.case.intake.event.applicant = Some(Applicant::Member(id.clone()));
+                        }
+                        s.case.selected_member = s.case.intake.household.members.len() - 1;
+                        id
+                    }
+                };
+                if let Some(m) = s.case.intake.member_mut(&id) {
+                    m.name = name;
+                    m.birth_date = birth;
+                    m.sex = sex;
+                    m.relation = rel;
+                    m.kana = kana;
+                    m.nationality = nat.to_ascii_uppercase();
+                }
+                info(s, "世帯員を保存しました。", "Member saved.");
+                changed(s)
+            }
+            other => {
+                edit_form(&mut me.form, &other);
+                s.overlay = Some(Overlay::MemberEdit(me));
+                vec![]
+            }
+        },
+        Overlay::OutsideApplicant(mut f) => match a {
+            Action::Cancel => vec![],
+            Action::Next => {
+                let Some(name) = f.get("name").and_then(|x| x.opt_text()) else {
+                    f.focus_key("name");
+                    s.overlay = Some(Overlay::OutsideApplicant(f));
+                    warn(
+                        s,
+                        "届出人の氏名を入力してください。",
+                        "The applicant's name is required.",
+                    );
+                    return vec![];
+                };
+                let p = OutsidePerson {
+                    name,
+                    kana: f.get("kana").and_then(|x| x.opt_text()),
+                    birth_date: f.get("birth_date").and_then(|x| x.date_value()),
+                    address: f.get("address").and_then(|x| x.opt_text()),
+                    relation_to_deceased: f.get("relation_to_deceased").and_then(|x| x.opt_text()),
+                    phone: f.get("phone").and_then(|x| x.opt_text()),
+                };
+                s.case.intake.event.applicant = Some(Applicant::Person(p));
+                info(
+                    s,
+                    "世帯外の届出人を登録しました。",
+                    "Outside applicant saved.",
+                );
+                changed(s)
+            }
+            other => {
+                edit_form(&mut f, &other);
+                s.overlay = Some(Overlay::OutsideApplicant(f));
+                vec![]
+            }
+        },
+        Overlay::ConfirmRemove(id) => match a {
+            Action::Yes => {
+                let i = &mut s.case.intake;
+                i.household.members.retain(|m| m.id != id);
+                if i.household.head.as_deref() == Some(&id) {
+                    i.household.head = None;
+                }
+                if i.event.deceased.as_deref() == Some(&id) {
+                    i.event.deceased = None;
+                }
+                if matches!(&i.event.applicant, Some(Applicant::Member(x)) if *x == id) {
+                    i.event.applicant = None;
+                }
+                info(s, "世帯員を削除しました。", "Member removed.");
+                changed(s)
+            }
+            _ => vec![],
+        },
+        Overlay::SetAside {
+            procedure,
+            mut form,
+        } => match a {
+            Action::Cancel => vec![],
+            Action::Next => {
+                let reason = form.fields[0]
+                    .opt_text()
+                    .unwrap_or_else(|| "理由の記載なし".into());
+                s.case.set_aside.push((procedure.clone(), reason.clone()));
+                info(
+                    s,
+                    "この手続を保留にしました (記録しました)。印刷物には含めません。",
+                    "Set aside (recorded); it will not be printed.",
+                );
+                s.case.bundle = None;
+                vec![Effect::SetAside { procedure, reason }]
+            }
+            Action::Input(c) if form.fields[0].value.is_empty() && ('1'..='3').contains(&c) => {
+                let preset = SET_ASIDE_REASONS[(c as u8 - b'1') as usize].0;
+                form.fields[0] = Field::text("reason", form.fields[0].label, preset);
+                s.overlay = Some(Overlay::SetAside { procedure, form });
+                vec![]
+            }
+            other => {
+                edit_form(&mut form, &other);
+                s.overlay = Some(Overlay::SetAside { procedure, form });
+                vec![]
+            }
+        },
+        Overlay::ReloadPath(mut f) => match a {
+            Action::Cancel => vec![],
+            Action::Next => match f.fields[0].opt_text() {
+                Some(p) => vec![Effect::SupReload(p.into())],
+                None => {
+                    s.overlay = Some(Overlay::ReloadPath(f));
+                    vec![]
+                }
+            },
+            other => {
+                edit_form(&mut f, &other);
+                s.overlay = Some(Overlay::ReloadPath(f));
+                vec![]
+            }
+        },
+        Overlay::QrOtherSet => match a {
+            Action::Yes => {
+                s.case.qr_progress = None;
+                info(s, "読み取り途中のQRコードを破棄しました。新しいQRコードを最初から読み取ってください。", "The half-read set was dropped; scan the new set from the start.");
+                vec![Effect::QrReset]
+            }
+            _ => {
+                info(
+                    s,
+                    "別の組のQRコードは無視しました。続きのQRコードを読み取ってください。",
+                    "Ignored a code of another set.",
+                );
+                vec![]
+            }
+        },
+        Overlay::QrMerge(m) => match a {
+            Action::Yes | Action::No => {
+                s.case.intake = merge(
+                    &s.case.intake,
+                    &m.incoming,
+                    matches!(a, Action::Yes),
+                    &s.set.vocabulary,
+                );
+                qr_taken(s)
+            }
+            Action::Cancel => {
+                info(
+                    s,
+                    "QRコードの内容は取り込みませんでした。",
+                    "The QR content was not used.",
+                );
+                vec![]
+            }
+            _ => {
+                s.overlay = Some(Overlay::QrMerge(m));
+                vec![]
+            }
+        },
+        Overlay::Resume { cases, selected } => match a {
+            Action::Up | Action::Down => {
+                let n = cases.len().max(1);
+                let sel = if matches!(a, Action::Up) {
+                    (selected + n - 1) % n
+                } else {
+                    (selected + 1) % n
+                };
+                s.overlay = Some(Overlay::Resume {
+                    cases,
+                    selected: sel,
+                });
+                vec![]
+            }
+            Action::Yes => match cases.get(selected) {
+                Some(c) => vec![Effect::LoadCase(c.code.clone())],
+                None => vec![Effect::OpenCase],
+            },
+            _ => vec![Effect::OpenCase],
+        },
+    }
+}
+
+/// Preset reasons for setting a procedure aside (keys 1-3 in an empty reason field).
+pub const SET_ASIDE_REASONS: [(&str, &str); 3] = [
+    ("ご本人の希望で後日手続", "the resident will do it later"),
+    ("必要な書類が不足", "documents missing"),
+    ("他の窓口・機関で手続済み", "already done elsewhere"),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Screens
+
+fn goto(s: &mut State, to: Screen) -> Vec<Effect> {
+    match to {
+        Screen::Supervisor if !s.is_supervisor() => {
+            warn(
+                s,
+                "手続定義の画面は監督者 (supervisor) だけが使えます。",
+                "Only supervisors can open the definitions.",
+            );
+            vec![]
+        }
+        Screen::Print => {
+            s.screen = Screen::Print;
+            if s.case.print_status == PrintStatus::Printing {
+                return vec![];
+            }
+            s.case.print_status = PrintStatus::Rendering;
+            s.case.bundle = None;
+            let mut e = record_determination(s);
+            e.push(Effect::RenderBundle);
+            e
+        }
+        Screen::Procedures => {
+            s.screen = Screen::Procedures;
+            record_determination(s)
+        }
+        Screen::Done => {
+            if s.case.print_status != PrintStatus::Printed && s.case.touched && !s.case.done_armed {
+                s.case.done_armed = true;
+                warn(s, "まだ印刷していません。印刷せずに完了するときは、もう一度 F6 を押してください。", "Nothing printed yet. Press F6 again to finish without printing.");
+                return vec![];
+            }
+            finish(s)
+        }
+        other => {
+            s.screen = other;
+            vec![]
+        }
+    }
+}
+
+fn record_determination(s: &mut State) -> Vec<Effect> {
+    if s.case.determined_recorded || s.case.code.is_none() || !s.case.touched {
+        return vec![];
+    }
+    s.case.determined_recorded = true;
+    vec![Effect::SaveDetermination]
+}
+
+/// Closes the case and clears the screen of the resident's data.
+fn finish(s: &mut State) -> Vec<Effect> {
+    let code = s.case.code.clone();
+    s.last_code = code.clone();
+    s.case = Case::new(&s.set, s.today);
+    s.overlay = None;
+    s.screen = Screen::Done;
+    s.msg = None;
+    code.map(Effect::CloseCase).into_iter().collect()
+}
+
+fn new_case(s: &mut State) -> Vec<Effect> {
+    let mut e = vec![];
+    if s.screen != Screen::Done && s.case.touched {
+        e.extend(finish(s));
+    }
+    s.case = Case::new(&s.set, s.today);
+    s.last_code = None;
+    s.screen = Screen::Reception;
+    s.msg = None;
+    e.push(Effect::OpenCase);
+    e
+}
+
+fn screen(s: &mut State, a: Action) -> Vec<Effect> {
+    if let Action::Goto(to) = a {
+        return goto(s, to);
+    }
+    match s.screen {
+        Screen::Reception => match a {
+            Action::Next => goto(s, Screen::Household),
+            other => {
+                if edit_form(&mut s.case.reception, &other) {
+                    apply_reception(s);
+                    changed(s)
+                } else {
+                    vec![]
+                }
+            }
+        },
+        Screen::Household => household(s, a),
+        Screen::Confirm => confirm(s, a),
+        Screen::Procedures => procedures(s, a),
+        Screen::Print => print(s, a),
+        Screen::Done => match a {
+            Action::NewCase | Action::Next => new_case(s),
+            _ => vec![],
+        },
+        Screen::Supervisor => supervisor(s, a),
+    }
+}
+
+fn household(s: &mut State, a: Action) -> Vec<Effect> {
+    let n = s.case.intake.household.members.len();
+    let sel = selected_id(s);
+    let need = |s: &mut State| {
+        warn(
+            s,
+            "先に世帯員を追加してください (A: 追加、カードを置く)。",
+            "Add a member first (A, or place a card).",
+        )
+    };
+    match a {
+        Action::Next => {
+            if s.case.open_questions().is_empty() {
+                goto(s, Screen::Procedures)
+            } else {
+                goto(s, Screen::Confirm)
+            }
+        }
+        Action::Up => {
+            s.case.selected_member = s.case.selected_member.saturating_sub(1);
+            vec![]
+        }
+        Action::Down => {
+            s.case.selected_member = (s.case.selected_member + 1).min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::AddMember => {
+            let mut form = member_form(None);
+            // Most added members share the household's surname: a head start for typing.
+            if let Some(first) = s.case.intake.household.members.first() {
+                let family = first.name.split(['\u{3000}', ' ']).next().unwrap_or("");
+                if !family.is_empty() && family != first.name {
+                    form.fields[0] =
+                        Field::text("name", form.fields[0].label, &format!("{family}\u{3000}"));
+                }
+            }
+            s.overlay = Some(Overlay::MemberEdit(MemberEdit { id: None, form }));
+            vec![]
+        }
+        Action::EditMember => {
+            match sel.and_then(|id| s.case.intake.member(&id).cloned()) {
+                Some(m) => {
+                    s.overlay = Some(Overlay::MemberEdit(MemberEdit {
+                        id: Some(m.id.clone()),
+                        form: member_form(Some(&m)),
+                    }))
+                }
+                None => need(s),
+            }
+            vec![]
+        }
+        Action::RemoveMember => {
+            match sel {
+                Some(id) => s.overlay = Some(Overlay::ConfirmRemove(id)),
+                None => need(s),
+            }
+            vec![]
+        }
+        Action::ToggleMoving => match sel {
+            Some(id) => {
+                if let Some(m) = s.case.intake.member_mut(&id) {
+                    m.moving = !m.moving;
+                }
+                changed(s)
+            }
+            None => {
+                need(s);
+                vec![]
+            }
+        },
+        Action::MarkDeceased => match sel {
+            Some(id) => {
+                let ev = &mut s.case.intake.event;
+                if ev.deceased.as_deref() == Some(&id) {
+                    ev.deceased = None;
+                } else {
+                    ev.deceased = Some(id);
+                    if ev.kind != EventKind::Death {
+                        ev.kind = EventKind::Death;
+                        info(
+                            s,
+                            "届出の種類を「死亡」にしました。",
+                            "The event is now a death.",
+                        );
+                    }
+                }
+                refresh_reception(s);
+                changed(s)
+            }
+            None => {
+                need(s);
+                vec![]
+            }
+        },
+        Action::MarkHead => match sel {
+            Some(id) => {
+                s.case.intake.household.head = Some(id.clone());
+                if let Some(m) = s.case.intake.member_mut(&id) {
+                    m.relation = Some(Relation::Head);
+                }
+                changed(s)
+            }
+            None => {
+                need(s);
+                vec![]
+            }
+        },
+        Action::MarkApplicant => match sel {
+            Some(id) => {
+                s.case.intake.event.applicant = Some(Applicant::Member(id));
+                changed(s)
+            }
+            None => {
+                need(s);
+                vec![]
+            }
+        },
+        Action::OutsideApplicant => {
+            s.overlay = Some(Overlay::OutsideApplicant(outside_form(&s.case.intake)));
+            vec![]
+        }
+        Action::ReadCardForSelected => {
+            s.case.card_target = sel;
+            match s.reader.clone() {
+                ReaderState::CardPresent(r) => open_pin(s, &r, SecretKind::Pin),
+                ReaderState::None | ReaderState::Unavailable => {
+                    let e = CardError::NoReader;
+                    s.msg = Some(Msg::new(MsgKind::Error, e.message_ja(), e.message_en()));
+                    vec![]
+                }
+                _ => {
+                    info(
+                        s,
+                        "カードをリーダーに置いてください。置くと暗証番号の画面になります。",
+                        "Place the card on the reader; the PIN screen follows.",
+                    );
+                    vec![]
+                }
+            }
+        }
+        _ => vec![],
+    }
+}
+
+/// The value an answer key gives for a fact of type `ty`; `None` when the key means nothing
+/// for it. Multi-choice answers collect in `multi` until Enter.
+fn answer_value(ty: &FactType, key: char, multi: &mut Vec<String>) -> Option<FactValue> {
+    let d = key.to_digit(10);
+    match ty {
+        FactType::Bool => match key {
+            '1' => Some(FactValue::Bool(true)),
+            '2' => Some(FactValue::Bool(false)),
+            _ => None,
+        },
+        FactType::Count => d.map(FactValue::Count),
+        FactType::Code(v) => {
+            let i = d? as usize;
+            (1..=v.len())
+                .contains(&i)
+                .then(|| FactValue::Code(v[i - 1].clone()))
+        }
+        FactType::CodeSet(v) => {
+            if key == '\n' {
+                let mut chosen: Vec<String> =
+                    v.iter().filter(|c| multi.contains(c)).cloned().collect();
+                chosen.dedup();
+                multi.clear();
+                return Some(FactValue::Codes(chosen));
+            }
+            if key == '0' {
+                multi.clear();
+                return Some(FactValue::Codes(vec![]));
+            }
+            let i = d? as usize;
+            if let Some(code) = v.get(i.wrapping_sub(1)) {
+                if let Some(p) = multi.iter().position(|c| c == code) {
+                    multi.remove(p);
+                } else {
+                    multi.push(code.clone());
+                }
+            }
+            None
+        }
+    }
+}
+
+fn set_fact(i: &mut Intake, member: Option<&str>, fact: &str, v: Option<FactValue>) {
+    let _ = match member {
+        Some(id) => match i.member_mut(id) {
+            Some(m) => m.facts.set(fact, v),
+            None => Ok(()),
+        },
+        None => i.household.facts.set(fact, v),
+    };
+}
+
+fn get_fact(i: &Intake, member: Option<&str>, fact: &str) -> Option<FactValue> {
+    match member {
+        Some(id) => i.member(id).and_then(|m| m.facts.get(fact)),
+        None => i.household.facts.get(fact),
+    }
+}
+
+fn after_answer(s: &mut State, mut e: Vec<Effect>) -> Vec<Effect> {
+    if s.case.open_questions().is_empty() {
+        e.extend(goto(s, Screen::Procedures));
+        info(
+            s,
+            "確認が終わりました。手続の一覧です。",
+            "All questions answered. These are the procedures.",
+        );
+    }
+    e
+}
+
+fn confirm(s: &mut State, a: Action) -> Vec<Effect> {
+    match a {
+        Action::Answer(key) => {
+            let Some(q) = s.case.current_question().cloned() else {
+                return vec![];
+            };
+            let scope = if q.member.is_some() {
+                FactScope::Member
+            } else {
+                FactScope::Household
+            };
+            let Some(ty) = s.set.vocabulary.get(scope, &q.fact).cloned() else {
+                return vec![];
+            };
+            let mut multi = std::mem::take(&mut s.case.multi);
+            let v = answer_value(&ty, key, &mut multi);
+            s.case.multi = multi;
+            let Some(v) = v else {
+                return vec![];
+            };
+            let prev = get_fact(&s.case.intake, q.member.as_deref(), &q.fact);
+            set_fact(&mut s.case.intake, q.member.as_deref(), &q.fact, Some(v));
+            s.case
+                .answers
+                .push((q.member.clone(), q.fact.clone(), prev));
+            let e = changed(s);
+            after_answer(s, e)
+        }
+        Action::Skip => {
+            if let Some(q) = s.case.current_question().cloned() {
+                s.case.skipped.push((q.member, q.fact));
+                s.case.multi.clear();
+            }
+            after_answer(s, vec![])
+        }
+        Action::Undo => {
+            if let Some((m, f, prev)) = s.case.answers.pop() {
+                set_fact(&mut s.case.intake, m.as_deref(), &f, prev);
+                s.case.skipped.retain(|(sm, sf)| !(*sm == m && *sf == f));
+                s.case.multi.clear();
+                return changed(s);
+            }
+            vec![]
+        }
+        Action::Retry => {
+            s.case.skipped.clear();
+            vec![]
+        }
+        Action::Next => goto(s, Screen::Procedures),
+        _ => vec![],
+    }
+}
+
+fn procedures(s: &mut State, a: Action) -> Vec<Effect> {
+    let n = if s.case.show_excluded {
+        s.case.det.excluded.len()
+    } else {
+        s.case.det.procedures.len()
+    };
+    match a {
+        Action::Next => goto(s, Screen::Print),
+        Action::Up => {
+            s.case.proc_selected = s.case.proc_selected.saturating_sub(1);
+            vec![]
+        }
+        Action::Down => {
+            s.case.proc_selected = (s.case.proc_selected + 1).min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::ToggleExcluded => {
+            s.case.show_excluded = !s.case.show_excluded;
+            s.case.proc_selected = 0;
+            vec![]
+        }
+        Action::SetAside if !s.case.show_excluded => {
+            let Some(p) = s.case.det.procedures.get(s.case.proc_selected) else {
+                return vec![];
+            };
+            let id = p.id.clone();
+            if let Some(i) = s.case.set_aside.iter().position(|(x, _)| *x == id) {
+                s.case.set_aside.remove(i);
+                s.case.bundle = None;
+                info(s, "保留を取り消しました。", "No longer set aside.");
+                return vec![];
+            }
+            s.overlay = Some(Overlay::SetAside {
+                procedure: id,
+                form: Form {
+                    fields: vec![Field::text("reason", ("保留の理由", "Reason"), "")],
+                    focus: 0,
+                },
+            });
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn print(s: &mut State, a: Action) -> Vec<Effect> {
+    let n = s.case.print_selected.len();
+    match a {
+        Action::Up => {
+            s.case.print_cursor = s.case.print_cursor.saturating_sub(1);
+            vec![]
+        }
+        Action::Down => {
+            s.case.print_cursor = (s.case.print_cursor + 1).min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::TogglePrintItem => {
+            if let Some(x) = s.case.print_selected.get_mut(s.case.print_cursor) {
+                *x = !*x;
+            }
+            vec![]
+        }
+        Action::ToggleAllPrint => {
+            let all = s.case.print_selected.iter().all(|x| *x);
+            s.case.print_selected.iter_mut().for_each(|x| *x = !all);
+            vec![]
+        }
+        Action::Print | Action::Retry => {
+            if s.case.bundle.is_none() {
+                s.case.print_status = PrintStatus::Rendering;
+                return vec![Effect::RenderBundle];
+            }
+            if !s.case.print_selected.iter().any(|x| *x) {
+                warn(
+                    s,
+                    "印刷するものが選ばれていません (A: 全部)。",
+                    "Nothing selected (A: all).",
+                );
+                return vec![];
+            }
+            s.case.print_status = PrintStatus::Printing;
+            s.case.print_error = None;
+            vec![Effect::Print]
+        }
+        Action::OtherPrinter => {
+            if !s.printers.is_empty() {
+                s.case.printer = (s.case.printer + 1) % s.printers.len();
+                let p = s.printers[s.case.printer].clone();
+                info(
+                    s,
+                    format!("プリンタを {p} に変えました。"),
+                    format!("Printer: {p}"),
+                );
+            }
+            vec![]
+        }
+        Action::Next => goto(s, Screen::Done),
+        _ => vec![],
+    }
+}
+
+fn supervisor(s: &mut State, a: Action) -> Vec<Effect> {
+    let n = s.set.procedures.len();
+    match a {
+        Action::Up => {
+            s.supervisor.selected = s.supervisor.selected.saturating_sub(1);
+            vec![]
+        }
+        Action::Down => {
+            s.supervisor.selected = (s.supervisor.selected + 1).min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::SupCheck => vec![Effect::SupCheck(s.set_dir.clone())],
+        Action::SupTest => vec![Effect::SupTest(s.set_dir.clone())],
+        Action::SupReload => {
+            let dir = s
+                .set_dir
+                .as_ref()
+                .map_or("procedures".to_string(), |d| d.display().to_string());
+            s.overlay = Some(Overlay::ReloadPath(Form {
+                fields: vec![Field::text(
+                    "path",
+                    ("手続定義のフォルダ", "Set folder"),
+                    &dir,
+                )],
+                focus: 0,
+            }));
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! `update` alone: which effects each step asks for. The flows through the whole app are
+    //! in `tests/tui_flows.rs`.
+    use super::*;
+    use crate::config::Config;
+    use crate::tui::services::{Basic4, PrintError, Secret};
+    use std::sync::Arc;
+
+    fn state() -> State {
+        let forms = crate::forms::template_ids(None);
+        let known = (!forms.is_empty()).then_some(&forms);
+        let (set, _) = crate::rules::load_embedded(known).expect("embedded set");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap();
+        let mut s = State::new(
+            Config::default(),
+            Arc::new(set),
+            today,
+            today.and_hms_opt(9, 0, 0).unwrap(),
+            true,
+        );
+        s.case.code = Some("TESTCODE".into());
+        s
+    }
+
+    fn inserted() -> Action {
+        Action::Device(DeviceEvent::Reader(ReaderEvent::CardInserted {
+            reader: "R".into(),
+            atr: vec![],
+        }))
+    }
+
+    #[test]
+    fn card_insert_asks_tries_and_pin_enter_reads() {
+        let mut s = state();
+        assert_eq!(
+            update(&mut s, inserted()),
+            vec![Effect::QueryTries {
+                reader: "R".into(),
+                kind: SecretKind::Pin
+            }]
+        );
+        assert_eq!(
+            update(&mut s, Action::Next),
+            vec![],
+            "an incomplete PIN does nothing"
+        );
+        for c in "1234".chars() {
+            update(&mut s, Action::Input(c));
+        }
+        let e = update(&mut s, Action::Next);
+        let [Effect::ReadCard { reader, secret }] = e.as_slice() else {
+            panic!("{e:?}")
+        };
+        assert_eq!((reader.as_str(), secret.expose()), ("R", "1234"));
+        assert_eq!(s.reader, ReaderState::Reading("R".into()));
+        let Some(Overlay::Pin(p)) = &s.overlay else {
+            panic!()
+        };
+        assert!(
+            p.secret.is_empty(),
+            "the PIN left the state with the effect"
+        );
+        let b = Basic4 {
+            name: "窓口　太郎".into(),
+            address: "北見市".into(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1980, 2, 17).unwrap(),
+            sex: None,
+        };
+        update(&mut s, Action::Device(DeviceEvent::CardRead(Ok(b))));
+        assert!(matches!(s.overlay, Some(Overlay::CardConfirm(_))));
+        let e = update(&mut s, Action::Yes);
+        assert_eq!(e, vec![Effect::SaveIntake, Effect::RecordCardRead]);
+        assert_eq!(s.case.intake.household.members.len(), 1);
+        assert_eq!(
+            s.case.intake.event.previous_address.as_deref(),
+            Some("北見市")
+        );
+    }
+
+    #[test]
+    fn a_secret_never_prints() {
+        let mut p = Secret::new(SecretKind::Pin);
+        p.push('7');
+        let e = Effect::ReadCard {
+            reader: "R".into(),
+            secret: p,
+        };
+        assert!(!format!("{e:?}").contains('7'));
+    }
+
+    #[test]
+    fn print_and_finish_ask_the_loop() {
+        let mut s = state();
+        s.case.touched = true;
+        let e = update(&mut s, Action::Goto(Screen::Print));
+        assert_eq!(e, vec![Effect::SaveDetermination, Effect::RenderBundle]);
+        assert_eq!(
+            update(&mut s, Action::Print),
+            vec![Effect::RenderBundle],
+            "no bundle yet"
+        );
+        let fake = crate::tui::services::Bundle {
+            pdf: vec![],
+            items: vec![],
+            missing_glyphs: vec!["𠮷".into()],
+        };
+        update(&mut s, Action::BundleReady(Ok(fake)));
+        assert_eq!(
+            s.msg.as_ref().unwrap().kind,
+            MsgKind::Warn,
+            "missing glyphs are shown"
+        );
+        update(
+            &mut s,
+            Action::Device(DeviceEvent::Printed(Err(PrintError {
+                message_ja: "x".into(),
+                message_en: "x".into(),
+            }))),
+        );
+        assert_eq!(s.case.print_status, PrintStatus::Failed);
+        // F6 without printing asks once more, then closes and clears.
+        assert_eq!(update(&mut s, Action::Goto(Screen::Done)), vec![]);
+        assert_eq!(
+            update(&mut s, Action::Goto(Screen::Done)),
+            vec![Effect::CloseCase("TESTCODE".into())]
+        );
+        assert_eq!(s.last_code.as_deref(), Some("TESTCODE"));
+        assert!(s.case.code.is_none() && s.case.intake.household.members.is_empty());
+        assert_eq!(update(&mut s, Action::NewCase), vec![Effect::OpenCase]);
+    }
+
+    #[test]
+    fn reception_fields_fill_the_intake_and_bad_dates_are_marked() {
+        let mut s = state();
+        update(&mut s, Action::FieldNext);
+        for _ in 0..10 {
+            update(&mut s, Action::Backspace);
+        }
+        for c in "2026-02-30".chars() {
+            update(&mut s, Action::Input(c));
+        }
+        assert!(s.case.reception.get("date").unwrap().invalid);
+        assert_eq!(
+            s.case.intake.event.date, s.today,
+            "the bad date changed nothing"
+        );
+        update(&mut s, Action::Backspace);
+        update(&mut s, Action::Backspace);
+        update(&mut s, Action::Input('2'));
+        update(&mut s, Action::Input('8'));
+        assert_eq!(s.case.intake.event.date.to_string(), "2026-02-28");
+        update(&mut s, Action::FieldPrev);
+        update(&mut s, Action::Input('7'));
+        assert_eq!(s.case.intake.event.kind, EventKind::Death);
+    }
+
+    #[test]
+    fn merge_matches_members_by_name_and_birth_date() {
+        let s = state();
+        let text = include_str!("../../fixtures/intakes/move-in-family.json");
+        let cur = crate::intake::parse_intake(text, &Vocabulary::core()).unwrap();
+        let mut inc = cur.clone();
+        inc.household.members.truncate(1);
+        inc.household.members[0].id = "x1".into();
+        let mut extra = inc.household.members[0].clone();
+        extra.id = "x2".into();
+        extra.name = "山田　次郎".into();
+        inc.household.members.push(extra);
+        inc.household.head = Some("x1".into());
+        let out = merge(&cur, &inc, false, &s.set.vocabulary);
+        assert_eq!(out.household.members.len(), 5);
+        assert_eq!(out.household.members[4].id, "m5");
+        assert_eq!(out.household.head.as_deref(), Some("m1"));
+        assert!(conflicts(&cur, &inc).is_empty());
+    }
+}
