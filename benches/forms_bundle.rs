@@ -42,28 +42,36 @@ fn case() -> Case {
         .contents_utf8()
         .unwrap();
     let intake = parse_intake(text, &set.vocabulary).unwrap();
+    // Exactly the 12 forms, one page each: per-member procedures for the member they fit.
     let mut det = rules::determine(&intake, &set, today());
+    det.procedures.clear();
     for f in TWELVE {
-        if !det.form_ids().contains(&f) {
-            det.procedures.push(Applied {
-                id: format!("bench.{f}"),
-                name: f.into(),
-                kind: ProcKind::Form,
-                section: "市民課".into(),
-                counter: "1番窓口".into(),
-                members: intake.subjects().iter().map(|m| m.id.clone()).collect(),
-                deadline: None,
-                deadline_text: "速やかに".into(),
-                basis: String::new(),
-                reasons: vec![],
-                bring: vec![],
-                forms: vec![f.into()],
-                extra: Default::default(),
-            });
-        }
+        let member = match f {
+            "child-medical" | "school" => "m3",
+            "late-elderly" | "ltc-certification" => "m4",
+            "mynumber-card" | "pension" | "disability" => "m1",
+            _ => "",
+        };
+        det.procedures.push(Applied {
+            id: format!("bench.{f}"),
+            name: f.into(),
+            kind: ProcKind::Form,
+            section: "市民課".into(),
+            counter: "1番窓口".into(),
+            members: if member.is_empty() {
+                vec![]
+            } else {
+                vec![member.into()]
+            },
+            deadline: Some(today() + chrono::Days::new(14)),
+            deadline_text: "令和8年4月20日(月)まで".into(),
+            basis: String::new(),
+            reasons: vec![],
+            bring: vec!["本人確認書類".into()],
+            forms: vec![f.into()],
+            extra: Default::default(),
+        });
     }
-    det.procedures
-        .retain(|p| p.forms.iter().all(|f| TWELVE.contains(&f.as_str())));
     let fonts = Fonts::system();
     let templates = forms::load_templates(None, &set, &fonts).unwrap().0;
     Case {

@@ -390,3 +390,70 @@ fn four_member_household_with_twelve_forms_is_small() {
     assert!(b.warnings.is_empty(), "{:?}", b.warnings);
     assert!(b.pdf.len() < 400 * 1024, "{} bytes", b.pdf.len());
 }
+
+#[test]
+fn death_with_an_applicant_from_outside_the_household() {
+    let set = set();
+    let fonts = Fonts::system();
+    let i = intake(&set, "fixtures/intakes/death-with-outside-applicant.json");
+    let d = determination(&i, &set, &["cremation-permit", "nhi-funeral"]);
+    let b = render(&i, &set, &d, Lang::Ja, &fonts);
+    assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+    if !have("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), &b);
+    let guidance: String = b
+        .manifest
+        .pages
+        .iter()
+        .filter(|p| p.form == "guidance")
+        .map(|p| page_text(&pdf, p.page))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(guidance.contains("亡くなった方: 原田 勝"), "{guidance}");
+    assert!(guidance.contains("令和8年5月5日(火)"), "{guidance}");
+    if d.procedures.iter().any(|p| p.extra.outside) {
+        assert!(guidance.contains("市役所の外での手続き"), "{guidance}");
+    }
+    if !d.excluded.is_empty() {
+        assert!(
+            guidance.contains("確認した結果、該当しなかった手続き"),
+            "{guidance}"
+        );
+    }
+    assert!(
+        guidance.contains("お問い合わせ") && guidance.contains("0000-11-2345"),
+        "{guidance}"
+    );
+    // The 火葬許可申請書: the deceased, the date of death and the applicant from outside.
+    let c = b
+        .manifest
+        .pages
+        .iter()
+        .find(|p| p.form == "cremation-permit")
+        .unwrap();
+    let t = page_text(&pdf, c.page);
+    for want in [
+        "原田 勝",
+        "令和8年5月5日",
+        "原田 健一",
+        "ハラダ ケンイチ",
+        "東京都三鷹市野崎一丁目１番１号",
+        "090-0000-0000",
+        "子",
+    ] {
+        assert!(t.contains(want), "page {} lacks {want:?}: {t}", c.page);
+    }
+    // The 葬祭費: the town's amount from the set's parameters.
+    let f = b
+        .manifest
+        .pages
+        .iter()
+        .find(|p| p.form == "nhi-funeral")
+        .unwrap();
+    let amount = set.municipality.params["nhi_funeral_amount"];
+    let yen = format!("{},{:03}円", amount / 1000, amount % 1000);
+    assert!(page_text(&pdf, f.page).contains(&yen), "{yen}");
+}

@@ -239,3 +239,32 @@ fn a_disabled_queue_is_reported_before_sending() {
     let _ = Command::new("lpadmin").args(["-x", q]).output();
     assert!(matches!(r, Err(PrintError::Offline(..))), "{r:?}");
 }
+
+#[test]
+fn missing_glyphs_are_shown_and_stop_printing_until_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/intakes/move-in-family.json").unwrap(),
+    )
+    .unwrap();
+    v["household"]["members"][0]["name"] = "山田　\u{E000}郎".into();
+    let intake = dir.path().join("gaiji.json");
+    std::fs::write(&intake, v.to_string()).unwrap();
+    let out = bin()
+        .args(["--today", "2026-04-06", "print", "--intake"])
+        .arg(&intake)
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--no-record", "--printer", "queue-not-reached"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(exit::BAD_INPUT), "{err}");
+    assert!(err.contains("U+E000") && err.contains("氏名"), "{err}");
+    assert!(err.contains("--accept-missing-glyphs"), "{err}");
+    assert!(
+        !err.contains("queue-not-reached"),
+        "nothing was sent: {err}"
+    );
+    assert!(dir.path().join("bundle.pdf").exists());
+}

@@ -29,6 +29,9 @@ pub struct Args {
     /// Copies to print.
     #[arg(long, default_value_t = 1)]
     pub copies: u32,
+    /// Print even though some characters have no glyph (they will be written by hand).
+    #[arg(long)]
+    pub accept_missing_glyphs: bool,
 }
 
 pub fn run(a: Args, g: &Global) -> i32 {
@@ -127,8 +130,19 @@ pub fn run(a: Args, g: &Global) -> i32 {
         bundle.manifest.pages.len()
     );
     let manifest_json = bundle.manifest.to_json_pretty();
+    let missing = bundle
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, forms::Warning::MissingGlyph { .. }))
+        .count();
     let (code, printed) = match &a.printer {
         None => (exit::OK, None),
+        Some(_) if missing > 0 && !a.accept_missing_glyphs => {
+            eprintln!(
+                "印刷していません: 印字できない文字が{missing}か所あります。確認のうえ、手書きで補う場合は --accept-missing-glyphs を付けて印刷してください。 (not printed: {missing} character(s) have no glyph; check them, then print with --accept-missing-glyphs)"
+            );
+            (exit::BAD_INPUT, None)
+        }
         Some(queue) => {
             let mut job = PrintJob::new(queue, &case_code);
             job.copies = a.copies.max(1);

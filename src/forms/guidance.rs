@@ -45,7 +45,10 @@ impl<'f> Flow<'f> {
     fn new_page(&mut self) {
         let n = self.first_page + self.pages.len();
         let mut cv = Canvas::new(self.fonts, W, H, n, "guidance");
-        cv.field = "案内".into();
+        cv.field = self
+            .pages
+            .last()
+            .map_or_else(|| "案内".into(), |p| p.field.clone());
         let size = 9.0 * self.scale;
         cv.text(M, M + 4.0, size, false, Align::Left, &self.continued);
         self.pages.push(cv);
@@ -81,6 +84,7 @@ impl<'f> Flow<'f> {
         self.need(h + self.lh(10.0) * 2.0);
         self.y += 1.5;
         let y = self.y;
+        self.cv().field = text.to_string();
         self.cv().rect(
             Area {
                 x: M,

@@ -150,8 +150,10 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
         pages.push(cv);
     }
 
-    // The forms, in procedure order.
-    for form in input.det.form_ids() {
+    // The forms, by the templates' `order`, then in procedure order.
+    let mut form_ids = input.det.form_ids();
+    form_ids.sort_by_key(|f| input.templates[*f].order);
+    for form in form_ids {
         let t = &input.templates[form];
         let procs: Vec<&Applied> = input
             .det

@@ -196,6 +196,8 @@ pub struct Template {
     pub width: f32,
     pub height: f32,
     pub margin: f32,
+    /// Print order among the forms of a bundle (smaller first; equal: procedure order).
+    pub order: i64,
     pub elements: Vec<Element>,
     /// Where the page's QR code goes (a square) and its caption below.
     pub qr: Area,
@@ -558,6 +560,13 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         },
     };
     let margin = opt_num(src, &mut f, "margin", 10.0);
+    let order = match f.get("order") {
+        None => 50,
+        Some(n) => n.as_integer().unwrap_or_else(|| {
+            src.error_at(&n, "`order` is a whole number (smaller prints first)", None);
+            50
+        }),
+    };
     let form_line = form.span().map(|s| s.start).unwrap_or(0);
     f.finish(src);
     let title = title.map(|t| t.0).unwrap_or_default();
@@ -1191,6 +1200,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         width,
         height,
         margin,
+        order,
         elements,
         qr,
     })
