@@ -517,6 +517,7 @@ fn read_full(s: &mut TcpStream, buf: &mut [u8], stop: &AtomicBool) -> std::io::R
         if stop.load(Ordering::SeqCst) {
             return Ok(false);
         }
+        quick_ack(s);
         match s.read(&mut buf[got..]) {
             Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
             Ok(n) => got += n,
@@ -532,6 +533,28 @@ fn read_full(s: &mut TcpStream, buf: &mut [u8], stop: &AtomicBool) -> std::io::R
     }
     Ok(true)
 }
+
+/// vpcd writes a message's length and payload as two small segments; with Nagle on its side
+/// and delayed ACKs on ours, each exchange would wait ~40 ms for our ACK. Acknowledging at
+/// once (re-armed before every read: Linux clears the flag) removes that wait.
+#[cfg(target_os = "linux")]
+fn quick_ack(s: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let one: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and a pointer to a c_int of the stated size.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&one as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn quick_ack(_: &TcpStream) {}
 
 fn send(s: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
     let mut msg = Vec::with_capacity(payload.len() + 2);
