@@ -26,9 +26,10 @@ fn identity() -> VirtualCard {
 
 fn report(what: &str, mut t: Vec<Duration>, apdus: usize) {
     t.sort();
+    let slow = t.iter().filter(|d| **d > Duration::from_millis(10)).count();
     let q = |p: f64| t[((t.len() as f64 * p).ceil() as usize).clamp(1, t.len()) - 1];
     println!(
-        "{what}: {} reads, median {:.3} ms, p99 {:.3} ms, min {:.3} ms, max {:.3} ms, {apdus} APDUs per read",
+        "{what}: {} reads, median {:.3} ms, p99 {:.3} ms, min {:.3} ms, max {:.3} ms, {slow} over 10 ms, {apdus} APDUs per read",
         t.len(),
         q(0.5).as_secs_f64() * 1e3,
         q(0.99).as_secs_f64() * 1e3,
@@ -72,6 +73,7 @@ fn main() {
         eprintln!("*** SKIPPED the pcscd + vpcd benchmark: no {READER} (run scripts/services) ***");
         return;
     }
+    let _vpcd = card::lock_vpcd().expect("vpcd lock file");
     let card = identity();
     let probe = card.probe();
     let stop = Arc::new(AtomicBool::new(false));

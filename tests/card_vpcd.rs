@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// In-process lock (the tests of this binary run in parallel threads); `lock_vpcd` adds the
+/// cross-process one.
 static VPCD: Mutex<()> = Mutex::new(());
 
 const READER_0: &str = "Virtual PCD 00 00";
@@ -31,8 +33,9 @@ fn reader_of(port: u16) -> &'static str {
 }
 
 /// Takes the vpcd lock if pcscd with vpcd is there; otherwise fails (CI) or skips.
-fn services() -> Option<MutexGuard<'static, ()>> {
+fn services() -> Option<(MutexGuard<'static, ()>, card::VpcdLock)> {
     let guard = VPCD.lock().unwrap_or_else(|e| e.into_inner());
+    let guard = (guard, card::lock_vpcd().expect("vpcd lock file"));
     let problem = match card::list_readers() {
         Ok(l) if l.iter().any(|r| r.name == READER_0) && l.iter().any(|r| r.name == READER_1) => {
             None

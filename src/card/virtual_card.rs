@@ -563,6 +563,32 @@ fn send(s: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
     s.write_all(&msg)
 }
 
+/// An exclusive, cross-process hold on the vpcd slots: vpcd takes one card per port, and
+/// tests or benchmarks in several processes (other test binaries, other checkouts on the
+/// same machine) would otherwise insert cards into each other's reads. Released on drop.
+pub struct VpcdLock {
+    _file: std::fs::File,
+}
+
+/// Waits for [`VpcdLock`] (a `flock` on a file in the temp directory).
+pub fn lock_vpcd() -> std::io::Result<VpcdLock> {
+    let path = std::env::temp_dir().join("madoguchi-vpcd.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(VpcdLock { _file: file })
+}
+
 /// Serves `card` to vpcd at 127.0.0.1:`port` until `stop` is set (then the socket closes:
 /// the card is removed), vpcd closes the connection, or the card is "pulled"
 /// ([`VirtualCard::pull_after`]).
