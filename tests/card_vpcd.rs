@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// In-process lock (the tests of this binary run in parallel threads); `lock_vpcd` adds the
+/// cross-process one.
 static VPCD: Mutex<()> = Mutex::new(());
 
 const READER_0: &str = "Virtual PCD 00 00";
@@ -31,8 +33,9 @@ fn reader_of(port: u16) -> &'static str {
 }
 
 /// Takes the vpcd lock if pcscd with vpcd is there; otherwise fails (CI) or skips.
-fn services() -> Option<MutexGuard<'static, ()>> {
+fn services() -> Option<(MutexGuard<'static, ()>, card::VpcdLock)> {
     let guard = VPCD.lock().unwrap_or_else(|e| e.into_inner());
+    let guard = (guard, card::lock_vpcd().expect("vpcd lock file"));
     let problem = match card::list_readers() {
         Ok(l) if l.iter().any(|r| r.name == READER_0) && l.iter().any(|r| r.name == READER_1) => {
             None
@@ -503,4 +506,46 @@ fn watch_command_prints_json_lines() {
     wait_for("card_removed");
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn reader_held_exclusively_is_busy() {
+    let Some(_g) = services() else { return };
+    let _ins = insert(VirtualCard::from_toml_file(&fixture("yamada-taro.toml")).unwrap());
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let name = std::ffi::CString::new(READER_0).unwrap();
+    let held = ctx
+        .connect(&name, pcsc::ShareMode::Exclusive, pcsc::Protocols::ANY)
+        .unwrap();
+    let o = read_json(READER_0, "1234");
+    drop(held);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert!(o.stderr.contains("使用中"), "{}", o.stderr);
+}
+
+#[test]
+fn no_service_is_a_device_error() {
+    // libpcsclite finds pcscd through this socket path: point it nowhere.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["card", "read", "--pin-stdin", "--json"])
+        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"1234\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("pcscd") && err.contains("動いていません"),
+        "{err}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["card", "readers"])
+        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/pcscd.comm")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3));
 }

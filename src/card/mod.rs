@@ -28,7 +28,9 @@ pub use pcsc_transport::{
 };
 pub use protocol::{query_tries, read_basic4};
 pub use secret::{code_b_from_card_face, Secret};
-pub use virtual_card::{run_vpcd, CardIdentity, CardProbe, VirtualCard, VPCD_PORT, VPCD_PORT_2};
+pub use virtual_card::{
+    lock_vpcd, run_vpcd, CardIdentity, CardProbe, VirtualCard, VpcdLock, VPCD_PORT, VPCD_PORT_2,
+};
 pub use watcher::{spawn_watcher, ReaderEvent, WatcherHandle};
 
 use crate::intake::Sex;

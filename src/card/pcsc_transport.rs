@@ -207,15 +207,15 @@ fn with_card<R>(
             let mut t = PcscTransport::new(&tx);
             f(&mut t)
         };
-        // Reset at the end of the transaction too: the reset must happen even if the
-        // disconnect below fails.
-        if let Err((tx, _)) = tx.end(Disposition::ResetCard) {
+        // The reset comes with the disconnect below (one reset per read: on a real reader
+        // each costs a warm reset of the chip).
+        if let Err((tx, _)) = tx.end(Disposition::LeaveCard) {
             drop(tx);
         }
         r
     };
     if let Err((card, _)) = card.disconnect(Disposition::ResetCard) {
-        // Drop disconnects with a reset as well.
+        // Drop retries the disconnect, with a reset as well.
         drop(card);
     }
     Ok((cstr_name(&name), result?))
