@@ -77,8 +77,26 @@ pub fn decode_image_file(path: &Path) -> Result<Vec<String>, ImageError> {
     Ok(decode_image(&img))
 }
 
+/// Runs one detection pass of rxing, treating a panic inside it as "nothing found".
+///
+/// rxing's detector can panic on unusual images (an integer overflow in its finder-pattern
+/// geometry was seen on our own codes), and a decoder of outside images must never take the
+/// program down: the other passes still run, and the clerk gets a result or a clear message.
+fn contained<T>(fallback: T, pass: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(pass)).unwrap_or(fallback)
+}
+
 /// Every QR code found in an image, as texts (see [`decode_image_file`]).
 pub fn decode_image(img: &::image::DynamicImage) -> Vec<String> {
+    // A panic contained in a detection pass must not print a scary message either.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = decode_image_inner(img);
+    std::panic::set_hook(hook);
+    out
+}
+
+fn decode_image_inner(img: &::image::DynamicImage) -> Vec<String> {
     let luma = img.to_luma8();
     let longest = luma.width().max(luma.height());
     let mut found = Vec::new();
@@ -167,18 +185,22 @@ fn quick_search(luma: &::image::GrayImage) -> Vec<Found> {
     use rxing::multi::qrcode::QRCodeMultiReader;
     use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
     let hints = hints();
-    let mut found: Vec<Found> = QRCodeMultiReader::new()
-        .decode_multiple_with_hints(&mut bitmap(luma), &hints)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|r| found_of(r, 0.0, 0.0))
-        .collect();
-    found.extend(
-        GenericMultipleBarcodeReader::new(rxing::qrcode::QRCodeReader)
+    let mut found: Vec<Found> = contained(vec![], || {
+        QRCodeMultiReader::new()
             .decode_multiple_with_hints(&mut bitmap(luma), &hints)
             .unwrap_or_default()
-            .into_iter()
-            .map(|r| found_of(r, 0.0, 0.0)),
+    })
+    .into_iter()
+    .map(|r| found_of(r, 0.0, 0.0))
+    .collect();
+    found.extend(
+        contained(vec![], || {
+            GenericMultipleBarcodeReader::new(rxing::qrcode::QRCodeReader)
+                .decode_multiple_with_hints(&mut bitmap(luma), &hints)
+                .unwrap_or_default()
+        })
+        .into_iter()
+        .map(|r| found_of(r, 0.0, 0.0)),
     );
     found
 }
@@ -238,15 +260,15 @@ fn detect_one(luma: &::image::GrayImage) -> Option<Found> {
     use rxing::Reader;
     let hints = hints();
     let mut reader = rxing::qrcode::QRCodeReader;
-    if let Ok(r) = reader.decode_with_hints(&mut bitmap(luma), &hints) {
+    if let Some(r) = contained(None, || {
+        reader.decode_with_hints(&mut bitmap(luma), &hints).ok()
+    }) {
         return Some(found_of(r, 0.0, 0.0));
     }
     let mut global = rxing::BinaryBitmap::new(GlobalHistogramBinarizer::new(
         rxing::Luma8LuminanceSource::new(luma.as_raw().clone(), luma.width(), luma.height()),
     ));
-    reader
-        .decode_with_hints(&mut global, &hints)
-        .ok()
+    contained(None, || reader.decode_with_hints(&mut global, &hints).ok())
         .map(|r| found_of(r, 0.0, 0.0))
 }
 
@@ -305,6 +327,21 @@ fn erase(img: &mut ::image::GrayImage, c: &Found) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_panicking_detection_pass_counts_as_nothing_found() {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let r: Vec<u8> = super::contained(vec![], || {
+            let v: Vec<u8> = vec![];
+            #[allow(clippy::useless_vec)]
+            let _ = v[1];
+            vec![1]
+        });
+        std::panic::set_hook(hook);
+        assert!(r.is_empty());
+        assert_eq!(super::contained(None, || Some(3)), Some(3));
+    }
+
     use super::*;
 
     #[test]
