@@ -6,28 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FORM_IDS: &[&str] = &[
-    "juminido",
-    "mynumber-card",
-    "nhi",
-    "nhi-funeral",
-    "late-elderly",
-    "late-elderly-funeral",
-    "ltc",
-    "ltc-certification",
-    "pension",
-    "child-allowance-claim",
-    "child-allowance-change",
-    "child-medical",
-    "child-rearing",
-    "school",
-    "disability",
-    "disability-return",
-    "dog",
-    "heir-representative",
-    "water",
-    "cremation-permit",
-];
+use madoguchi::forms::template::CATALOGUE_FORMS as FORM_IDS;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

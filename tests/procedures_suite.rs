@@ -5,58 +5,9 @@ use madoguchi::intake::parse_intake;
 use madoguchi::rules::{determine, loader, scenario};
 use std::collections::BTreeSet;
 
-/// Every id of shared/spec/procedure-catalog.md (fixed ids: never renamed).
-const CATALOGUE: &[&str] = &[
-    "resident.move_in",
-    "resident.move_within",
-    "resident.move_out",
-    "resident.household_change",
-    "resident.head_change",
-    "mynumber.card_update",
-    "foreign.residence_card",
-    "seal.abolished",
-    "koseki.death_notice",
-    "koseki.cremation_permit",
-    "nhi.enroll",
-    "nhi.withdraw",
-    "nhi.change",
-    "nhi.funeral_expenses",
-    "late_elderly.enroll",
-    "late_elderly.withdraw",
-    "late_elderly.change",
-    "late_elderly.funeral_expenses",
-    "pension.enroll",
-    "pension.abroad",
-    "pension.death_report",
-    "pension.unpaid_benefit",
-    "pension.survivors_basic",
-    "ltc.enroll",
-    "ltc.certification_transfer",
-    "ltc.withdraw",
-    "ltc.change",
-    "child_allowance.claim",
-    "child_allowance.termination",
-    "child_allowance.change",
-    "child_allowance.recipient_change",
-    "child_medical.apply",
-    "child_medical.withdraw",
-    "child_medical.change",
-    "child_rearing_allowance.change",
-    "school.transfer_in",
-    "school.transfer_out",
-    "school.district_check",
-    "child_health.transfer",
-    "disability.certificate_address",
-    "disability.certificate_return",
-    "dog.registration_change",
-    "dog.owner_change",
-    "tax.heir_representative",
-    "water.name_change",
-    "public_assistance.consult",
-    "external.inheritance_renunciation",
-    "external.quasi_final_return",
-    "external.inheritance_registration",
-];
+/// Every id of shared/spec/procedure-catalog.md (fixed ids: never renamed); one list,
+/// shared with the template check.
+use madoguchi::forms::template::CATALOGUE_PROCEDURES as CATALOGUE;
 
 #[test]
 fn the_shipped_set_has_every_catalogue_id_and_passes_its_scenarios() {

@@ -1,8 +1,7 @@
 //! `madoguchi determine --intake FILE [--format json|text]`.
 
-use super::{exit, read_input, Global};
+use super::{exit, Global};
 use crate::calendar::format_wareki_weekday;
-use crate::intake::parse_intake;
 use crate::rules::{determine, Determination};
 use std::path::PathBuf;
 
@@ -22,23 +21,9 @@ pub enum Format {
 }
 
 pub fn run(a: Args, g: &Global) -> i32 {
-    let set = match super::procedures::load_set(g, None) {
-        Ok(s) => s,
+    let (set, intake) = match super::load_set_and_intake(g, &a.intake) {
+        Ok(x) => x,
         Err(c) => return c,
-    };
-    let text = match read_input(&a.intake) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{}: cannot read: {e}", a.intake.display());
-            return exit::BAD_INPUT;
-        }
-    };
-    let intake = match parse_intake(&text, &set.vocabulary) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("{}: {e}", a.intake.display());
-            return exit::BAD_INPUT;
-        }
     };
     let d = determine(&intake, &set, g.today());
     match a.format {

@@ -135,6 +135,25 @@ pub fn read_input(path: &std::path::Path) -> std::io::Result<String> {
     }
 }
 
+/// The procedure set and the intake a command works on: `--procedures` (or the embedded
+/// set), then the intake file (`-` for stdin) checked against the set's vocabulary. Problems
+/// are printed; `Err` holds the exit code.
+pub fn load_set_and_intake(
+    g: &Global,
+    path: &std::path::Path,
+) -> Result<(crate::rules::ProcedureSet, crate::intake::Intake), i32> {
+    let set = procedures::load_set(g, None)?;
+    let text = read_input(path).map_err(|e| {
+        eprintln!("{}: cannot read: {e}", path.display());
+        exit::BAD_INPUT
+    })?;
+    let intake = crate::intake::parse_intake(&text, &set.vocabulary).map_err(|e| {
+        eprintln!("{}: {e}", path.display());
+        exit::BAD_INPUT
+    })?;
+    Ok((set, intake))
+}
+
 /// Reports a bug the way `cli.md` asks: say so, and ask for a report.
 pub fn internal_error(what: impl std::fmt::Display) -> i32 {
     eprintln!("内部エラー (internal error): {what}\nThis is a bug in madoguchi; please report it with the command you ran (never with personal data).");

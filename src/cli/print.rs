@@ -2,10 +2,9 @@
 //! sheet and every pre-filled form in `DIR/bundle.pdf`, the page map in `DIR/manifest.json`,
 //! and with `--printer` the bundle sent to that CUPS queue.
 
-use super::{exit, read_input, Global};
+use super::{exit, Global};
 use crate::forms::printer::{Cups, PrintJob, Printer};
 use crate::forms::{self, fonts::Fonts, Input};
-use crate::intake::parse_intake;
 use crate::rules::determine;
 use std::path::{Path, PathBuf};
 
@@ -35,23 +34,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args, g: &Global) -> i32 {
-    let set = match super::procedures::load_set(g, None) {
-        Ok(s) => s,
+    let (set, intake) = match super::load_set_and_intake(g, &a.intake) {
+        Ok(x) => x,
         Err(c) => return c,
-    };
-    let text = match read_input(&a.intake) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{}: cannot read: {e}", a.intake.display());
-            return exit::BAD_INPUT;
-        }
-    };
-    let intake = match parse_intake(&text, &set.vocabulary) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("{}: {e}", a.intake.display());
-            return exit::BAD_INPUT;
-        }
     };
     let fonts = Fonts::system();
     let templates = match forms::load_templates(g.templates.as_deref(), &set, &fonts) {
