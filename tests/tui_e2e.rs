@@ -16,7 +16,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_madoguchi");
-const SOCKET: &str = "madoguchi-e2e";
+/// A tmux server of this test process alone: two checkouts running the suite at once must not
+/// share sessions.
+fn socket() -> String {
+    format!("madoguchi-e2e-{}", std::process::id())
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -62,13 +66,13 @@ struct Term {
 impl Term {
     fn start(name: &str, args: &[&str]) -> Term {
         let _ = Command::new("tmux")
-            .args(["-L", SOCKET, "kill-session", "-t", name])
+            .args(["-L", &socket(), "kill-session", "-t", name])
             .output();
         let cmd = format!("{BIN} {} 2>/dev/null", args.join(" "));
         let ok = Command::new("tmux")
             .args([
                 "-L",
-                SOCKET,
+                &socket(),
                 "new-session",
                 "-d",
                 "-s",
@@ -91,7 +95,7 @@ impl Term {
 
     fn screen(&self) -> String {
         let o = Command::new("tmux")
-            .args(["-L", SOCKET, "capture-pane", "-p", "-t", &self.name])
+            .args(["-L", &socket(), "capture-pane", "-p", "-t", &self.name])
             .output()
             .unwrap();
         String::from_utf8_lossy(&o.stdout).into_owned()
@@ -113,7 +117,8 @@ impl Term {
     }
 
     fn send(&self, keys: &[&str]) {
-        let mut args = vec!["-L", SOCKET, "send-keys", "-t", &self.name];
+        let sock = socket();
+        let mut args = vec!["-L", sock.as_str(), "send-keys", "-t", &self.name];
         args.extend_from_slice(keys);
         assert!(Command::new("tmux").args(&args).status().unwrap().success());
         std::thread::sleep(Duration::from_millis(150));
@@ -192,7 +197,7 @@ fn first_question(screen: &str) -> String {
 impl Drop for Term {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["-L", SOCKET, "kill-session", "-t", &self.name])
+            .args(["-L", &socket(), "kill-session", "-t", &self.name])
             .output();
     }
 }
