@@ -8,6 +8,7 @@ pub mod determine;
 pub mod print;
 pub mod procedures;
 pub mod qr;
+pub mod serve;
 pub mod templates;
 
 use clap::{Parser, Subcommand};
@@ -94,6 +95,8 @@ pub enum Command {
     Cases(cases::Cmd),
     /// Statistics for measuring the counter's effect (効果測定).
     Stats(cases::StatsArgs),
+    /// The resident's web page (手続ナビ) and its API, on this procedure set.
+    Serve(serve::Args),
 }
 
 /// Runs the program; returns the exit code.
@@ -121,6 +124,7 @@ pub fn main() -> i32 {
         Some(Command::Qr(c)) => qr::run(c, &g),
         Some(Command::Cases(c)) => cases::run(c, &g),
         Some(Command::Stats(a)) => cases::stats(a, &g),
+        Some(Command::Serve(a)) => serve::run(a, &g),
     }
 }
 
