@@ -263,7 +263,7 @@ fn same_inputs_same_bytes() {
 fn itaiji_through_a_fallback_font() {
     let set = set();
     let fonts = Fonts::system();
-    if fonts.faces.len() <= 2 {
+    if fonts.fallback_names().is_empty() {
         if std::env::var("MADOGUCHI_REQUIRE_SERVICES").as_deref() == Ok("1") {
             panic!("no fallback font (fonts-noto-cjk) installed");
         }

@@ -35,6 +35,7 @@ pub fn template_ids(dir: Option<&Path>) -> BTreeSet<String> {
 }
 
 pub mod bind;
+pub mod fit;
 pub mod fonts;
 pub mod guidance;
 pub mod layout;

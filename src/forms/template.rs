@@ -95,6 +95,8 @@ pub struct Column {
     pub value: Option<String>,
     pub format: String,
     pub size: f32,
+    /// The smallest size the value may shrink to (≥ 7 pt).
+    pub min_size: f32,
     pub align: Align,
     /// Tick when the value is true / equals this code (a check column).
     pub check: Option<Option<String>>,
@@ -133,6 +135,8 @@ pub enum Kind {
         value: Option<String>,
         format: String,
         size: f32,
+        /// The smallest size the value may shrink to (≥ 7 pt) before it wraps or overflows.
+        min_size: f32,
         align: Align,
         lines: u32,
         boxed: bool,
@@ -395,6 +399,31 @@ fn align(src: &mut Source<'_>, f: &mut Fields<'_>) -> Align {
             }
         },
     }
+}
+
+/// `min_font_size`: the smallest size a value may shrink to (default 7 pt, never less, and
+/// not more than `font_size`).
+fn min_font_size(src: &mut Source<'_>, f: &mut Fields<'_>, size: f32) -> f32 {
+    let Some(n) = f.get("min_font_size") else {
+        return MIN_SIZE.min(size);
+    };
+    let Some(v) = num(src, &n, "min_font_size") else {
+        return MIN_SIZE;
+    };
+    if v < MIN_SIZE {
+        src.error_at(
+            &n,
+            format!("min_font_size {v}pt is too small to read (at least {MIN_SIZE}pt)"),
+            Some("let the value wrap instead: lines = 2".into()),
+        );
+    } else if v > size {
+        src.error_at(
+            &n,
+            format!("min_font_size {v}pt is larger than font_size {size}pt"),
+            None,
+        );
+    }
+    v.clamp(MIN_SIZE, size.max(MIN_SIZE))
 }
 
 /// Checks a binding and its format where it is used; returns the type.
@@ -780,6 +809,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let value = f.str(src, "value");
         let format = f.str(src, "format");
         let size = opt_num(src, &mut f, "font_size", 11.0);
+        let min_size = min_font_size(src, &mut f, size);
         let al = align(src, &mut f);
         let lines = match f.get("lines") {
             None => 1,
@@ -849,6 +879,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                 value: value.map(|v| v.0),
                 format: format.map_or("text".into(), |f| f.0),
                 size,
+                min_size,
                 align: al,
                 lines,
                 boxed,
@@ -957,6 +988,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             let value = cf.str(src, "value");
             let format = cf.str(src, "format");
             let size = opt_num(src, &mut cf, "font_size", 10.0);
+            let min_size = min_font_size(src, &mut cf, size);
             let al = align(src, &mut cf);
             let check = match cf.get("check") {
                 None => None,
@@ -1012,6 +1044,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                 value: value.map(|v| v.0),
                 format: format.map_or("text".into(), |f| f.0),
                 size,
+                min_size,
                 align: al,
                 check,
             });
