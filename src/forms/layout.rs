@@ -493,7 +493,7 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
             } => {
                 draw_table(cv, a, *n, *row_h, *header_h, columns, ctx, rows);
             }
-            Kind::Signature { label } => {
+            Kind::Signature { label, .. } => {
                 cv.rect(a, Some(0.5), None);
                 cv.text(a.x + 1.5, a.y + 4.5, 9.0, true, Align::Left, label);
                 cv.line(
@@ -561,8 +561,7 @@ fn draw_table(
         };
         let rctx = Ctx {
             member: Some(m),
-            procedures: ctx.procedures.clone(),
-            ..*ctx
+            ..ctx.clone()
         };
         let mut x = a.x;
         for c in columns {
