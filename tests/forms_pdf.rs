@@ -419,7 +419,7 @@ fn death_with_an_applicant_from_outside_the_household() {
     }
     if !d.excluded.is_empty() {
         assert!(
-            guidance.contains("確認した結果、該当しなかった手続き"),
+            guidance.contains("確認した結果、今回は必要のない手続き"),
             "{guidance}"
         );
     }
