@@ -104,8 +104,8 @@ fn living(i: &Intake) -> impl Iterator<Item = &Member> {
 }
 
 /// The member's 続柄 to the new head (intake Edition 2 `new_relation`).
-pub fn new_relation(_m: &Member) -> Option<Relation> {
-    None
+pub fn new_relation(m: &Member) -> Option<Relation> {
+    m.new_relation
 }
 
 /// Whether the head changes with this event.
