@@ -21,7 +21,7 @@ pub fn run(a: Args, g: &Global) -> i32 {
     let addr: SocketAddr = match a.listen.to_socket_addrs().map(|mut i| i.next()) {
         Ok(Some(addr)) => addr,
         _ => {
-            eprintln!(
+            crate::say!(
                 "--listen {:?}: not an address and port (例: 127.0.0.1:8080)",
                 a.listen
             );
@@ -31,13 +31,13 @@ pub fn run(a: Args, g: &Global) -> i32 {
     let listener = match std::net::TcpListener::bind(addr) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("{addr} で待ち受けできません (cannot listen on {addr}): {e}");
+            crate::say!("{addr} で待ち受けできません (cannot listen on {addr}): {e}");
             return exit::DEVICE;
         }
     };
     let bound = listener.local_addr().unwrap_or(addr);
     // One line at start (scripts and tests read the address from it); nothing per request.
-    eprintln!(
+    crate::say!(
         "手続ナビ: http://{bound}/ (手続セット {} {}) — listening; Ctrl+C to stop",
         set.name, set.digest
     );
@@ -47,11 +47,11 @@ pub fn run(a: Args, g: &Global) -> i32 {
     };
     match crate::web::run(listener, shared) {
         Ok(()) => {
-            eprintln!("手続ナビを停止しました (stopped)");
+            crate::say!("手続ナビを停止しました (stopped)");
             exit::OK
         }
         Err(e) => {
-            eprintln!("手続ナビが停止しました (server stopped): {e}");
+            crate::say!("手続ナビが停止しました (server stopped): {e}");
             exit::DEVICE
         }
     }

@@ -185,7 +185,7 @@ async fn page_post(State(s): State<Arc<Shared>>, body: Result<Bytes, BytesReject
 
 fn internal(s: &Shared) -> Response {
     // No request content in the log: only that something failed.
-    eprintln!("madoguchi serve: internal error while rendering a page (a bug; please report it)");
+    crate::say!("madoguchi serve: internal error while rendering a page (a bug; please report it)");
     html(
         StatusCode::INTERNAL_SERVER_ERROR,
         page::error_page(
