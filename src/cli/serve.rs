@@ -39,7 +39,8 @@ pub fn run(a: Args, g: &Global) -> i32 {
     // One line at start (scripts and tests read the address from it); nothing per request.
     crate::say!(
         "手続ナビ: http://{bound}/ (手続セット {} {}) — listening; Ctrl+C to stop",
-        set.name, set.digest
+        set.name,
+        set.digest
     );
     let shared = crate::web::Shared {
         set,
