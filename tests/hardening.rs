@@ -353,7 +353,8 @@ fn defect1_an_individual_number_in_any_text_field_is_refused_with_its_path() {
         "１２３４　５６７８　９０１８",
         "マイナンバー 1234 5678 9018",
     ];
-    let fields: &[(&str, fn() -> serde_json::Value, &str)] = &[
+    type Base = fn() -> serde_json::Value;
+    let fields: &[(&str, Base, &str)] = &[
         (
             "/household/members/0/name",
             family,
