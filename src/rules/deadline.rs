@@ -119,3 +119,103 @@ pub fn summary(list: &[DeadlineEntry]) -> (String, String) {
         .collect();
     (ja.join("／"), en.join("; "))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::calendar::parse_date;
+    use crate::intake::{parse_intake, Vocabulary};
+    use crate::rules::loader::{embedded_files, load_files, SourceFile};
+    use crate::rules::{determine, Diagnostic, ProcedureSet};
+
+    fn set_with(deadline: &str, events: &str) -> Result<ProcedureSet, Vec<Diagnostic>> {
+        let mut files: Vec<SourceFile> = embedded_files()
+            .into_iter()
+            .filter(|f| f.path == "municipality.toml" || f.path == "facts.toml")
+            .collect();
+        files.push(SourceFile {
+            path: "a/dl.test.toml".into(),
+            text: format!(
+                "id = \"dl.test\"\nname = {{ ja = \"テスト\", en = \"Test\" }}\nsection = \"shimin\"\nkind = \"notice\"\nevents = {events}\nscope = \"household\"\nwhen = 'true'\ndeadline = {deadline}\nbasis = \"テスト法\"\nreason = {{ ja = \"x\", en = \"x\" }}\n"
+            ),
+        });
+        load_files(&files, None).map(|(s, _)| s)
+    }
+
+    fn errors(r: Result<ProcedureSet, Vec<Diagnostic>>) -> String {
+        r.err()
+            .expect("refused")
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn several_periods_need_labels() {
+        let e = errors(set_with(
+            "[{ from = \"event_date\", days = 14 }, { from = \"event_date\", days = 10 }]",
+            "[\"death\"]",
+        ));
+        assert!(e.contains("has 2 deadlines; each needs a `label`"), "{e}");
+        assert!(set_with(
+            "[{ label = { ja = \"甲\", en = \"A\" }, from = \"event_date\", days = 14 }, { label = { ja = \"乙\", en = \"B\" }, from = \"event_date\", days = 10 }]",
+            "[\"death\"]",
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn bad_deadline_keys_are_refused_with_a_hint() {
+        let e = errors(set_with(
+            "{ from = \"funeral_date\", years = 2 }",
+            "[\"death\", \"move_in\"]",
+        ));
+        assert!(e.contains("`funeral_date` is only known for a death"), "{e}");
+        let e = errors(set_with(
+            "{ from = \"funeral_day\", years = 2 }",
+            "[\"death\"]",
+        ));
+        assert!(
+            e.contains("unknown anchor `funeral_day`") && e.contains("funeral_date"),
+            "{e}"
+        );
+        let e = errors(set_with(
+            "{ from = \"event_date\", days = 7, on_closed_day = \"later\" }",
+            "[\"death\"]",
+        ));
+        assert!(e.contains("unknown on_closed_day `later`"), "{e}");
+        let e = errors(set_with(
+            "{ from = \"event_date\", days = 7, count_first_day = \"yes\" }",
+            "[\"death\"]",
+        ));
+        assert!(e.contains("`count_first_day` is true or false"), "{e}");
+    }
+
+    #[test]
+    fn a_bare_date_stays_and_can_be_told_to_go_before() {
+        let intake = |date: &str| {
+            parse_intake(
+                &format!(r#"{{"format":"madoguchi-intake/1","event":{{"kind":"death","date":"{date}","deceased":"m1"}},
+                "household":{{"head":"m1","members":[{{"id":"m1","name":"甲","birth_date":"1950-01-01","facts":{{}}}}],"facts":{{}}}}}}"#),
+                &Vocabulary::core(),
+            )
+            .unwrap()
+        };
+        let today = parse_date("2026-04-01").unwrap();
+        // Sunday 5 April 2026.
+        let keep = set_with("{ from = \"event_date\" , days = 0 }", "[\"death\"]").unwrap();
+        let d = determine(&intake("2026-04-05"), &keep, today);
+        assert_eq!(d.procedures[0].deadline, parse_date("2026-04-05"));
+        let before = set_with(
+            "{ from = \"event_date\", days = 0, on_closed_day = \"previous\" }",
+            "[\"death\"]",
+        )
+        .unwrap();
+        let d = determine(&intake("2026-04-05"), &before, today);
+        assert_eq!(d.procedures[0].deadline, parse_date("2026-04-03"));
+        assert_eq!(
+            d.procedures[0].deadline_text,
+            "令和8年4月3日(金)まで (期限の4月5日が日曜日のため)"
+        );
+    }
+}
