@@ -21,7 +21,8 @@ fn run(args: &[&str]) -> (i32, String, String) {
 }
 
 const GOLDEN_WEEK: &str = "procedures/tests/dl-01-death-before-golden-week.intake.json";
-const YEAR_END_LATE: &str = "procedures/tests/dl-02-death-before-year-end-notified-late.intake.json";
+const YEAR_END_LATE: &str =
+    "procedures/tests/dl-02-death-before-year-end-notified-late.intake.json";
 
 fn determine_json(intake: &str, extra: &[&str]) -> Value {
     let mut args = vec!["determine", "--intake", intake, "--format", "json"];
@@ -62,7 +63,9 @@ fn two_periods_two_dates_in_json_and_text() {
     let v = determine_json(GOLDEN_WEEK, &[]);
     let p = procedure(&v, "pension.death_report");
     assert_eq!(p["deadline"], "2026-05-07", "the earliest");
-    let list = p["deadlines"].as_array().expect("several periods are listed");
+    let list = p["deadlines"]
+        .as_array()
+        .expect("several periods are listed");
     assert_eq!(list.len(), 2);
     let keys: Vec<&str> = list[0]
         .as_object()
@@ -121,13 +124,18 @@ fn past_deadlines_are_said_and_kept() {
 
     let (_, out, _) = run(&["determine", "--intake", YEAR_END_LATE]);
     assert!(
-        out.contains("期限: 期限を過ぎています — 窓口でご相談ください (令和9年1月4日(月)まででした)"),
+        out.contains(
+            "期限: 期限を過ぎています — 窓口でご相談ください (令和9年1月4日(月)まででした)"
+        ),
         "{out}"
     );
     // The same case notified in time says the moved day and why.
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(YEAR_END_LATE))
         .unwrap()
-        .replace("\"notified_on\": \"2027-01-12\"", "\"notified_on\": \"2026-12-24\"");
+        .replace(
+            "\"notified_on\": \"2027-01-12\"",
+            "\"notified_on\": \"2026-12-24\"",
+        );
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("in-time.json");
     std::fs::write(&f, text).unwrap();
@@ -140,13 +148,25 @@ fn past_deadlines_are_said_and_kept() {
 }
 
 #[test]
-fn funeral_grant_without_a_funeral_date_says_it_counts_from_the_death() {
+fn funeral_grant_counts_from_the_funeral_or_says_it_counts_from_the_death() {
+    // Funeral on 30 April 2026: two years end on Sunday 30 April 2028 → Monday 1 May.
     let v = determine_json(GOLDEN_WEEK, &[]);
     let p = procedure(&v, "nhi.funeral_expenses");
-    assert_eq!(p["deadline"], "2028-04-27");
+    assert_eq!(p["deadline"], "2028-05-01");
+    assert_eq!(
+        p["deadline_text"],
+        "令和10年5月1日(月)まで (葬儀の翌日から2年で時効) (期限の4月30日が日曜日のため)"
+    );
+    // No funeral date: counted from the death (23 December 2026), and the text says so.
+    let v = determine_json(YEAR_END_LATE, &[]);
+    let p = procedure(&v, "nhi.funeral_expenses");
+    assert_eq!(p["deadline"], "2028-12-25");
     let t = p["deadline_text"].as_str().unwrap();
     assert!(t.contains("葬儀の翌日から2年"), "{t}");
-    assert!(t.contains("葬儀の日が未入力のため、亡くなった日から数えています"), "{t}");
+    assert!(
+        t.contains("葬儀の日が未入力のため、亡くなった日から数えています"),
+        "{t}"
+    );
 }
 
 /// A copy of the shipped set with the town's own closed days.

@@ -170,7 +170,10 @@ mod tests {
             "{ from = \"funeral_date\", years = 2 }",
             "[\"death\", \"move_in\"]",
         ));
-        assert!(e.contains("`funeral_date` is only known for a death"), "{e}");
+        assert!(
+            e.contains("`funeral_date` is only known for a death"),
+            "{e}"
+        );
         let e = errors(set_with(
             "{ from = \"funeral_day\", years = 2 }",
             "[\"death\"]",

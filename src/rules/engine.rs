@@ -19,7 +19,7 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
         event_date: intake.event.date,
         notified_on: intake.notified_on(today),
         planned_move_out_date: intake.event.planned_move_out_date,
-        funeral_date: None,
+        funeral_date: intake.event.funeral_date,
     };
     let kind = intake.event.kind;
     let base = Ctx {
