@@ -142,8 +142,7 @@ mod tests {
     }
 
     fn errors(r: Result<ProcedureSet, Vec<Diagnostic>>) -> String {
-        r.err()
-            .expect("refused")
+        r.expect_err("refused")
             .iter()
             .map(|d| d.to_string())
             .collect::<Vec<_>>()
