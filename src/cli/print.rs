@@ -31,6 +31,9 @@ pub struct Args {
     /// Print even though some characters have no glyph (they will be written by hand).
     #[arg(long)]
     pub accept_missing_glyphs: bool,
+    /// Print even though some values do not fit their box (the rest will be written by hand).
+    #[arg(long)]
+    pub accept_overflow: bool,
 }
 
 pub fn run(a: Args, g: &Global) -> i32 {
@@ -125,11 +128,22 @@ pub fn run(a: Args, g: &Global) -> i32 {
         .iter()
         .filter(|w| matches!(w, forms::Warning::MissingGlyph { .. }))
         .count();
+    let overflow = bundle
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, forms::Warning::Overflow { .. }))
+        .count();
     let (code, printed) = match &a.printer {
         None => (exit::OK, None),
         Some(_) if missing > 0 && !a.accept_missing_glyphs => {
             crate::say!(
                 "印刷していません: 印字できない文字が{missing}か所あります。確認のうえ、手書きで補う場合は --accept-missing-glyphs を付けて印刷してください。 (not printed: {missing} character(s) have no glyph; check them, then print with --accept-missing-glyphs)"
+            );
+            (exit::BAD_INPUT, None)
+        }
+        Some(_) if overflow > 0 && !a.accept_overflow => {
+            eprintln!(
+                "印刷していません: 欄に収まらない値が{overflow}か所あります。確認のうえ、手書きで補う場合は --accept-overflow を付けて印刷してください。 (not printed: {overflow} value(s) do not fit their box; check them, then print with --accept-overflow)"
             );
             (exit::BAD_INPUT, None)
         }
