@@ -14,5 +14,6 @@ pub mod intake;
 pub mod qr;
 pub mod rules;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod web;
