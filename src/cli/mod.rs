@@ -24,6 +24,16 @@ pub mod exit {
     pub const DEVICE: i32 = 3;
     /// The card refused: wrong PIN, blocked, not a My Number card.
     pub const CARD_REFUSED: i32 = 4;
+
+    /// The exit code of a case-store failure: an unusable database is an unavailable
+    /// service (3), a wrong case id or a refused value bad input (2), anything else a bug.
+    pub fn of_store(e: &crate::store::StoreError) -> i32 {
+        match e.kind() {
+            crate::store::ErrorKind::Unavailable => DEVICE,
+            crate::store::ErrorKind::BadInput => BAD_INPUT,
+            crate::store::ErrorKind::Internal => INTERNAL,
+        }
+    }
 }
 
 /// madoguchi — 書かない窓口: My Number card, resident QR codes, every procedure of a move or a
@@ -46,8 +56,9 @@ pub struct Global {
     /// Form templates folder (default: the templates embedded in the program).
     #[arg(long, global = true, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Case database (default: in the user's data directory).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Case database: a SQLite file or a postgresql:// URL (default: a file in the user's
+    /// data directory).
+    #[arg(long, global = true, value_name = "FILE|URL")]
     pub db: Option<PathBuf>,
     /// Configuration file (TOML).
     #[arg(long, global = true, value_name = "FILE")]

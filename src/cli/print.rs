@@ -59,55 +59,113 @@ pub fn run(a: Args, g: &Global) -> i32 {
         );
     }
 
-    // The case is recorded first (unless --no-record): the store gives the code printed on
-    // every page, and every step is committed as it happens.
-    let mut record = if a.no_record {
+    // Everything that can stop the print is checked before a case is opened, so a print
+    // that cannot start never leaves an open case holding the intake (issue #14, 5): the
+    // output folder, the printer, the database, then the rendering itself (templates, the
+    // page limit), with a case code drawn beforehand and printed on every page.
+    if let Err(code) = prepare_out(&a.out) {
+        return code;
+    }
+    let printer_problem = a
+        .printer
+        .as_deref()
+        .and_then(|q| Cups::default().check_queue(q).err());
+    let mut store = if a.no_record || printer_problem.is_some() {
         None
     } else {
-        match open_record(g, &intake, &set.digest, &det) {
-            Ok(r) => Some(r),
+        let config = match super::cases::config(g) {
+            Ok(c) => c,
             Err(code) => return code,
+        };
+        match super::cases::open_store(g, &config) {
+            Ok(s) => Some((s, config)),
+            Err(code) => {
+                eprintln!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
+                return code;
+            }
         }
     };
-    let case_code = match &record {
-        Some((_, id)) => id.code.clone(),
-        None => forms::derived_case_code(&intake),
-    };
-
-    let input = Input {
-        intake: &intake,
-        det: &det,
-        set: &set,
-        templates: &templates,
-        today,
-        case_code: &case_code,
-        lang: a.lang,
-        large_print: a.large_print,
-        with_guidance: true,
-    };
-    let bundle = match forms::render(&input, &fonts) {
-        Ok(b) => b,
-        Err(e @ forms::RenderError::MissingTemplate(_)) => {
-            eprintln!("{e}");
-            return exit::BAD_INPUT;
-        }
-        Err(e) => return super::internal_error(e),
+    let (bundle, case_code) = {
+        let case_code = match &store {
+            Some((s, _)) => match draw_code(s) {
+                Ok(c) => c,
+                Err(e) => return super::cases::fail(s.path(), &e),
+            },
+            None => forms::derived_case_code(&intake),
+        };
+        let input = Input {
+            intake: &intake,
+            det: &det,
+            set: &set,
+            templates: &templates,
+            today,
+            case_code: &case_code,
+            lang: a.lang,
+            large_print: a.large_print,
+            with_guidance: true,
+        };
+        let bundle = match forms::render(&input, &fonts) {
+            Ok(b) => b,
+            Err(e @ forms::RenderError::MissingTemplate(_))
+            | Err(e @ forms::RenderError::TooManyPages(_)) => {
+                eprintln!("{e}");
+                return exit::BAD_INPUT;
+            }
+            Err(e) => return super::internal_error(e),
+        };
+        (bundle, case_code)
     };
     // The clerk sees every character that cannot be printed before anything is printed.
     for w in &bundle.warnings {
         eprintln!("警告 (warning): {w}");
     }
-    if let Err(e) = std::fs::create_dir_all(&a.out) {
-        eprintln!("{}: cannot create the folder: {e}", a.out.display());
-        return exit::BAD_INPUT;
+    let missing = bundle
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, forms::Warning::MissingGlyph { .. }))
+        .count();
+    let glyphs_refused = a.printer.is_some() && missing > 0 && !a.accept_missing_glyphs;
+    if glyphs_refused {
+        // Nothing will be printed: the clerk checks the bundle first; no case yet.
+        store = None;
     }
+
+    // The case: opened with the code on the pages, then the intake and the determination,
+    // each committed at once.
+    let mut record = None;
+    if let Some((s, config)) = store.as_mut() {
+        let r = s
+            .open_case_with_code(&case_code, &config.clerk, Some(intake.event.kind))
+            .and_then(|id| {
+                id.ok_or_else(|| {
+                    crate::store::StoreError::Internal(format!(
+                        "case code {case_code} was taken meanwhile; print again"
+                    ))
+                })
+            })
+            .and_then(|id| {
+                s.save_intake(&id, &intake)?;
+                s.save_determination(&id, &set.digest, &det)?;
+                Ok(id)
+            });
+        match r {
+            Ok(id) => record = Some(id),
+            Err(e) => return super::cases::fail(s.path(), &e),
+        }
+    }
+
     let pdf_path = a.out.join("bundle.pdf");
     let manifest_path = a.out.join("manifest.json");
     if let Err(e) = std::fs::write(&pdf_path, &bundle.pdf)
         .and_then(|_| std::fs::write(&manifest_path, bundle.manifest.to_json_pretty() + "\n"))
     {
         eprintln!("{}: cannot write: {e}", a.out.display());
-        return exit::BAD_INPUT;
+        // The folder was writable a moment ago (a full disk?): nothing was printed, so the
+        // case just opened must not keep the intake.
+        if let (Some((s, config)), Some(id)) = (store.as_mut(), record.as_ref()) {
+            let _ = s.discard(id, &config.clerk);
+        }
+        return exit::DEVICE;
     }
     eprintln!(
         "{}: {} ページ (pages), 受付番号 (case) {case_code}",
@@ -115,20 +173,23 @@ pub fn run(a: Args, g: &Global) -> i32 {
         bundle.manifest.pages.len()
     );
     let manifest_json = bundle.manifest.to_json_pretty();
-    let missing = bundle
-        .warnings
-        .iter()
-        .filter(|w| matches!(w, forms::Warning::MissingGlyph { .. }))
-        .count();
-    let (code, printed) = match &a.printer {
-        None => (exit::OK, None),
-        Some(_) if missing > 0 && !a.accept_missing_glyphs => {
+    let (code, printed) = match (&a.printer, printer_problem) {
+        (None, _) => (exit::OK, None),
+        (Some(_), Some(e)) => {
+            eprintln!("{e}");
+            eprintln!(
+                "印刷していません。案件は記録していません。書類は {} に保存されています。プリンタを確認して、もう一度印刷してください (not printed, no case recorded; the bundle is kept)",
+                pdf_path.display()
+            );
+            (exit::DEVICE, None)
+        }
+        (Some(_), None) if glyphs_refused => {
             eprintln!(
                 "印刷していません: 印字できない文字が{missing}か所あります。確認のうえ、手書きで補う場合は --accept-missing-glyphs を付けて印刷してください。 (not printed: {missing} character(s) have no glyph; check them, then print with --accept-missing-glyphs)"
             );
             (exit::BAD_INPUT, None)
         }
-        Some(queue) => {
+        (Some(queue), None) => {
             let mut job = PrintJob::new(queue, &case_code);
             job.copies = a.copies.max(1);
             let mut cups = Cups::default();
@@ -141,52 +202,61 @@ pub fn run(a: Args, g: &Global) -> i32 {
             }
         }
     };
-    if let Some((store, id)) = record.as_mut() {
+    if let (Some((s, _)), Some(id)) = (store.as_mut(), record.as_ref()) {
         let (printer, job) = match &printed {
             Some((q, j)) => (Some(q.as_str()), Some(j.as_str())),
             None => (None, None),
         };
-        let r = store
+        let r = s
             .record_print(id, &manifest_json, printer, job)
             .and_then(|_| {
                 if code == exit::OK {
-                    store.close_case(id)
+                    s.close_case(id)
                 } else {
                     Ok(())
                 }
             });
         if let Err(e) = r {
-            eprintln!("{e}");
-            return e.exit_code();
+            return super::cases::fail(s.path(), &e);
         }
     }
     code
 }
 
-/// Opens the case in the store and records the intake and the determination.
-fn open_record(
-    g: &Global,
-    intake: &crate::intake::Intake,
-    digest: &str,
-    det: &crate::rules::Determination,
-) -> Result<(crate::store::Store, crate::store::CaseId), i32> {
-    let config = crate::config::Config::load(g.config.as_deref()).map_err(|e| {
-        eprintln!("{e}");
-        exit::BAD_INPUT
-    })?;
-    let path = config.db_path(g.db.as_deref(), g.training);
-    let fail = |e: crate::store::StoreError| {
-        eprintln!("{e}");
-        eprintln!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
-        e.exit_code()
-    };
-    let mut store = crate::store::Store::open(&path).map_err(fail)?;
-    let id = store
-        .open_case(&config.clerk, Some(intake.event.kind))
-        .map_err(fail)?;
-    store.save_intake(&id, intake).map_err(fail)?;
-    store.save_determination(&id, digest, det).map_err(fail)?;
-    Ok((store, id))
+/// Creates the output folder and proves it writable, before anything is recorded.
+fn prepare_out(out: &Path) -> Result<(), i32> {
+    if let Err(e) = std::fs::create_dir_all(out) {
+        eprintln!("{}: 出力フォルダを作れません (cannot create the folder): {e}", out.display());
+        return Err(exit::BAD_INPUT);
+    }
+    if !out.is_dir() {
+        eprintln!("{}: フォルダではありません (not a folder)", out.display());
+        return Err(exit::BAD_INPUT);
+    }
+    let probe = out.join(format!(".madoguchi-write-test-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{}: 出力フォルダに書き込めません (cannot write into the folder): {e}", out.display());
+            Err(exit::BAD_INPUT)
+        }
+    }
+}
+
+/// A fresh case code not used in the store yet (the pages carry it before the case exists).
+fn draw_code(store: &crate::store::Store) -> Result<String, crate::store::StoreError> {
+    for _ in 0..16 {
+        let c = crate::store::new_code()?;
+        if store.code_is_free(&c)? {
+            return Ok(c);
+        }
+    }
+    Err(crate::store::StoreError::Internal(
+        "could not draw an unused case code".into(),
+    ))
 }
 
 /// Sends the bundle; on failure the bundle stays where it is and the clerk is told why and
