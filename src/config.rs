@@ -103,7 +103,9 @@ impl Config {
             ));
         }
         if self.db.is_some() && self.database.is_some() {
-            return Err("db と database の両方は指定できません (give either db or database)".into());
+            return Err(
+                "db と database の両方は指定できません (give either db or database)".into(),
+            );
         }
         match self.procedures.as_deref() {
             None | Some("published") | Some("embedded") => {}
@@ -130,9 +132,7 @@ impl Config {
             .map(Path::to_path_buf)
             .or_else(|| self.database.as_ref().map(PathBuf::from));
         match given.as_deref().map(Location::parse) {
-            Some(Location::Postgres(_)) if training => {
-                Location::Sqlite(self.db_path(None, true))
-            }
+            Some(Location::Postgres(_)) if training => Location::Sqlite(self.db_path(None, true)),
             Some(Location::Postgres(u)) => Location::Postgres(u),
             Some(Location::Sqlite(p)) if training => Location::Sqlite(
                 p.parent()
@@ -199,7 +199,9 @@ mod tests {
             Location::Postgres("postgresql://m@db.local/madoguchi".into())
         );
         // Practice never reaches the town's server.
-        assert!(matches!(c.db_location(None, true), Location::Sqlite(p) if p.ends_with("training.sqlite3")));
+        assert!(
+            matches!(c.db_location(None, true), Location::Sqlite(p) if p.ends_with("training.sqlite3"))
+        );
         assert_eq!(
             c.db_location(Some(Path::new("/tmp/x.sqlite3")), false),
             Location::Sqlite("/tmp/x.sqlite3".into())

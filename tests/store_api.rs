@@ -13,8 +13,8 @@ use madoguchi::vals;
 use std::path::{Path, PathBuf};
 
 mod store_support;
-use store_support::targets;
 use std::sync::{Arc, Mutex};
+use store_support::targets;
 
 /// A clock the test moves by hand.
 #[derive(Clone)]
@@ -325,9 +325,12 @@ fn every_earlier_schema_version_is_upgraded() {
         for t in targets() {
             let clock = TestClock::at("2026-04-06T10:00:00+09:00");
             {
-                let old =
-                    Store::open_location(&Location::parse(&t.location()), clock.boxed(), Some(from))
-                        .unwrap();
+                let old = Store::open_location(
+                    &Location::parse(&t.location()),
+                    clock.boxed(),
+                    Some(from),
+                )
+                .unwrap();
                 assert_eq!(old.schema_version().unwrap(), from);
                 if from >= 1 {
                     // A case as version 1 wrote it: JSON columns only, no anonymous columns.
@@ -370,7 +373,10 @@ fn every_earlier_schema_version_is_upgraded() {
                 // Version 3: the old case's procedures have a status at their sections.
                 let p = s.progress("ABCDEFGH").unwrap().unwrap();
                 assert_eq!(p.procedures.len(), d.procedures.len(), "{what}");
-                assert!(p.procedures.iter().all(|x| x.status == madoguchi::store::ProcStatus::Pending));
+                assert!(p
+                    .procedures
+                    .iter()
+                    .all(|x| x.status == madoguchi::store::ProcStatus::Pending));
                 // The old case can now be purged and still counts in the statistics.
                 let r = s.purge(90, clock.now()).unwrap();
                 assert_eq!(r.purged, ["ABCDEFGH"], "{what}");
@@ -571,48 +577,48 @@ fn no_individual_number_or_pin_after_a_full_case() {
     let pin = "4826";
     let kojin_bango = "318425609149"; // valid check digit
     for t in targets() {
-    let clock = TestClock::at("2026-04-06T10:00:00+09:00");
-    let mut s = Store::open_with_clock(&t.location(), clock.boxed()).unwrap();
-    let id = s.open_case("c", None).unwrap();
-    s.record_step(&id, Step::CardRead).unwrap();
-    // The intake refuses the number, under any of its names and as a value.
-    for bad in [
-        format!(
-            r#"{{"format":"madoguchi-intake/1","event":{{"kind":"move_in","date":"2026-04-01"}},"household":{{"members":[{{"id":"m1","name":"a","birth_date":"1980-01-01","my_number":"{kojin_bango}"}}],"facts":{{}}}}}}"#
-        ),
-        format!(
-            r#"{{"format":"madoguchi-intake/1","event":{{"kind":"move_in","date":"2026-04-01","new_address":"{kojin_bango}"}},"household":{{"members":[{{"id":"m1","name":"a","birth_date":"1980-01-01"}}],"facts":{{}}}}}}"#
-        ),
-    ] {
-        assert!(parse_intake(&bad, &Vocabulary::core()).is_err());
-    }
-    let i = fixture();
-    s.save_intake(&id, &i).unwrap();
-    let (digest, d) = real_determination(&i);
-    s.save_determination(&id, &digest, &d).unwrap();
-    s.record_print(
-        &id,
-        r#"[{"page":1,"form":"guidance","procedure":null,"member":null}]"#,
-        Some("p"),
-        Some("1"),
-    )
-    .unwrap();
-    // A careless caller: the audit log redacts a number-shaped detail.
-    s.audit("c", "note", &format!("card {kojin_bango}"))
+        let clock = TestClock::at("2026-04-06T10:00:00+09:00");
+        let mut s = Store::open_with_clock(&t.location(), clock.boxed()).unwrap();
+        let id = s.open_case("c", None).unwrap();
+        s.record_step(&id, Step::CardRead).unwrap();
+        // The intake refuses the number, under any of its names and as a value.
+        for bad in [
+            format!(
+                r#"{{"format":"madoguchi-intake/1","event":{{"kind":"move_in","date":"2026-04-01"}},"household":{{"members":[{{"id":"m1","name":"a","birth_date":"1980-01-01","my_number":"{kojin_bango}"}}],"facts":{{}}}}}}"#
+            ),
+            format!(
+                r#"{{"format":"madoguchi-intake/1","event":{{"kind":"move_in","date":"2026-04-01","new_address":"{kojin_bango}"}},"household":{{"members":[{{"id":"m1","name":"a","birth_date":"1980-01-01"}}],"facts":{{}}}}}}"#
+            ),
+        ] {
+            assert!(parse_intake(&bad, &Vocabulary::core()).is_err());
+        }
+        let i = fixture();
+        s.save_intake(&id, &i).unwrap();
+        let (digest, d) = real_determination(&i);
+        s.save_determination(&id, &digest, &d).unwrap();
+        s.record_print(
+            &id,
+            r#"[{"page":1,"form":"guidance","procedure":null,"member":null}]"#,
+            Some("p"),
+            Some("1"),
+        )
         .unwrap();
-    s.close_case(&id).unwrap();
-    let bytes = t.dump();
-    assert!(contains(&bytes, "山田"), "the search sees the case");
-    assert!(
-        !contains(&bytes, kojin_bango),
-        "個人番号 in the database files"
-    );
-    assert!(!contains(&bytes, pin), "PIN in the database files");
-    assert!(s
-        .audit_log()
-        .unwrap()
-        .iter()
-        .any(|l| l.detail == "card [redacted]"));
+        // A careless caller: the audit log redacts a number-shaped detail.
+        s.audit("c", "note", &format!("card {kojin_bango}"))
+            .unwrap();
+        s.close_case(&id).unwrap();
+        let bytes = t.dump();
+        assert!(contains(&bytes, "山田"), "the search sees the case");
+        assert!(
+            !contains(&bytes, kojin_bango),
+            "個人番号 in the database files"
+        );
+        assert!(!contains(&bytes, pin), "PIN in the database files");
+        assert!(s
+            .audit_log()
+            .unwrap()
+            .iter()
+            .any(|l| l.detail == "card [redacted]"));
     }
 }
 

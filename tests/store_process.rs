@@ -358,5 +358,8 @@ fn cases_and_stats_commands() {
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("junk.sqlite3") && err.contains("壊れて"), "{err}");
+    assert!(
+        err.contains("junk.sqlite3") && err.contains("壊れて"),
+        "{err}"
+    );
 }

@@ -195,7 +195,14 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
             procedure,
             status,
             reason,
-        } => mark(&mut store, &config, &code, &procedure, status.into(), reason.as_deref()),
+        } => mark(
+            &mut store,
+            &config,
+            &code,
+            &procedure,
+            status.into(),
+            reason.as_deref(),
+        ),
         Cmd::Close { code } => close(&mut store, &code),
         Cmd::Discard { code } => discard(&mut store, &config, &code),
         Cmd::InProgress { json } => in_progress(&store, json),
@@ -667,7 +674,10 @@ fn close(store: &mut Store, code: &str) -> Result<i32, StoreError> {
     match rec.summary.status {
         CaseStatus::Open => {}
         CaseStatus::Closed => {
-            eprintln!("案件 {} はすでに完了しています (already closed)", rec.summary.code);
+            eprintln!(
+                "案件 {} はすでに完了しています (already closed)",
+                rec.summary.code
+            );
             return Ok(exit::OK);
         }
         other => {
@@ -730,7 +740,8 @@ fn in_progress(store: &Store, json: bool) -> Result<i32, StoreError> {
         "処理中の案件はありません。\n".to_string()
     } else {
         use std::fmt::Write;
-        let mut s = String::from("コード    受付窓口          経過      未処理  済  保留  待っている課\n");
+        let mut s =
+            String::from("コード    受付窓口          経過      未処理  済  保留  待っている課\n");
         for c in &cases {
             let _ = writeln!(
                 s,
@@ -795,10 +806,8 @@ pub fn publish(g: &Global, dir: &Path) -> i32 {
         Ok(s) => s,
         Err(c) => return c,
     };
-    let map: std::collections::BTreeMap<String, String> = files
-        .into_iter()
-        .map(|f| (f.path, f.text))
-        .collect();
+    let map: std::collections::BTreeMap<String, String> =
+        files.into_iter().map(|f| (f.path, f.text)).collect();
     match store.publish_set(&set.name, &set.digest, &map, &config.clerk) {
         Ok(true) => {
             eprintln!(

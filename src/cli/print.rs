@@ -226,7 +226,10 @@ pub fn run(a: Args, g: &Global) -> i32 {
 /// Creates the output folder and proves it writable, before anything is recorded.
 fn prepare_out(out: &Path) -> Result<(), i32> {
     if let Err(e) = std::fs::create_dir_all(out) {
-        eprintln!("{}: 出力フォルダを作れません (cannot create the folder): {e}", out.display());
+        eprintln!(
+            "{}: 出力フォルダを作れません (cannot create the folder): {e}",
+            out.display()
+        );
         return Err(exit::BAD_INPUT);
     }
     if !out.is_dir() {
@@ -240,7 +243,10 @@ fn prepare_out(out: &Path) -> Result<(), i32> {
             Ok(())
         }
         Err(e) => {
-            eprintln!("{}: 出力フォルダに書き込めません (cannot write into the folder): {e}", out.display());
+            eprintln!(
+                "{}: 出力フォルダに書き込めません (cannot write into the folder): {e}",
+                out.display()
+            );
             Err(exit::BAD_INPUT)
         }
     }

@@ -167,9 +167,7 @@ pub fn check_sqlite(conn: &mut rusqlite::Connection, path: &Path) -> Result<(), 
             detail.join("; ")
         )));
     }
-    let app = conn_sql
-        .query_one("PRAGMA application_id", &[])?
-        .int(0)?;
+    let app = conn_sql.query_one("PRAGMA application_id", &[])?.int(0)?;
     let version = conn_sql.query_one("PRAGMA user_version", &[])?.int(0)?;
     let tables: Vec<String> = conn_sql
         .query(

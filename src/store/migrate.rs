@@ -284,10 +284,7 @@ pub fn migrate_tx(tx: &mut dyn Sql, target: i64) -> Result<(), StoreError> {
 /// Fills the anonymous columns of cases written by version 1 from their stored JSON, so
 /// statistics cover them and a later purge keeps their record.
 fn backfill_v2(tx: &mut dyn Sql) -> Result<(), StoreError> {
-    let rows = tx.query(
-        "SELECT id, intake_json, determination_json FROM cases",
-        &[],
-    )?;
+    let rows = tx.query("SELECT id, intake_json, determination_json FROM cases", &[])?;
     for r in rows {
         let id = r.int(0)?;
         let size = r
@@ -335,7 +332,9 @@ fn backfill_v3(tx: &mut dyn Sql) -> Result<(), StoreError> {
             continue;
         };
         for p in det["procedures"].as_array().into_iter().flatten() {
-            let Some(pid) = p["id"].as_str() else { continue };
+            let Some(pid) = p["id"].as_str() else {
+                continue;
+            };
             let section = p["section"].as_str().unwrap_or("");
             tx.execute(
                 "INSERT INTO procedure_status (case_id, procedure, section, status) \

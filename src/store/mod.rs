@@ -154,7 +154,9 @@ impl From<postgres::Error> for StoreError {
         let m = backend::pg_message(&e);
         let Some(code) = e.code() else {
             // No server error: the connection broke, or a value did not convert.
-            return if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {
+            return if e.is_closed()
+                || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>())
+            {
                 StoreError::Unavailable(format!("PostgreSQL: {m}"))
             } else {
                 StoreError::Internal(format!("PostgreSQL: {m}"))
@@ -167,7 +169,9 @@ impl From<postgres::Error> for StoreError {
             // integrity constraints (and the audit trigger's restrict_violation)
             "23" => StoreError::Invalid(m),
             "40" => StoreError::Unavailable(format!("PostgreSQL: {m}")),
-            "42" if c == "42501" => StoreError::Unavailable(format!("権限がありません (permission denied): {m}")),
+            "42" if c == "42501" => {
+                StoreError::Unavailable(format!("権限がありません (permission denied): {m}"))
+            }
             "XX" => StoreError::Corrupt(m),
             _ => StoreError::Internal(format!("PostgreSQL: {m}")),
         }
@@ -795,42 +799,38 @@ impl Store {
         mut f: impl FnMut(&mut dyn Sql, &str) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let now = self.now();
-        self.with(|conn| {
-            match conn.dialect() {
-                Dialect::Sqlite => {
-                    conn.batch("BEGIN IMMEDIATE")?;
-                    match f(conn, &now) {
-                        Ok(v) => match conn.batch("COMMIT") {
-                            Ok(()) => Ok(v),
-                            Err(e) => {
-                                let _ = conn.batch("ROLLBACK");
-                                Err(e)
-                            }
-                        },
+        self.with(|conn| match conn.dialect() {
+            Dialect::Sqlite => {
+                conn.batch("BEGIN IMMEDIATE")?;
+                match f(conn, &now) {
+                    Ok(v) => match conn.batch("COMMIT") {
+                        Ok(()) => Ok(v),
                         Err(e) => {
                             let _ = conn.batch("ROLLBACK");
                             Err(e)
                         }
+                    },
+                    Err(e) => {
+                        let _ = conn.batch("ROLLBACK");
+                        Err(e)
                     }
                 }
-                Dialect::Postgres => {
-                    let mut attempt = 0;
-                    loop {
-                        attempt += 1;
-                        conn.batch("BEGIN")?;
-                        let r = f(conn, &now).and_then(|v| conn.batch("COMMIT").map(|_| v));
-                        match r {
-                            Ok(v) => return Ok(v),
-                            Err(e) => {
-                                let _ = conn.batch("ROLLBACK");
-                                if attempt < 5 && is_retryable(&e) {
-                                    std::thread::sleep(std::time::Duration::from_millis(
-                                        5 * attempt,
-                                    ));
-                                    continue;
-                                }
-                                return Err(e);
+            }
+            Dialect::Postgres => {
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    conn.batch("BEGIN")?;
+                    let r = f(conn, &now).and_then(|v| conn.batch("COMMIT").map(|_| v));
+                    match r {
+                        Ok(v) => return Ok(v),
+                        Err(e) => {
+                            let _ = conn.batch("ROLLBACK");
+                            if attempt < 5 && is_retryable(&e) {
+                                std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                                continue;
                             }
+                            return Err(e);
                         }
                     }
                 }
@@ -865,8 +865,10 @@ impl Store {
     /// Whether no case has this code yet (a code drawn before the pages are rendered).
     pub fn code_is_free(&self, code: &str) -> Result<bool, StoreError> {
         self.with(|c| {
-            Ok(c.query_opt("SELECT id FROM cases WHERE code = ?1", vals![code])?
-                .is_none())
+            Ok(
+                c.query_opt("SELECT id FROM cases WHERE code = ?1", vals![code])?
+                    .is_none(),
+            )
         })
     }
 
@@ -1342,10 +1344,8 @@ impl Store {
                 vals![rec.summary.id],
             )
         })?;
-        let mut procedures: Vec<ProcedureState> = rows
-            .iter()
-            .map(state_from_row)
-            .collect::<Result<_, _>>()?;
+        let mut procedures: Vec<ProcedureState> =
+            rows.iter().map(state_from_row).collect::<Result<_, _>>()?;
         // In the order the determination listed them (the resident's order).
         let order = |p: &ProcedureState| {
             rec.procedures
@@ -1591,7 +1591,10 @@ impl Store {
     /// another connection's read lock kept part of it. PostgreSQL: nothing to do (`true`).
     pub fn checkpoint(&self) -> Result<bool, StoreError> {
         self.with(|c| match c.dialect() {
-            Dialect::Sqlite => Ok(c.query_one("PRAGMA wal_checkpoint(TRUNCATE)", &[])?.int(0)? == 0),
+            Dialect::Sqlite => Ok(c
+                .query_one("PRAGMA wal_checkpoint(TRUNCATE)", &[])?
+                .int(0)?
+                == 0),
             Dialect::Postgres => Ok(true),
         })
     }
@@ -1710,10 +1713,7 @@ impl Store {
 }
 
 /// `now - days`, refusing spans the calendar cannot hold (a typo like 100000000).
-pub fn cutoff(
-    now: DateTime<FixedOffset>,
-    days: u32,
-) -> Result<DateTime<FixedOffset>, StoreError> {
+pub fn cutoff(now: DateTime<FixedOffset>, days: u32) -> Result<DateTime<FixedOffset>, StoreError> {
     let out_of_range = || {
         StoreError::Invalid(format!(
             "保存期間 {days} 日は範囲外です。0 から {MAX_RETENTION_DAYS} 日の間で指定してください (retention {days} days is out of range: 0..={MAX_RETENTION_DAYS})"

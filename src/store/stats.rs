@@ -450,9 +450,21 @@ impl Stats {
             .to_vec();
         let trow = |name: &str, x: &Summary| {
             if x.n == 0 {
-                vec![name.to_string(), "0".into(), "-".into(), "-".into(), "-".into()]
+                vec![
+                    name.to_string(),
+                    "0".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                ]
             } else {
-                vec![name.to_string(), x.n.to_string(), mmss(x.mean), mmss(x.median), mmss(x.p90)]
+                vec![
+                    name.to_string(),
+                    x.n.to_string(),
+                    mmss(x.mean),
+                    mmss(x.median),
+                    mmss(x.p90),
+                ]
             }
         };
         table(
@@ -503,8 +515,14 @@ impl Stats {
             summary(&format!("seconds_per_case {}", d.date), &d.case_seconds);
         }
         let f = &self.flow;
-        summary("seconds_reception_to_last_section", &f.reception_to_last_section);
-        summary("seconds_waiting_between_sections", &f.waiting_between_sections);
+        summary(
+            "seconds_reception_to_last_section",
+            &f.reception_to_last_section,
+        );
+        summary(
+            "seconds_waiting_between_sections",
+            &f.waiting_between_sections,
+        );
         for (k, n) in &f.cases_per_counter {
             let _ = writeln!(s, "cases_per_counter,{},,{n}", csv_key(k));
         }

@@ -11,8 +11,14 @@ use std::sync::{Mutex, OnceLock};
 
 /// Where one test keeps its cases.
 pub enum Target {
-    Sqlite { _dir: tempfile::TempDir, path: PathBuf },
-    Postgres { url: String, name: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        url: String,
+        name: String,
+    },
 }
 
 impl Target {
