@@ -117,7 +117,7 @@ pub struct StatsArgs {
 /// Loads the configuration, or prints the one message and returns exit 2.
 pub fn config(g: &Global) -> Result<Config, i32> {
     Config::load(g.config.as_deref()).map_err(|e| {
-        eprintln!("{e}");
+        crate::say!("{e}");
         exit::BAD_INPUT
     })
 }
@@ -143,7 +143,7 @@ fn open(g: &Global) -> Result<(Store, Config), i32> {
         .purge_due(config.retention_days)
         .map_err(|e| fail(store.path(), &e))?;
     if !r.purged.is_empty() {
-        eprintln!(
+        crate::say!(
             "保存期間 ({}日) を過ぎた{}件の個人情報を消去しました。",
             config.retention_days,
             r.purged.len()
@@ -170,11 +170,11 @@ pub fn fail(path: &Path, e: &StoreError) -> i32 {
     let shown = path.display().to_string();
     let msg = e.to_string();
     if msg.contains(&shown) {
-        eprintln!("{msg}");
+        crate::say!("{msg}");
     } else {
-        eprintln!("{shown}: {msg}");
+        crate::say!("{shown}: {msg}");
     }
-    exit::of_store(e)
+    exit::of(e.kind())
 }
 
 pub fn run(cmd: Cmd, g: &Global) -> i32 {
@@ -213,21 +213,23 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
 fn list(store: &Store, json: bool) -> Result<i32, StoreError> {
     let cases = store.list()?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&cases).expect("summaries serialize")
-        );
-        return Ok(exit::OK);
+        return Ok(super::output::stdout(
+            serde_json::to_string_pretty(&cases).expect("summaries serialize") + "\n",
+        ));
     }
     if cases.is_empty() {
-        println!("案件はありません。");
-        return Ok(exit::OK);
+        return Ok(super::output::stdout("案件はありません。\n"));
     }
-    println!("コード    状態    届出            人数  受付                       段階        担当");
-    for c in &cases {
-        println!("{}", summary_line(c));
-    }
-    Ok(exit::OK)
+    Ok(super::output::with_stdout(|out| {
+        writeln!(
+            out,
+            "コード    状態    届出            人数  受付                       段階        担当"
+        )?;
+        for c in &cases {
+            writeln!(out, "{}", summary_line(c))?;
+        }
+        Ok(())
+    }))
 }
 
 fn summary_line(c: &CaseSummary) -> String {
@@ -257,11 +259,11 @@ fn show(store: &mut Store, config: &Config, id: &str, json: bool) -> Result<i32,
         _ => (id.to_string(), None),
     };
     let Some(rec) = store.load_case(&key)? else {
-        eprintln!("案件が見つかりません (no case with id or code {id:?})");
+        crate::say!("案件が見つかりません (no case with id or code {id:?})");
         return Ok(exit::BAD_INPUT);
     };
     if let Some(p) = &page {
-        eprintln!(
+        crate::say!(
             "{}ページ: 様式 {} (手続 {}, 世帯員 {})",
             p.page,
             p.form,
@@ -276,15 +278,11 @@ fn show(store: &mut Store, config: &Config, id: &str, json: bool) -> Result<i32,
         &rec.summary.case_id(),
         "",
     )?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rec).expect("records serialize")
-        );
+    Ok(super::output::stdout(if json {
+        serde_json::to_string_pretty(&rec).expect("records serialize") + "\n"
     } else {
-        print!("{}", show_text(&rec));
-    }
-    Ok(exit::OK)
+        show_text(&rec)
+    }))
 }
 
 fn show_text(r: &CaseRecord) -> String {
@@ -383,7 +381,7 @@ fn export(store: &mut Store, config: &Config, format: ExportFormat) -> Result<i3
     };
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        eprintln!("cannot write the export: {e}");
+        crate::say!("cannot write the export: {e}");
         return Ok(exit::INTERNAL);
     }
     store.audit(
@@ -442,23 +440,27 @@ fn purge(
 ) -> Result<i32, StoreError> {
     let days = older_than.unwrap_or(config.retention_days);
     let r = store.purge(days, clock(g)())?;
-    println!(
-        "保存期間 {days}日を過ぎた案件の個人情報を消去しました: {}件",
+    let mut text = format!(
+        "保存期間 {days}日を過ぎた案件の個人情報を消去しました: {}件\n",
         r.purged.len()
     );
     for c in &r.purged {
-        println!("  {c}");
+        text.push_str(&format!("  {c}\n"));
     }
     if !r.abandoned.is_empty() {
-        println!(
-            "  (うち {}日以上だれも触れていない未完了の案件 {}件: {})",
+        text.push_str(&format!(
+            "  (うち {}日以上だれも触れていない未完了の案件 {}件: {})\n",
             days,
             r.abandoned.len(),
             r.abandoned.join(" ")
-        );
+        ));
+    }
+    let code = super::output::stdout(text);
+    if code != exit::OK {
+        return Ok(code);
     }
     if !r.stale_open.is_empty() {
-        eprintln!(
+        crate::say!(
             "注意: {days}日より前に受け付けた未完了の案件が{}件あります (処理中のため消去していません。完了させてください): {}",
             r.stale_open.len(),
             r.stale_open.join(" ")
@@ -534,7 +536,7 @@ pub fn stats(a: StatsArgs, g: &Global) -> i32 {
         Some(s) => match crate::calendar::parse_date(s) {
             Some(d) => Some(d),
             None => {
-                eprintln!("--since: {s:?} is not a date (YYYY-MM-DD)");
+                crate::say!("--since: {s:?} is not a date (YYYY-MM-DD)");
                 return exit::BAD_INPUT;
             }
         },
@@ -547,30 +549,28 @@ pub fn stats(a: StatsArgs, g: &Global) -> i32 {
         Ok(s) => s,
         Err(e) => return fail(store.path(), &e),
     };
-    print!("{}", st.table_ja());
+    let code = super::output::stdout(st.table_ja());
+    if code != exit::OK {
+        return code;
+    }
     for (path, text, what) in [(&a.csv, st.csv(), "CSV"), (&a.chart, st.svg(), "chart")] {
         if let Some(p) = path {
             if let Err(e) = std::fs::write(p, text) {
-                eprintln!("{}: cannot write the {what}: {e}", p.display());
+                crate::say!("{}: cannot write the {what}: {e}", p.display());
                 return exit::BAD_INPUT;
             }
-            eprintln!("wrote {}", p.display());
+            crate::say!("wrote {}", p.display());
         }
     }
     exit::OK
 }
 
-/// Writes command output to stdout. A closed pipe (`cases list | head`) ends the command
-/// quietly; any other failure (a full disk behind a redirection) is exit 3, never a panic.
+/// Writes command output to stdout in full (`cli::output`): a closed pipe ends the command
+/// quietly, a full disk is exit 3.
 fn emit(text: &str) -> Result<(), i32> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(exit::OK),
-        Err(e) => {
-            eprintln!("出力を書けません (cannot write the output): {e}");
-            Err(exit::DEVICE)
-        }
+    match super::output::stdout(text) {
+        0 => Ok(()),
+        c => Err(c),
     }
 }
 
@@ -579,7 +579,7 @@ fn find(store: &Store, code: &str) -> Result<Result<CaseId, i32>, StoreError> {
     Ok(match store.resolve(code)? {
         Some(id) => Ok(id),
         None => {
-            eprintln!("案件が見つかりません (no case with id or code {code:?})");
+            crate::say!("案件が見つかりません (no case with id or code {code:?})");
             Err(exit::BAD_INPUT)
         }
     })
@@ -587,7 +587,7 @@ fn find(store: &Store, code: &str) -> Result<Result<CaseId, i32>, StoreError> {
 
 fn status(store: &Store, code: &str, json: bool) -> Result<i32, StoreError> {
     let Some(p) = store.progress(code)? else {
-        eprintln!("案件が見つかりません (no case with id or code {code:?})");
+        crate::say!("案件が見つかりません (no case with id or code {code:?})");
         return Ok(exit::BAD_INPUT);
     };
     let text = if json {
@@ -654,7 +654,7 @@ fn mark(
         clerk: config.clerk.clone(),
     };
     let s = store.mark(&id, procedure, st, reason, &station)?;
-    eprintln!(
+    crate::say!(
         "{} {}: {} ({} {} {})",
         id.code,
         s.id,
@@ -668,20 +668,20 @@ fn mark(
 
 fn close(store: &mut Store, code: &str) -> Result<i32, StoreError> {
     let Some(rec) = store.load_case(code)? else {
-        eprintln!("案件が見つかりません (no case with id or code {code:?})");
+        crate::say!("案件が見つかりません (no case with id or code {code:?})");
         return Ok(exit::BAD_INPUT);
     };
     match rec.summary.status {
         CaseStatus::Open => {}
         CaseStatus::Closed => {
-            eprintln!(
+            crate::say!(
                 "案件 {} はすでに完了しています (already closed)",
                 rec.summary.code
             );
             return Ok(exit::OK);
         }
         other => {
-            eprintln!(
+            crate::say!(
                 "案件 {} は{}です。完了にできません (the case is {})",
                 rec.summary.code,
                 other.label_ja(),
@@ -691,20 +691,20 @@ fn close(store: &mut Store, code: &str) -> Result<i32, StoreError> {
         }
     }
     store.close_case(&rec.summary.case_id())?;
-    eprintln!("案件 {} を完了にしました (closed)", rec.summary.code);
+    crate::say!("案件 {} を完了にしました (closed)", rec.summary.code);
     Ok(exit::OK)
 }
 
 fn discard(store: &mut Store, config: &Config, code: &str) -> Result<i32, StoreError> {
     let Some(rec) = store.load_case(code)? else {
-        eprintln!("案件が見つかりません (no case with id or code {code:?})");
+        crate::say!("案件が見つかりません (no case with id or code {code:?})");
         return Ok(exit::BAD_INPUT);
     };
     if matches!(
         rec.summary.status,
         CaseStatus::Discarded | CaseStatus::Purged
     ) {
-        eprintln!(
+        crate::say!(
             "案件 {} の個人情報はすでに消去されています (already {})",
             rec.summary.code,
             rec.summary.status.as_str()
@@ -712,7 +712,7 @@ fn discard(store: &mut Store, config: &Config, code: &str) -> Result<i32, StoreE
         return Ok(exit::OK);
     }
     let r = store.discard(&rec.summary.case_id(), &config.clerk)?;
-    eprintln!(
+    crate::say!(
         "案件 {} の個人情報を消去しました。匿名の記録は残ります (discarded: personal data removed, the anonymous record kept)",
         rec.summary.code
     );
@@ -722,12 +722,12 @@ fn discard(store: &mut Store, config: &Config, code: &str) -> Result<i32, StoreE
 
 fn storage_notes(store: &Store, r: &crate::store::PurgeReport) {
     for n in &r.notes {
-        eprintln!("注意: {n}");
+        crate::say!("注意: {n}");
     }
     if !r.wal_truncated {
         match store.dialect() {
-            crate::store::db::Dialect::Sqlite => eprintln!("注意: 別のプロセスがデータベースを開いているため、WAL を空にできませんでした。全端末を終了してからもう一度実行してください。"),
-            crate::store::db::Dialect::Postgres => eprintln!("注意: VACUUM FULL / CHECKPOINT を実行できませんでした。消去した値は次の VACUUM と WAL の再利用まで server のファイルに残ります。データベース管理者に docs/store.md の手順を依頼してください。"),
+            crate::store::db::Dialect::Sqlite => crate::say!("注意: 別のプロセスがデータベースを開いているため、WAL を空にできませんでした。全端末を終了してからもう一度実行してください。"),
+            crate::store::db::Dialect::Postgres => crate::say!("注意: VACUUM FULL / CHECKPOINT を実行できませんでした。消去した値は次の VACUUM と WAL の再利用まで server のファイルに残ります。データベース管理者に docs/store.md の手順を依頼してください。"),
         }
     }
 }
@@ -780,7 +780,7 @@ pub fn publish(g: &Global, dir: &Path) -> i32 {
         Ok(f) => f,
         Err(diags) => {
             for d in &diags {
-                eprintln!("{d}");
+                crate::say!("{d}");
             }
             return exit::BAD_INPUT;
         }
@@ -791,10 +791,10 @@ pub fn publish(g: &Global, dir: &Path) -> i32 {
         Ok((set, _)) => set,
         Err(diags) => {
             for d in &diags {
-                eprintln!("{d}");
+                crate::say!("{d}");
             }
             let n = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!("手続定義にエラーが{n}件あります。公開しませんでした。 (not published: {n} error(s))");
+            crate::say!("手続定義にエラーが{n}件あります。公開しませんでした。 (not published: {n} error(s))");
             return exit::BAD_INPUT;
         }
     };
@@ -810,16 +810,18 @@ pub fn publish(g: &Global, dir: &Path) -> i32 {
         files.into_iter().map(|f| (f.path, f.text)).collect();
     match store.publish_set(&set.name, &set.digest, &map, &config.clerk) {
         Ok(true) => {
-            eprintln!(
+            crate::say!(
                 "手続セット「{}」を公開しました (published): {}",
-                set.name, set.digest
+                set.name,
+                set.digest
             );
             exit::OK
         }
         Ok(false) => {
-            eprintln!(
+            crate::say!(
                 "手続セット「{}」は公開済みです (already published): {}",
-                set.name, set.digest
+                set.name,
+                set.digest
             );
             exit::OK
         }
@@ -846,7 +848,7 @@ pub fn published_files(g: &Global) -> Result<Option<Vec<crate::rules::loader::So
                 .collect(),
         )),
         Ok(None) => {
-            eprintln!("{}: 公開された手続セットがありません。`madoguchi procedures publish DIR` で公開してください (no procedure set has been published)", store.path().display());
+            crate::say!("{}: 公開された手続セットがありません。`madoguchi procedures publish DIR` で公開してください (no procedure set has been published)", store.path().display());
             Err(exit::DEVICE)
         }
         Err(e) => Err(fail(store.path(), &e)),

@@ -2,7 +2,7 @@
 //! sheet and every pre-filled form in `DIR/bundle.pdf`, the page map in `DIR/manifest.json`,
 //! and with `--printer` the bundle sent to that CUPS queue.
 
-use super::{exit, Global};
+use super::{exit, output, Global};
 use crate::forms::printer::{Cups, PrintJob, Printer};
 use crate::forms::{self, fonts::Fonts, Input};
 use crate::rules::determine;
@@ -31,6 +31,9 @@ pub struct Args {
     /// Print even though some characters have no glyph (they will be written by hand).
     #[arg(long)]
     pub accept_missing_glyphs: bool,
+    /// Print even though some values do not fit their box (the rest will be written by hand).
+    #[arg(long)]
+    pub accept_overflow: bool,
 }
 
 pub fn run(a: Args, g: &Global) -> i32 {
@@ -43,16 +46,16 @@ pub fn run(a: Args, g: &Global) -> i32 {
         Ok((t, _warnings)) => t,
         Err(diags) => {
             for d in &diags {
-                eprintln!("{d}");
+                crate::say!("{d}");
             }
-            eprintln!("様式テンプレートにエラーがあります。`madoguchi templates check` で確認してください。 (the templates have errors)");
+            crate::say!("様式テンプレートにエラーがあります。`madoguchi templates check` で確認してください。 (the templates have errors)");
             return exit::BAD_INPUT;
         }
     };
     let today = g.today();
     let det = determine(&intake, &set, today);
     if !det.pending.is_empty() {
-        eprintln!(
+        crate::say!(
             "注意: 確認が必要な手続が{}件あります (案内シートに記載します)。 ({} procedure(s) still need an answer; they are listed on the guidance sheet)",
             det.pending.len(),
             det.pending.len()
@@ -62,8 +65,14 @@ pub fn run(a: Args, g: &Global) -> i32 {
     // Everything that can stop the print is checked before a case is opened, so a print
     // that cannot start never leaves an open case holding the intake (issue #14, 5): the
     // output folder, the printer, the database, then the rendering itself (templates, the
-    // page limit), with a case code drawn beforehand and printed on every page.
-    if let Err(code) = prepare_out(&a.out) {
+    // page limit, characters without a glyph, values that do not fit), with a case code
+    // drawn beforehand and printed on every page.
+    // The papers of a case are personal data: folders we create are 0700, files 0600.
+    if let Err(e) = output::create_private_dir_all(&a.out) {
+        crate::say!("{}: cannot create the folder: {e}", a.out.display());
+        return output::io_exit(&e);
+    }
+    if let Err(code) = probe_out(&a.out) {
         return code;
     }
     let printer_problem = a
@@ -80,52 +89,55 @@ pub fn run(a: Args, g: &Global) -> i32 {
         match super::cases::open_store(g, &config) {
             Ok(s) => Some((s, config)),
             Err(code) => {
-                eprintln!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
+                crate::say!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
                 return code;
             }
         }
     };
-    let (bundle, case_code) = {
-        let case_code = match &store {
-            Some((s, _)) => match draw_code(s) {
-                Ok(c) => c,
-                Err(e) => return super::cases::fail(s.path(), &e),
-            },
-            None => forms::derived_case_code(&intake),
-        };
-        let input = Input {
-            intake: &intake,
-            det: &det,
-            set: &set,
-            templates: &templates,
-            today,
-            case_code: &case_code,
-            lang: a.lang,
-            large_print: a.large_print,
-            with_guidance: true,
-        };
-        let bundle = match forms::render(&input, &fonts) {
-            Ok(b) => b,
-            Err(e @ forms::RenderError::MissingTemplate(_))
-            | Err(e @ forms::RenderError::TooManyPages(_)) => {
-                eprintln!("{e}");
-                return exit::BAD_INPUT;
-            }
-            Err(e) => return super::internal_error(e),
-        };
-        (bundle, case_code)
+    let case_code = match &store {
+        Some((s, _)) => match draw_code(s) {
+            Ok(c) => c,
+            Err(e) => return super::cases::fail(s.path(), &e),
+        },
+        None => forms::derived_case_code(&intake),
+    };
+    let input = Input {
+        intake: &intake,
+        det: &det,
+        set: &set,
+        templates: &templates,
+        today,
+        case_code: &case_code,
+        lang: a.lang,
+        large_print: a.large_print,
+        with_guidance: true,
+    };
+    let bundle = match forms::render(&input, &fonts) {
+        Ok(b) => b,
+        Err(e @ forms::RenderError::MissingTemplate(_))
+        | Err(e @ forms::RenderError::TooManyPages(_)) => {
+            crate::say!("{e}");
+            return exit::BAD_INPUT;
+        }
+        Err(e) => return super::internal_error(e),
     };
     // The clerk sees every character that cannot be printed before anything is printed.
     for w in &bundle.warnings {
-        eprintln!("警告 (warning): {w}");
+        crate::say!("警告 (warning): {w}");
     }
     let missing = bundle
         .warnings
         .iter()
         .filter(|w| matches!(w, forms::Warning::MissingGlyph { .. }))
         .count();
+    let overflow = bundle
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, forms::Warning::Overflow { .. }))
+        .count();
     let glyphs_refused = a.printer.is_some() && missing > 0 && !a.accept_missing_glyphs;
-    if glyphs_refused {
+    let overflow_refused = a.printer.is_some() && overflow > 0 && !a.accept_overflow;
+    if glyphs_refused || overflow_refused {
         // Nothing will be printed: the clerk checks the bundle first; no case yet.
         store = None;
     }
@@ -156,18 +168,22 @@ pub fn run(a: Args, g: &Global) -> i32 {
 
     let pdf_path = a.out.join("bundle.pdf");
     let manifest_path = a.out.join("manifest.json");
-    if let Err(e) = std::fs::write(&pdf_path, &bundle.pdf)
-        .and_then(|_| std::fs::write(&manifest_path, bundle.manifest.to_json_pretty() + "\n"))
-    {
-        eprintln!("{}: cannot write: {e}", a.out.display());
-        // The folder was writable a moment ago (a full disk?): nothing was printed, so the
-        // case just opened must not keep the intake.
-        if let (Some((s, config)), Some(id)) = (store.as_mut(), record.as_ref()) {
-            let _ = s.discard(id, &config.clerk);
+    let manifest_text = bundle.manifest.to_json_pretty() + "\n";
+    for (path, bytes) in [
+        (&pdf_path, &bundle.pdf[..]),
+        (&manifest_path, manifest_text.as_bytes()),
+    ] {
+        if let Err(e) = output::write_private_file(path, bytes) {
+            crate::say!("{}: cannot write: {e}", path.display());
+            // The folder was writable a moment ago (a full disk?): nothing was printed, so
+            // the case just opened must not keep the intake.
+            if let (Some((s, config)), Some(id)) = (store.as_mut(), record.as_ref()) {
+                let _ = s.discard(id, &config.clerk);
+            }
+            return output::io_exit(&e);
         }
-        return exit::DEVICE;
     }
-    eprintln!(
+    crate::say!(
         "{}: {} ページ (pages), 受付番号 (case) {case_code}",
         pdf_path.display(),
         bundle.manifest.pages.len()
@@ -176,16 +192,22 @@ pub fn run(a: Args, g: &Global) -> i32 {
     let (code, printed) = match (&a.printer, printer_problem) {
         (None, _) => (exit::OK, None),
         (Some(_), Some(e)) => {
-            eprintln!("{e}");
-            eprintln!(
+            crate::say!("{e}");
+            crate::say!(
                 "印刷していません。案件は記録していません。書類は {} に保存されています。プリンタを確認して、もう一度印刷してください (not printed, no case recorded; the bundle is kept)",
                 pdf_path.display()
             );
             (exit::DEVICE, None)
         }
         (Some(_), None) if glyphs_refused => {
-            eprintln!(
+            crate::say!(
                 "印刷していません: 印字できない文字が{missing}か所あります。確認のうえ、手書きで補う場合は --accept-missing-glyphs を付けて印刷してください。 (not printed: {missing} character(s) have no glyph; check them, then print with --accept-missing-glyphs)"
+            );
+            (exit::BAD_INPUT, None)
+        }
+        (Some(_), None) if overflow_refused => {
+            crate::say!(
+                "印刷していません: 欄に収まらない値が{overflow}か所あります。確認のうえ、手書きで補う場合は --accept-overflow を付けて印刷してください。 (not printed: {overflow} value(s) do not fit their box; check them, then print with --accept-overflow)"
             );
             (exit::BAD_INPUT, None)
         }
@@ -195,7 +217,7 @@ pub fn run(a: Args, g: &Global) -> i32 {
             let mut cups = Cups::default();
             match cups.print(&pdf_path, &job) {
                 Ok(p) => {
-                    eprintln!("印刷しました (printed): {} → {}", p.job_id, job.queue);
+                    crate::say!("印刷しました (printed): {} → {}", p.job_id, job.queue);
                     (exit::OK, Some((queue.clone(), p.job_id)))
                 }
                 Err(_) => (send(&mut cups, &pdf_path, &job), None),
@@ -223,17 +245,10 @@ pub fn run(a: Args, g: &Global) -> i32 {
     code
 }
 
-/// Creates the output folder and proves it writable, before anything is recorded.
-fn prepare_out(out: &Path) -> Result<(), i32> {
-    if let Err(e) = std::fs::create_dir_all(out) {
-        eprintln!(
-            "{}: 出力フォルダを作れません (cannot create the folder): {e}",
-            out.display()
-        );
-        return Err(exit::BAD_INPUT);
-    }
+/// Proves the output folder writable before anything is recorded.
+fn probe_out(out: &Path) -> Result<(), i32> {
     if !out.is_dir() {
-        eprintln!("{}: フォルダではありません (not a folder)", out.display());
+        crate::say!("{}: フォルダではありません (not a folder)", out.display());
         return Err(exit::BAD_INPUT);
     }
     let probe = out.join(format!(".madoguchi-write-test-{}", std::process::id()));
@@ -243,11 +258,11 @@ fn prepare_out(out: &Path) -> Result<(), i32> {
             Ok(())
         }
         Err(e) => {
-            eprintln!(
+            crate::say!(
                 "{}: 出力フォルダに書き込めません (cannot write into the folder): {e}",
                 out.display()
             );
-            Err(exit::BAD_INPUT)
+            Err(output::io_exit(&e))
         }
     }
 }
@@ -270,12 +285,12 @@ fn draw_code(store: &crate::store::Store) -> Result<String, crate::store::StoreE
 pub fn send(printer: &mut dyn Printer, pdf: &Path, job: &PrintJob) -> i32 {
     match printer.print(pdf, job) {
         Ok(p) => {
-            eprintln!("印刷しました (printed): {} → {}", p.job_id, job.queue);
+            crate::say!("印刷しました (printed): {} → {}", p.job_id, job.queue);
             exit::OK
         }
         Err(e) => {
-            eprintln!("{e}");
-            eprintln!(
+            crate::say!("{e}");
+            crate::say!(
                 "書類は {} に保存されています。プリンタを確認して再印刷するか、別のプリンタを選んでください: lp -d <プリンタ> -o media=A4 {} (the bundle is kept; retry, or pick another printer with --printer)",
                 pdf.display(),
                 pdf.display()

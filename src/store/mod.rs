@@ -100,17 +100,9 @@ pub enum StoreError {
     Internal(String),
 }
 
-/// What kind of failure a [`StoreError`] is; the command line maps kinds to exit codes at
-/// its edge (the store never knows about exit codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The database cannot be used (a device or service is unavailable).
-    Unavailable,
-    /// A wrong case id or a refused value (bad input).
-    BadInput,
-    /// A bug.
-    Internal,
-}
+/// What kind of failure a [`StoreError`] is: the command line maps kinds to exit codes at
+/// its edge (`cli::exit::of`), so the store never knows about exit codes.
+pub use crate::error_kind::ErrorKind;
 
 impl StoreError {
     pub fn kind(&self) -> ErrorKind {
