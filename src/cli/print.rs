@@ -191,6 +191,19 @@ pub fn run(a: Args, g: &Global) -> i32 {
     let manifest_json = bundle.manifest.to_json_pretty();
     let (code, printed) = match (&a.printer, printer_problem) {
         (None, _) => (exit::OK, None),
+        // What the clerk must look at first (bad input) before what is unavailable.
+        (Some(_), _) if glyphs_refused => {
+            crate::say!(
+                "印刷していません: 印字できない文字が{missing}か所あります。確認のうえ、手書きで補う場合は --accept-missing-glyphs を付けて印刷してください。 (not printed: {missing} character(s) have no glyph; check them, then print with --accept-missing-glyphs)"
+            );
+            (exit::BAD_INPUT, None)
+        }
+        (Some(_), _) if overflow_refused => {
+            crate::say!(
+                "印刷していません: 欄に収まらない値が{overflow}か所あります。確認のうえ、手書きで補う場合は --accept-overflow を付けて印刷してください。 (not printed: {overflow} value(s) do not fit their box; check them, then print with --accept-overflow)"
+            );
+            (exit::BAD_INPUT, None)
+        }
         (Some(_), Some(e)) => {
             crate::say!("{e}");
             crate::say!(
@@ -198,18 +211,6 @@ pub fn run(a: Args, g: &Global) -> i32 {
                 pdf_path.display()
             );
             (exit::DEVICE, None)
-        }
-        (Some(_), None) if glyphs_refused => {
-            crate::say!(
-                "印刷していません: 印字できない文字が{missing}か所あります。確認のうえ、手書きで補う場合は --accept-missing-glyphs を付けて印刷してください。 (not printed: {missing} character(s) have no glyph; check them, then print with --accept-missing-glyphs)"
-            );
-            (exit::BAD_INPUT, None)
-        }
-        (Some(_), None) if overflow_refused => {
-            crate::say!(
-                "印刷していません: 欄に収まらない値が{overflow}か所あります。確認のうえ、手書きで補う場合は --accept-overflow を付けて印刷してください。 (not printed: {overflow} value(s) do not fit their box; check them, then print with --accept-overflow)"
-            );
-            (exit::BAD_INPUT, None)
         }
         (Some(queue), None) => {
             let mut job = PrintJob::new(queue, &case_code);
