@@ -304,26 +304,20 @@ pub fn pg_message(e: &postgres::Error) -> String {
 /// madoguchi wants a database (or a schema) of its own and never migrates someone else's.
 pub fn check_postgres(c: &mut dyn Sql, shown: &str) -> Result<(), StoreError> {
     debug_assert_eq!(c.dialect(), Dialect::Postgres);
-    let ours = c
-        .query_one(
-            "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'madoguchi_schema'",
-            &[],
-        )?
-        .int(0)?;
-    if ours > 0 {
-        return Ok(());
-    }
-    let others: Vec<String> = c
+    // One statement, one snapshot: another counter may be committing the first migration
+    // right now, and its tables must not be mistaken for someone else's.
+    let tables: Vec<String> = c
         .query(
-            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1 LIMIT 5",
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
             &[] as &[Val],
         )?
         .iter()
         .filter_map(|r| r.opt_text(0).ok().flatten())
         .collect();
-    if others.is_empty() {
+    if tables.is_empty() || tables.iter().any(|t| t == "madoguchi_schema") {
         return Ok(());
     }
+    let others: Vec<String> = tables.into_iter().take(5).collect();
     Err(StoreError::Corrupt(format!(
         "{shown}: このデータベースには madoguchi 以外の表があります。madoguchi 専用のデータベースを用意してください (the database holds other tables: {}; refused untouched)",
         others.join(",")
