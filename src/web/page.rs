@@ -986,7 +986,7 @@ fn procedure_item(h: &mut Html, view: &View, p: &Applied) {
     };
     if !deadline.is_empty() {
         h.raw("<div class=\"deadline\">");
-        label(h, ("期限:", "By:"), deadline);
+        label(h, ("期限:", "Deadline:"), deadline);
         h.raw("</div>");
     }
     let reasons: &[String] = if en && !p.extra.reasons_en.is_empty() {
