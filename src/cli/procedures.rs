@@ -1,4 +1,5 @@
-//! `madoguchi procedures check|test|list|show`: the supervisor's tools.
+//! `madoguchi procedures check|test|list|show|diff`: the supervisor's tools (`diff` is in
+//! `cli::diff`).
 
 use super::{exit, Global};
 use crate::rules::{loader, scenario, Diagnostic, ProcedureSet};
@@ -15,6 +16,9 @@ pub enum Cmd {
     List,
     /// Show one procedure's definition and the scenarios that exercise it.
     Show { id: String },
+    /// What changes for residents between two sets (per household: procedures, deadlines,
+    /// questions), over both sets' scenario tests and any --intakes.
+    Diff(super::diff::Args),
 }
 
 /// The set's files: a folder, or the embedded set.
@@ -58,6 +62,7 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
         Cmd::Test { dir } => test(g, dir),
         Cmd::List => list(g),
         Cmd::Show { id } => show(g, &id),
+        Cmd::Diff(a) => super::diff::run(a, g),
     }
 }
 
