@@ -10,6 +10,7 @@ pub mod output;
 pub mod print;
 pub mod procedures;
 pub mod qr;
+pub mod serve;
 pub mod templates;
 
 use clap::{Parser, Subcommand};
@@ -59,8 +60,9 @@ pub struct Global {
     /// Form templates folder (default: the templates embedded in the program).
     #[arg(long, global = true, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Case database (default: in the user's data directory).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Case database: a SQLite file or a postgresql:// URL (default: a file in the user's
+    /// data directory).
+    #[arg(long, global = true, value_name = "FILE|URL")]
     pub db: Option<PathBuf>,
     /// Configuration file (TOML).
     #[arg(long, global = true, value_name = "FILE")]
@@ -107,6 +109,8 @@ pub enum Command {
     Cases(cases::Cmd),
     /// Statistics for measuring the counter's effect (効果測定).
     Stats(cases::StatsArgs),
+    /// The resident's web page (手続ナビ) and its API, on this procedure set.
+    Serve(serve::Args),
 }
 
 /// Runs the program; returns the exit code.
@@ -134,6 +138,7 @@ pub fn main() -> i32 {
         Some(Command::Qr(c)) => qr::run(c, &g),
         Some(Command::Cases(c)) => cases::run(c, &g),
         Some(Command::Stats(a)) => cases::stats(a, &g),
+        Some(Command::Serve(a)) => serve::run(a, &g),
     }
 }
 
