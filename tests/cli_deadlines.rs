@@ -235,7 +235,19 @@ fn have_pdftotext() -> bool {
 fn sheet_text(intake: &str, lang: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let (code, _, err) = run(&["print", "--intake", intake, "--out", out, "--lang", lang]);
+    // A database of its own: the test never touches the user's case store.
+    let db = dir.path().join("cases.db");
+    let (code, _, err) = run(&[
+        "print",
+        "--intake",
+        intake,
+        "--out",
+        out,
+        "--lang",
+        lang,
+        "--db",
+        db.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     let pdf = dir.path().join("bundle.pdf");
     let t = Command::new("pdftotext")

@@ -5,6 +5,7 @@
 pub mod card;
 pub mod cases;
 pub mod determine;
+pub mod diff;
 pub mod output;
 pub mod print;
 pub mod procedures;

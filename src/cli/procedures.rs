@@ -1,4 +1,5 @@
-//! `madoguchi procedures check|test|list|show`: the supervisor's tools.
+//! `madoguchi procedures check|test|list|show|diff`: the supervisor's tools (`diff` is in
+//! `cli::diff`).
 
 use super::{exit, Global};
 use crate::rules::{loader, scenario, Diagnostic, ProcedureSet};
@@ -15,6 +16,9 @@ pub enum Cmd {
     List,
     /// Show one procedure's definition and the scenarios that exercise it.
     Show { id: String },
+    /// What changes for residents between two sets (per household: procedures, deadlines,
+    /// questions), over both sets' scenario tests and any --intakes.
+    Diff(super::diff::Args),
     /// Check a set and store it on the case database (--db URL) for every counter with
     /// `procedures = "published"` in its configuration.
     Publish { dir: PathBuf },
@@ -70,6 +74,7 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
         Cmd::Test { dir } => test(g, dir),
         Cmd::List => list(g),
         Cmd::Show { id } => show(g, &id),
+        Cmd::Diff(a) => super::diff::run(a, g),
         Cmd::Publish { dir } => super::cases::publish(g, &dir),
     }
 }
@@ -175,9 +180,13 @@ fn list(g: &Global) -> i32 {
                 .find(|s| s.key == p.section)
                 .map_or("", |s| s.name.ja.as_str());
             let events: Vec<&str> = p.events.iter().map(|e| e.as_str()).collect();
+            let validity = p
+                .validity_ja()
+                .map(|v| format!("  〔{v}〕"))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "{:<36} {:<8} {:<10} {}  [{}]",
+                "{:<36} {:<8} {:<10} {}  [{}]{validity}",
                 p.id,
                 p.kind.as_str(),
                 section,
@@ -185,8 +194,45 @@ fn list(g: &Global) -> i32 {
                 events.join(", ")
             )?;
         }
-        Ok(())
+        write!(out, "{}", staged_report(&set, g.today()))
     })
+}
+
+/// What takes effect when: every `valid_from` / `valid_until` of the set, in date order,
+/// marked as already in force or still to come on `today`.
+pub fn staged_report(set: &ProcedureSet, today: chrono::NaiveDate) -> String {
+    let changes = set.staged_changes();
+    let mut s = String::new();
+    if changes.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n法改正などの予定: なし (no staged changes: no valid_from / valid_until)"
+        );
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "\n法改正などの予定 (staged changes, by the date of the event; 今日 {today}):"
+    );
+    for c in changes {
+        let p = c.procedure;
+        let what = match (c.takes_effect, c.replaced) {
+            (true, true) => "新しい版に変わる (a new version applies)",
+            (true, false) => "案内を始める (starts to apply)",
+            (false, _) => "案内を終える (no longer applies)",
+        };
+        let when = if c.date <= today {
+            "施行済み (in force)"
+        } else {
+            "予定 (to come)"
+        };
+        let _ = writeln!(
+            s,
+            "  {} から  {} {} — {what}  [{when}]  ({})",
+            c.date, p.id, p.name.ja, p.file
+        );
+    }
+    s
 }
 
 fn show(g: &Global, id: &str) -> i32 {
@@ -202,11 +248,25 @@ fn show(g: &Global, id: &str) -> i32 {
         crate::say!("no procedure `{id}`{hint}");
         return exit::BAD_INPUT;
     };
-    let file = set.files.get(id).cloned().unwrap_or_default();
-    let mut text = format!("# {} — {} / {} ({})\n", p.id, p.name.ja, p.name.en(), file);
     let files = files(g.procedures.as_deref()).unwrap_or_default();
-    if let Some(f) = files.iter().find(|f| f.path == file) {
-        text.push_str(&f.text);
+    let mut text = String::new();
+    // Every version of the id (staged law changes have one file each), in date order.
+    for v in set.procedures.iter().filter(|x| x.id == p.id) {
+        let validity = v
+            .validity_ja()
+            .map(|x| format!(" 〔{x}〕"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "# {} — {} / {} ({}){validity}",
+            v.id,
+            v.name.ja,
+            v.name.en(),
+            v.file
+        );
+        if let Some(f) = files.iter().find(|f| f.path == v.file) {
+            text.push_str(&f.text);
+        }
     }
     let scenarios = scenario::read_scenarios(&files).unwrap_or_default();
     let using: Vec<String> = scenarios

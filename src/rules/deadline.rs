@@ -6,7 +6,7 @@
 use super::model::{DeadlineRule, Procedure};
 use super::{DeadlineEntry, DeadlineExtra};
 use crate::calendar::deadline::{count, moved_note};
-use crate::calendar::{format_en, format_wareki_weekday, Anchors, OfficeCalendar};
+use crate::calendar::{format_en, format_wareki_weekday, Anchors, OfficeCalendar, Period};
 use crate::intake::EventKind;
 use chrono::NaiveDate;
 
@@ -31,15 +31,17 @@ pub fn deadlines(
 }
 
 fn entry(r: &DeadlineRule, anchors: &Anchors, cal: &OfficeCalendar) -> DeadlineEntry {
-    let counted = r.anchor.and_then(|a| {
-        count(
+    let counted = match (r.fixed, r.anchor) {
+        (Some(d), _) => count(d, Period::default(), false, r.on_closed_day, cal),
+        (None, Some(a)) => count(
             anchors.get(a),
             r.period,
             r.count_first_day,
             r.on_closed_day,
             cal,
-        )
-    });
+        ),
+        (None, None) => None,
+    };
     let fallback = r
         .anchor
         .and_then(|a| anchors.fallback(a))
@@ -219,5 +221,132 @@ mod tests {
             d.procedures[0].deadline_text,
             "令和8年4月3日(金)まで (期限の4月5日が日曜日のため)"
         );
+    }
+}
+
+#[cfg(test)]
+mod fixed_and_staged {
+    use super::tests_support::*;
+    use crate::calendar::parse_date;
+    use crate::rules::determine;
+
+    #[test]
+    fn a_date_the_law_fixes() {
+        let set = set_with(
+            "{ date = 2027-03-31, text = { ja = \"{date}まで (2024年4月1日より前の相続)\", en = \"by {date}\" } }",
+            "[\"death\"]",
+        )
+        .unwrap();
+        let d = determine(
+            &intake("2024-01-10"),
+            &set,
+            parse_date("2026-04-01").unwrap(),
+        );
+        assert_eq!(d.procedures[0].deadline, parse_date("2027-03-31"));
+        assert_eq!(
+            d.procedures[0].deadline_text,
+            "令和9年3月31日(水)まで (2024年4月1日より前の相続)"
+        );
+        let e = set_with(
+            "{ date = 2027-03-31, from = \"event_date\", years = 3 }",
+            "[\"death\"]",
+        )
+        .expect_err("both");
+        assert!(e
+            .iter()
+            .any(|d| d.message.contains("either `date` or `from`")));
+    }
+
+    #[test]
+    fn staged_changes_in_date_order() {
+        let files = [
+            ("a/dl.a.toml", "dl.a", "valid_until = 2028-03-31\n"),
+            ("a/dl.a@2028.toml", "dl.a", "valid_from = 2028-04-01\n"),
+            ("a/dl.b.toml", "dl.b", "valid_from = 2027-01-01\n"),
+            ("a/dl.c.toml", "dl.c", "valid_until = 2026-12-31\n"),
+        ];
+        let set = set_of(&files).unwrap();
+        let c: Vec<(String, &str, bool, bool)> = set
+            .staged_changes()
+            .iter()
+            .map(|c| {
+                (
+                    c.date.to_string(),
+                    c.procedure.id.as_str(),
+                    c.takes_effect,
+                    c.replaced,
+                )
+            })
+            .collect();
+        assert_eq!(
+            c,
+            vec![
+                ("2027-01-01".to_string(), "dl.b", true, false),
+                ("2027-01-01".to_string(), "dl.c", false, false),
+                ("2028-04-01".to_string(), "dl.a", true, true),
+            ]
+        );
+        assert_eq!(
+            set.procedures
+                .iter()
+                .find(|p| p.file == "a/dl.a@2028.toml")
+                .unwrap()
+                .validity_ja()
+                .as_deref(),
+            Some("2028-04-01 から")
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests_support {
+    use crate::intake::{parse_intake, Intake, Vocabulary};
+    use crate::rules::loader::{embedded_files, load_files, SourceFile};
+    use crate::rules::{Diagnostic, ProcedureSet};
+
+    fn text(id: &str, deadline: &str, events: &str, extra: &str) -> String {
+        format!(
+            "id = \"{id}\"\nname = {{ ja = \"テスト\", en = \"Test\" }}\nsection = \"shimin\"\nkind = \"notice\"\nevents = {events}\nscope = \"household\"\nwhen = 'true'\ndeadline = {deadline}\nbasis = \"テスト法\"\nreason = {{ ja = \"x\", en = \"x\" }}\n{extra}"
+        )
+    }
+
+    pub fn set_of(files: &[(&str, &str, &str)]) -> Result<ProcedureSet, Vec<Diagnostic>> {
+        let mut all: Vec<SourceFile> = embedded_files()
+            .into_iter()
+            .filter(|f| f.path == "municipality.toml" || f.path == "facts.toml")
+            .collect();
+        for (path, id, extra) in files {
+            all.push(SourceFile {
+                path: path.to_string(),
+                text: text(
+                    id,
+                    "{ from = \"event_date\", days = 14 }",
+                    "[\"death\"]",
+                    extra,
+                ),
+            });
+        }
+        load_files(&all, None).map(|(s, _)| s)
+    }
+
+    pub fn set_with(deadline: &str, events: &str) -> Result<ProcedureSet, Vec<Diagnostic>> {
+        let mut files: Vec<SourceFile> = embedded_files()
+            .into_iter()
+            .filter(|f| f.path == "municipality.toml" || f.path == "facts.toml")
+            .collect();
+        files.push(SourceFile {
+            path: "a/dl.test.toml".into(),
+            text: text("dl.test", deadline, events, ""),
+        });
+        load_files(&files, None).map(|(s, _)| s)
+    }
+
+    pub fn intake(date: &str) -> Intake {
+        parse_intake(
+            &format!(r#"{{"format":"madoguchi-intake/1","event":{{"kind":"death","date":"{date}","deceased":"m1"}},
+            "household":{{"head":"m1","members":[{{"id":"m1","name":"甲","birth_date":"1950-01-01","facts":{{}}}}],"facts":{{}}}}}}"#),
+            &Vocabulary::core(),
+        )
+        .unwrap()
     }
 }

@@ -1106,6 +1106,7 @@ fn read_procedure(
     }
     let (id, id_span) = id?;
     let p = Procedure {
+        file: src.file.to_string(),
         id,
         name: name?,
         section: section?.0,
@@ -1178,6 +1179,17 @@ fn read_deadlines(
         let label = f
             .get("label")
             .and_then(|n| read_text(src, &n, "the deadline label"));
+        let fixed = f.get("date").and_then(|n| {
+            let d = n.as_date_text().as_deref().and_then(parse_date);
+            if d.is_none() {
+                src.error_at(
+                    &n,
+                    "`date` must be a date (YYYY-MM-DD)",
+                    Some("date = 2027-03-31: a last day the law fixes".into()),
+                );
+            }
+            d
+        });
         let count_first_day = match f.get("count_first_day") {
             None => false,
             Some(n) => n.as_bool().unwrap_or_else(|| {
@@ -1236,10 +1248,10 @@ fn read_deadlines(
         let has_period = period != Period::default();
         let span = it.span().unwrap_or(0..0);
         f.finish(src);
-        if anchor.is_none() && text.is_none() {
+        if anchor.is_none() && fixed.is_none() && text.is_none() {
             src.error(
                 span.clone(),
-                "a deadline needs `from` (with days/months/years) or a `text`",
+                "a deadline needs `from` (with days/months/years), a `date` or a `text`",
                 Some(
                     "deadline = { from = \"event_date\", days = 14 } or { text = \"速やかに\" }"
                         .into(),
@@ -1254,9 +1266,16 @@ fn read_deadlines(
             );
         }
         if let Some((t, s, _)) = &text {
-            if anchor.is_none() && t.ja.contains("{date}") {
+            if anchor.is_none() && fixed.is_none() && t.ja.contains("{date}") {
                 src.error(s.clone(), "{date} needs `from`", None);
             }
+        }
+        if fixed.is_some() && (anchor.is_some() || has_period) {
+            src.error(
+                span.clone(),
+                "a deadline is either `date` or `from` with a period, not both",
+                None,
+            );
         }
         if count_first_day && anchor.is_none() {
             src.error(span.clone(), "count_first_day needs `from`", None);
@@ -1275,14 +1294,17 @@ fn read_deadlines(
             label: label.map(|l| l.0),
             anchor,
             period,
+            fixed,
             count_first_day,
             // A period's last day moves to the next open day (地方自治法 第4条の2 第4項,
             // 民法 第142条); a bare date ("by the move date") is the event's and stays.
-            on_closed_day: on_closed_day.unwrap_or(if has_period || count_first_day {
-                OnClosedDay::Next
-            } else {
-                OnClosedDay::Keep
-            }),
+            on_closed_day: on_closed_day.unwrap_or(
+                if has_period || count_first_day || fixed.is_some() {
+                    OnClosedDay::Next
+                } else {
+                    OnClosedDay::Keep
+                },
+            ),
             text: text.map(|t| t.0),
         });
     }

@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod diagnostic;
 pub mod engine;
 pub mod eval;
+pub mod impact;
 pub mod lang;
 pub mod loader;
 pub mod model;

@@ -22,6 +22,61 @@ pub struct ProcedureSet {
     pub files: BTreeMap<String, String>,
 }
 
+/// A dated change of the set: a version of a procedure takes effect, or stops applying.
+#[derive(Clone, Debug)]
+pub struct StagedChange<'a> {
+    /// The first day of events it concerns (for an end: the day after `valid_until`).
+    pub date: NaiveDate,
+    pub takes_effect: bool,
+    pub procedure: &'a Procedure,
+    /// Another version of the same id takes over on that day (a change, not a new or an
+    /// ended procedure).
+    pub replaced: bool,
+}
+
+impl ProcedureSet {
+    /// Every dated change of the set, in date order (then id): what a supervisor stages
+    /// with `valid_from` / `valid_until`.
+    pub fn staged_changes(&self) -> Vec<StagedChange<'_>> {
+        let mut out = vec![];
+        for p in &self.procedures {
+            let has = |d: NaiveDate| {
+                self.procedures
+                    .iter()
+                    .any(|o| o.id == p.id && !std::ptr::eq(o, p) && o.in_force(d))
+            };
+            if let Some(f) = p.valid_from {
+                out.push(StagedChange {
+                    date: f,
+                    takes_effect: true,
+                    procedure: p,
+                    replaced: f.pred_opt().is_some_and(has),
+                });
+            }
+            if let Some(u) = p.valid_until {
+                if let Some(next) = u.succ_opt() {
+                    if !has(next) {
+                        out.push(StagedChange {
+                            date: next,
+                            takes_effect: false,
+                            procedure: p,
+                            replaced: false,
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| {
+            (a.date, &a.procedure.id, !a.takes_effect).cmp(&(
+                b.date,
+                &b.procedure.id,
+                !b.takes_effect,
+            ))
+        });
+        out
+    }
+}
+
 /// `municipality.toml`: the town's parameters of the catalogue.
 #[derive(Clone, Debug, Serialize)]
 pub struct Municipality {
@@ -125,6 +180,9 @@ pub struct DeadlineRule {
     pub label: Option<Text>,
     pub anchor: Option<Anchor>,
     pub period: Period,
+    /// A last day the law fixes by date (相続登記 for inheritances before 2024-04-01: by
+    /// 2027-03-31), instead of an anchor and a period.
+    pub fixed: Option<chrono::NaiveDate>,
     /// 初日算入 (戸籍法 第43条): the anchor's day is the first day of the period.
     pub count_first_day: bool,
     /// What a last day on a closed day becomes (default: the next open day for a period,
@@ -139,6 +197,8 @@ pub struct DeadlineRule {
 #[derive(Clone, Debug)]
 pub struct Procedure {
     pub id: String,
+    /// The file it was read from, relative to the set (a staged version has its own).
+    pub file: String,
     pub name: Text,
     pub section: String,
     pub kind: ProcKind,
@@ -177,6 +237,17 @@ impl Procedure {
                 .collect()
         } else {
             named
+        }
+    }
+
+    /// The validity of a staged version in words: "2028-04-01 から", "2028-03-31 まで",
+    /// "2027-04-01 から 2028-03-31 まで"; `None` when always in force.
+    pub fn validity_ja(&self) -> Option<String> {
+        match (self.valid_from, self.valid_until) {
+            (None, None) => None,
+            (Some(f), None) => Some(format!("{f} から")),
+            (None, Some(u)) => Some(format!("{u} まで")),
+            (Some(f), Some(u)) => Some(format!("{f} から {u} まで")),
         }
     }
 

@@ -29,9 +29,18 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
         } else {
             Style::default()
         };
+        // A staged version shows when it applies (valid_from / valid_until).
+        let when = p
+            .validity_ja()
+            .map(|v| format!(" 〔{v}〕"))
+            .unwrap_or_default();
         lines.push(Line::from(Span::styled(
             fit(
-                &safe(&format!("{} {}", if k == sel { ">" } else { " " }, p.id)),
+                &safe(&format!(
+                    "{} {}{when}",
+                    if k == sel { ">" } else { " " },
+                    p.id
+                )),
                 37,
             ),
             style,
@@ -43,8 +52,15 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     let [def, tests] = Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(right);
     let mut dl = vec![];
     if let Some(p) = s.set.procedures.get(sel) {
-        let file = s.set.files.get(&p.id).cloned().unwrap_or_default();
-        dl.push(Line::from(safe(&format!("{}  ({file})", p.name.get(l)))));
+        let file = p.file.clone();
+        let when = p
+            .validity_ja()
+            .map(|v| format!("  〔{v}〕"))
+            .unwrap_or_default();
+        dl.push(Line::from(safe(&format!(
+            "{}  ({file}){when}",
+            p.name.get(l)
+        ))));
         if let Some(src) = s.supervisor.files.iter().find(|x| x.path == file) {
             for t in src.text.lines() {
                 dl.push(Line::from(safe(t)));
