@@ -162,7 +162,8 @@ impl Term {
             let q = first_question(&s);
             let key = if q.contains("健康保険") {
                 "1" // 国保
-            } else if q.contains("障害者手帳") || q.contains("犬を") {
+            } else if q.contains("障害者手帳") || q.contains("受給者証") || q.contains("犬を")
+            {
                 "0" // none
             } else {
                 "2" // いいえ

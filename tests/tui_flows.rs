@@ -61,7 +61,7 @@ fn one_person_move_in_with_a_card_takes_few_keys() {
         assert_ne!(q.fact, "mynumber_card", "the card read answered it");
         let k = match q.fact.as_str() {
             "health_insurance" => '1', // 国保
-            "dogs" | "disability_certificate" => '0',
+            "dogs" | "disability_certificate" | "medical_certificates" => '0',
             _ => '2', // いいえ
         };
         if q.sensitive {
@@ -301,8 +301,8 @@ fn every_answer_reruns_determine_and_undo_restores() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let mut i =
-        madoguchi::intake::parse_intake(&text, &madoguchi::intake::Vocabulary::core()).unwrap();
+    let vocab = madoguchi::rules::load_embedded(None).unwrap().0.vocabulary;
+    let mut i = madoguchi::intake::parse_intake(&text, &vocab).unwrap();
     i.household.members[1].facts.health_insurance = None;
     app.dispatch(madoguchi::tui::action::Action::CaseLoaded(
         "TESTCASE".into(),

@@ -283,6 +283,16 @@ pub const CATALOGUE_FORMS: &[&str] = &[
     "heir-representative",
     "water",
     "cremation-permit",
+    // Edition 2 (procedure-catalog.md): forms of the new `form` procedures.
+    "nhi-householder",
+    "pension-category",
+    "pension-survivor",
+    "welfare-medical",
+    "child-rearing-loss",
+    "nursery",
+    "moped",
+    "public-housing",
+    "mynumber-abroad",
 ];
 
 /// Procedure ids of the catalogue, for `applies.` bindings.
@@ -336,6 +346,30 @@ pub const CATALOGUE_PROCEDURES: &[&str] = &[
     "external.inheritance_renunciation",
     "external.quasi_final_return",
     "external.inheritance_registration",
+    // Edition 2
+    "pension.survivors_employee",
+    "pension.widow_or_lump_sum",
+    "pension.category_change",
+    "nhi.householder_change",
+    "ltc.premium_settlement",
+    "insurance.high_cost_refund",
+    "external.burial_allowance",
+    "external.inheritance_tax",
+    "welfare_medical.apply",
+    "welfare_medical.change",
+    "welfare_medical.return",
+    "child_rearing_allowance.loss",
+    "childcare.nursery",
+    "vehicle.moped",
+    "external.vehicle",
+    "external.drivers_license",
+    "housing.public_succession",
+    "koseki.surviving_spouse",
+    "mynumber.certificate_reissue",
+    "mynumber.abroad_continuation",
+    "pension.lump_sum_withdrawal",
+    "late_elderly.burden_certificate",
+    "election.notice",
 ];
 
 /// What the check compares templates against.

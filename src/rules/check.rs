@@ -3,7 +3,7 @@
 //! schema). What passes is turned into the [`Cond`] the engine evaluates.
 
 use super::lang::{CmpOp, Expr, ExprKind, Lit, Quant, Span, SyntaxError};
-use super::model::{Attr, Cond, Val, Who};
+use super::model::{Attr, Cond, Derived, Val, Who};
 use crate::intake::{closest, EventKind, FactScope, FactType, Relation, Sex, Vocabulary};
 use std::collections::BTreeMap;
 
@@ -15,6 +15,9 @@ pub struct Env<'a> {
     pub member_scope: bool,
     /// Every event of the procedure is a death: `deceased.` is known.
     pub death_only: bool,
+    /// The town's prefecture is known (`[municipality] prefecture`): the derived facts
+    /// `event.from_other_prefecture` / `event.to_other_prefecture` can be used.
+    pub prefecture: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -190,6 +193,13 @@ impl Checker<'_> {
             }
             "household" => {
                 let (name, nspan) = field(1)?;
+                if Derived::parse(name).is_some() {
+                    return e(
+                        nspan,
+                        format!("`household.{name}` only keeps the clerk's answer"),
+                        Some(format!("write event.{name}: it is read from the address, and asked only when the address cannot be read")),
+                    );
+                }
                 match self.env.vocab.household.get(name) {
                     Some(ft) => Ok((
                         Val::Fact {
@@ -231,12 +241,33 @@ impl Checker<'_> {
                             values: strings(EventKind::VALUES),
                         },
                     ))
+                } else if let Some(d) = Derived::parse(name) {
+                    if !self.env.prefecture {
+                        return e(
+                            nspan,
+                            format!("`event.{name}` needs the town's prefecture"),
+                            Some("add prefecture = \"…県\" under [municipality] in municipality.toml".into()),
+                        );
+                    }
+                    // The clerk's answer, when the address cannot be read, is kept as a
+                    // household fact of the same name: its type and question must exist.
+                    if self.env.vocab.household.get(name) != Some(&FactType::Bool) {
+                        return e(
+                            nspan,
+                            format!("`event.{name}` needs the household fact `{name}` (bool) in facts.toml"),
+                            Some(format!("declare [household.{name}] with type = \"bool\" and the question asked when the address cannot be read")),
+                        );
+                    }
+                    Ok((Val::Derived(d), Ty::Bool))
                 } else {
-                    e(
-                        nspan,
-                        format!("unknown event field `{name}`"),
-                        Some("only event.kind can be tested".into()),
-                    )
+                    let cands = std::iter::once("kind").chain(Derived::NAMES.iter().copied());
+                    let hint = closest(name, cands)
+                        .map(|c| format!("did you mean `event.{c}`?"))
+                        .unwrap_or_else(|| {
+                            "event.kind, event.from_other_prefecture or event.to_other_prefecture"
+                                .into()
+                        });
+                    e(nspan, format!("unknown event field `{name}`"), Some(hint))
                 }
             }
             "param" => {
@@ -538,6 +569,7 @@ mod tests {
             params: &params,
             member_scope,
             death_only: false,
+            prefecture: false,
         };
         check(&parse(src).unwrap(), &env)
     }

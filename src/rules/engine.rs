@@ -26,6 +26,7 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
         intake,
         current: None,
         on: intake.event.date,
+        prefecture: set.municipality.prefecture.as_deref(),
     };
     let mut applied: Vec<(usize, Applied)> = vec![];
     let mut pending = vec![];
@@ -36,9 +37,13 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
             continue;
         }
         let mut on = Outcome::default();
+        let (cond, member_set) = p.rule_for(kind);
         match p.scope {
             Scope::Member => {
-                let subjects = intake.subjects();
+                let subjects = match member_set {
+                    Some(ms) => base.members(ms),
+                    None => intake.subjects(),
+                };
                 if subjects.is_empty() {
                     excluded.push(Excluded {
                         id: p.id.clone(),
@@ -53,15 +58,16 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
                         current: Some(m),
                         ..base_ctx(&base)
                     };
-                    evaluate(set, p, &ctx, Some(m), &mut on, &mut excluded);
+                    evaluate(set, p, cond, &ctx, Some(m), &mut on, &mut excluded);
                 }
             }
-            Scope::Household => evaluate(set, p, &base, None, &mut on, &mut excluded),
+            Scope::Household => evaluate(set, p, cond, &base, None, &mut on, &mut excluded),
         }
         if on.applies {
+            let section = place(p, &base, &mut on.asks);
             applied.push((
                 index,
-                applied_entry(set, p, intake, &anchors, on.members, on.reasons),
+                applied_entry(set, p, section, intake, &anchors, on.members, on.reasons),
             ));
         }
         if !on.asks.is_empty() {
@@ -102,6 +108,7 @@ fn base_ctx<'a>(b: &Ctx<'a>) -> Ctx<'a> {
         intake: b.intake,
         current: b.current,
         on: b.on,
+        prefecture: b.prefecture,
     }
 }
 
@@ -114,25 +121,54 @@ struct Outcome {
     asks: Vec<Ask>,
 }
 
+/// The section of an applied procedure: the first `[[place]]` whose condition holds, else
+/// its own. A place that depends on an unknown fact asks it (the procedure is then listed
+/// at its own section until answered).
+fn place<'p>(p: &'p Procedure, ctx: &Ctx<'_>, asks: &mut Vec<Ask>) -> &'p str {
+    for pl in &p.places {
+        let mut a = vec![];
+        match ctx.cond(&pl.when, &mut a) {
+            Tri::True => return &pl.section,
+            Tri::False => {}
+            Tri::Unknown => {
+                for x in a {
+                    if !asks.contains(&x) {
+                        asks.push(x);
+                    }
+                }
+                break;
+            }
+        }
+    }
+    &p.section
+}
+
 fn evaluate(
     set: &ProcedureSet,
     p: &Procedure,
+    when: &super::model::Cond,
     ctx: &Ctx<'_>,
     member: Option<&Member>,
     on: &mut Outcome,
     excluded: &mut Vec<Excluded>,
 ) {
     let mut asks = vec![];
-    match ctx.cond(&p.when, &mut asks) {
+    match ctx.cond(when, &mut asks) {
         Tri::True => {
             on.applies = true;
             let mut who = vec![];
-            ctx.witnesses(&p.when, &mut who);
+            ctx.witnesses(when, &mut who);
             if let Some(m) = member {
                 on.members.push(m.id.clone());
                 who = vec![m];
             }
-            on.reasons.push(fill(&p.reason, ctx, member, &who, set));
+            on.reasons.push(fill(
+                p.reason_for(ctx.intake.event.kind),
+                ctx,
+                member,
+                &who,
+                set,
+            ));
         }
         Tri::Unknown => {
             if let Some(m) = member {
@@ -149,7 +185,7 @@ fn evaluate(
                 Some(t) => fill(t, ctx, member, &[], set),
                 None => {
                     let mut why = vec![];
-                    ctx.explain(set, &p.when, false, &mut why);
+                    ctx.explain(set, when, false, &mut why);
                     if why.is_empty() {
                         (
                             "条件に該当しません".into(),
@@ -177,8 +213,8 @@ fn evaluate(
     }
 }
 
-/// Fills a reason template: {member}, {members}/{who}, {deceased}, {head}, {household},
-/// {param.NAME}.
+/// Fills a reason template: {member}, {member.FACT}, {members}/{who}, {deceased}, {head},
+/// {household}, {new_address}, {param.NAME}.
 fn fill(
     t: &Text,
     ctx: &Ctx<'_>,
@@ -200,13 +236,47 @@ fn fill(
             .replace("{who}", &names(who).join(sep))
             .replace("{deceased}", &one(intake.event.deceased.as_deref()))
             .replace("{head}", &one(intake.household.head.as_deref()))
-            .replace("{household}", household_address(intake));
+            .replace("{household}", household_address(intake))
+            .replace("{new_address}", new_address(intake));
         for (k, v) in &set.municipality.params {
             out = out.replace(&format!("{{param.{k}}}"), &v.to_string());
         }
         out
     };
-    (apply(&t.ja, "、"), apply(t.en(), ", "))
+    let (ja, en) = (apply(&t.ja, "、"), apply(t.en(), ", "));
+    match member {
+        Some(m) => (
+            member_facts(&ja, m, set, true),
+            member_facts(&en, m, set, false),
+        ),
+        None => (ja, en),
+    }
+}
+
+/// Replaces `{member.FACT}` with the phrase of the member's value (「自立支援医療」); an
+/// unknown value leaves nothing.
+fn member_facts(text: &str, m: &Member, set: &ProcedureSet, ja: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("{member.") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "{member.".len()..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let name = &after[..close];
+        if let (Some(decl), Some(v)) = (
+            set.facts.get(&(FactScope::Member, name.to_string())),
+            m.facts.get(name),
+        ) {
+            let (pj, pe) = super::eval::fact_phrase(decl, &v);
+            out.push_str(if ja { &pj } else { &pe });
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The household's address as reasons name it: the household's, else the new address of the
@@ -223,9 +293,19 @@ fn household_address(intake: &Intake) -> &str {
     .unwrap_or("")
 }
 
+/// Where the movers go: the event's new address, else the household's (after a move in,
+/// the household's address is the new one).
+fn new_address(intake: &Intake) -> &str {
+    [&intake.event.new_address, &intake.household.address]
+        .into_iter()
+        .find_map(|a| a.as_deref().filter(|s| !s.trim().is_empty()))
+        .unwrap_or("")
+}
+
 fn applied_entry(
     set: &ProcedureSet,
     p: &Procedure,
+    section: &str,
     intake: &Intake,
     anchors: &Anchors,
     members: Vec<String>,
@@ -235,12 +315,13 @@ fn applied_entry(
         .municipality
         .sections
         .iter()
-        .find(|s| s.key == p.section)
+        .find(|s| s.key == section)
         .expect("the loader checked the section");
     let deadlines =
         super::deadline::deadlines(p, intake.event.kind, anchors, &set.municipality.calendar);
     let deadline = deadlines.iter().filter_map(|d| d.date).min();
     let (deadline_text, deadline_text_en) = super::deadline::summary(&deadlines);
+    let bring = p.bring_for(intake.event.kind);
     Applied {
         id: p.id.clone(),
         name: p.name.ja.clone(),
@@ -253,7 +334,7 @@ fn applied_entry(
         deadlines,
         basis: p.basis.clone(),
         reasons: reasons.iter().map(|r| r.0.clone()).collect(),
-        bring: p.bring.iter().map(|b| b.ja.clone()).collect(),
+        bring: bring.iter().map(|b| b.ja.clone()).collect(),
         forms: p.forms.clone(),
         extra: AppliedExtra {
             name_en: p.name.en().to_string(),
@@ -264,8 +345,8 @@ fn applied_entry(
             outside: section.outside,
             deadline_text_en,
             reasons_en: reasons.into_iter().map(|r| r.1).collect(),
-            bring_en: p.bring.iter().map(|b| b.en().to_string()).collect(),
-            note: p.note.clone(),
+            bring_en: bring.iter().map(|b| b.en().to_string()).collect(),
+            note: p.note_for(intake.event.kind).cloned(),
         },
     }
 }
@@ -344,6 +425,12 @@ mod tests {
 
     fn intake(json: &str) -> Intake {
         parse_intake(json, &Vocabulary::core()).unwrap()
+    }
+
+    /// An intake with the facts the shipped set declares.
+    fn intake_in(json: &str) -> Intake {
+        let set = crate::rules::load_embedded(None).unwrap().0;
+        parse_intake(json, &set.vocabulary).unwrap()
     }
 
     const ONE: &str = r#"{"format":"madoguchi-intake/1","event":{"kind":"move_in","date":"DATE"},
@@ -445,5 +532,356 @@ mod tests {
                 (Some("m3".into()), "relation".into())
             ]
         );
+    }
+
+    /// A one-member move-in of a 76-year-old with the given previous address and household
+    /// facts.
+    fn elderly_move_in(kind: &str, previous: Option<&str>, new: Option<&str>, hh: &str) -> Intake {
+        let addr =
+            |k: &str, v: Option<&str>| v.map(|a| format!(",\"{k}\":\"{a}\"")).unwrap_or_default();
+        intake_in(&format!(
+            r#"{{"format":"madoguchi-intake/1","event":{{"kind":"{kind}","date":"2026-04-01"{}{}}},
+            "household":{{"head":"m1","members":[{{"id":"m1","name":"甲","birth_date":"1950-01-01",
+            "facts":{{"health_insurance":"late_elderly"}}}}],"facts":{{{hh}}}}}}}"#,
+            addr("previous_address", previous),
+            addr("new_address", new)
+        ))
+    }
+
+    fn pref_set() -> ProcedureSet {
+        let p = "id = \"pref.test\"\nname = { ja = \"県外\", en = \"x\" }\nsection = \"hoken\"\nkind = \"notice\"\nevents = [\"move_in\", \"move_in_from_abroad\", \"move_within\", \"move_out\", \"move_out_abroad\"]\nscope = \"member\"\nwhen = 'member.age >= 75 and (event.from_other_prefecture or event.to_other_prefecture)'\ndeadline = { text = \"速やかに\" }\nbasis = \"テスト法\"\nreason = \"{member}\"\n";
+        set_with(&[("a/pref.test.toml", p)]).unwrap()
+    }
+
+    #[test]
+    fn the_prefecture_is_read_from_the_address_and_asked_only_when_unreadable() {
+        let set = pref_set();
+        assert_eq!(set.municipality.prefecture.as_deref(), Some("山形県"));
+        let today = parse_date("2026-04-06").unwrap();
+        let run = |i: Intake| determine(&i, &set, today);
+        // Another prefecture: applies; the explanation names the prefecture read.
+        let d = run(elderly_move_in(
+            "move_in",
+            Some("〒181-0001 東京都三鷹市野崎"),
+            None,
+            "",
+        ));
+        assert_eq!(d.procedures.len(), 1, "{d:?}");
+        // The same prefecture (full-width spaces and a postal code do not matter): excluded,
+        // and the reason says why in words.
+        let d = run(elderly_move_in(
+            "move_in",
+            Some("　〒９９４－８５１０　山形県天童市老野森"),
+            None,
+            "",
+        ));
+        assert!(d.procedures.is_empty() && d.pending.is_empty(), "{d:?}");
+        assert!(
+            d.excluded[0].reason.contains("前の住所は県内 (山形県)"),
+            "{:?}",
+            d.excluded
+        );
+        // Unreadable or missing: one question, of the household fact that keeps the answer.
+        for prev in [Some("府中市宮西町"), None] {
+            let d = run(elderly_move_in("move_in", prev, None, ""));
+            assert_eq!(d.pending.len(), 1, "{d:?}");
+            let q = &d.pending[0].questions[0];
+            assert_eq!(
+                (q.member.as_deref(), q.fact.as_str()),
+                (None, "from_other_prefecture")
+            );
+            assert_eq!(q.text, "前の住所は県外 (山形県の外) ですか");
+        }
+        // The clerk's answer settles it; an address that can be read wins over it.
+        let d = run(elderly_move_in(
+            "move_in",
+            Some("府中市宮西町"),
+            None,
+            "\"from_other_prefecture\":true",
+        ));
+        assert_eq!(d.procedures.len(), 1);
+        let d = run(elderly_move_in(
+            "move_in",
+            Some("山形県山形市"),
+            None,
+            "\"from_other_prefecture\":true",
+        ));
+        assert!(d.procedures.is_empty());
+        // Moving out: the new address; abroad is outside; within the town is inside.
+        let d = run(elderly_move_in(
+            "move_out",
+            None,
+            Some("北海道札幌市中央区"),
+            "",
+        ));
+        assert_eq!(d.procedures.len(), 1);
+        let d = run(elderly_move_in("move_out", None, Some("大阪市北区"), ""));
+        assert_eq!(
+            d.procedures.len(),
+            1,
+            "a designated city names its prefecture"
+        );
+        let d = run(elderly_move_in("move_out", None, Some("山形県酒田市"), ""));
+        assert!(d.procedures.is_empty());
+        let d = run(elderly_move_in("move_out_abroad", None, None, ""));
+        assert_eq!(d.procedures.len(), 1);
+        let d = run(elderly_move_in("move_in_from_abroad", None, None, ""));
+        assert_eq!(d.procedures.len(), 1);
+        let d = run(elderly_move_in("move_within", None, None, ""));
+        assert!(d.procedures.is_empty() && d.pending.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn the_derived_facts_are_checked_at_load() {
+        let bad = |when: &str| {
+            let p = format!("id = \"pref.bad\"\nname = \"x\"\nsection = \"hoken\"\nkind = \"notice\"\nevents = [\"move_in\"]\nscope = \"household\"\nwhen = '{when}'\ndeadline = {{ text = \"速やかに\" }}\nbasis = \"x\"\nreason = \"x\"\n");
+            set_with(&[("a/pref.bad.toml", &p)]).unwrap_err()
+        };
+        let e = bad("event.from_other_prefectur");
+        assert!(
+            e.iter().any(|d| d.message.contains("unknown event field")
+                && d.hint.as_deref() == Some("did you mean `event.from_other_prefecture`?")),
+            "{e:?}"
+        );
+        let e = bad("household.from_other_prefecture");
+        assert!(
+            e.iter()
+                .any(|d| d.message.contains("only keeps the clerk's answer")),
+            "{e:?}"
+        );
+        let e = bad("event.to_other_prefecture == 3");
+        assert!(!e.is_empty());
+        // Without the town's prefecture the derived facts cannot be used.
+        let mut files: Vec<SourceFile> = embedded_files()
+            .into_iter()
+            .filter(|f| f.path == "municipality.toml" || f.path == "facts.toml")
+            .collect();
+        for f in &mut files {
+            if f.path == "municipality.toml" {
+                f.text = f.text.replace("prefecture = \"山形県\"", "");
+            }
+        }
+        files.push(SourceFile {
+            path: "a/pref.test.toml".into(),
+            text: "id = \"pref.test\"\nname = \"x\"\nsection = \"hoken\"\nkind = \"notice\"\nevents = [\"move_in\"]\nscope = \"household\"\nwhen = 'event.from_other_prefecture'\ndeadline = { text = \"速やかに\" }\nbasis = \"x\"\nreason = \"x\"\n".into(),
+        });
+        let e = load_files(&files, None).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|d| d.message.contains("needs the town's prefecture")),
+            "{e:?}"
+        );
+        // A prefecture that does not exist is refused.
+        for f in &mut files {
+            if f.path == "municipality.toml" {
+                f.text = f.text.replace(
+                    "code = \"999997\"",
+                    "code = \"999997\"\nprefecture = \"山形\"",
+                );
+            }
+        }
+        let e = load_files(&files, None).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|d| d.message.contains("not one of the 47 都道府県")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn texts_rules_and_places_by_event() {
+        let p = r#"id = "ev.test"
+name = "x"
+section = "shimin"
+kind = "notice"
+events = ["move_in", "death"]
+scope = "member"
+when = 'member.age >= 18'
+deadline = { text = "速やかに" }
+basis = "x"
+bring = [
+  { ja = "いつも" },
+  { events = ["death"], ja = "死亡のとき" },
+]
+reason = [
+  { events = ["death"], ja = "{member}: 死亡 ({deceased})" },
+  { ja = "{member}: 転入 {member.health_insurance}" },
+]
+
+[[rules]]
+events = ["death"]
+members = "remaining"
+when = 'member.age >= 18 and deceased.age >= 80'
+
+[[place]]
+when = 'any(members, member.age >= 100)'
+section = "hoken"
+"#;
+        let set = set_with(&[("a/ev.test.toml", p)]).unwrap();
+        let today = parse_date("2026-04-01").unwrap();
+        let j = |kind: &str, deceased: &str| {
+            intake(&format!(
+                r#"{{"format":"madoguchi-intake/1","event":{{"kind":"{kind}","date":"2026-04-01"{deceased}}},
+            "household":{{"head":"m1","members":[{{"id":"m1","name":"甲","birth_date":"1940-01-01","facts":{{"health_insurance":"nhi"}}}},
+            {{"id":"m2","name":"乙","birth_date":"1970-01-01","facts":{{}}}},{{"id":"m3","name":"丙","birth_date":"2015-01-01","facts":{{}}}}],"facts":{{}}}}}}"#
+            ))
+        };
+        let d = determine(&j("move_in", ""), &set, today);
+        let a = &d.procedures[0];
+        assert_eq!(a.members, vec!["m1", "m2"]);
+        assert_eq!(a.reasons[0], "甲 (m1): 転入 国民健康保険に加入");
+        assert_eq!(
+            a.reasons[1], "乙 (m2): 転入 ",
+            "an unknown fact leaves nothing"
+        );
+        assert_eq!(a.bring, vec!["いつも"]);
+        assert_eq!(a.section, "市民課");
+        // Death: the rule's members (the remaining ones) and condition, the death texts.
+        let d = determine(&j("death", r#","deceased":"m1""#), &set, today);
+        let a = &d.procedures[0];
+        assert_eq!(a.members, vec!["m2"]);
+        assert_eq!(a.reasons, vec!["乙 (m2): 死亡 (甲 (m1))"]);
+        assert_eq!(a.bring, vec!["いつも", "死亡のとき"]);
+        assert!(d.excluded.iter().any(|e| e.members == vec!["m3"]));
+        // A text for an event the procedure lacks, or an event without a reason, is refused.
+        let e = set_with(&[(
+            "a/ev.test.toml",
+            &p.replace(
+                "{ events = [\"death\"], ja = \"死亡のとき\" }",
+                "{ events = [\"move_out\"], ja = \"x\" }",
+            ),
+        )])
+        .unwrap_err();
+        assert!(
+            e.iter()
+                .any(|d| d.message.contains("not one of the procedure's events")),
+            "{e:?}"
+        );
+        let e = set_with(&[(
+            "a/ev.test.toml",
+            &p.replace(
+                "  { ja = \"{member}: 転入 {member.health_insurance}\" },\n",
+                "",
+            ),
+        )])
+        .unwrap_err();
+        assert!(
+            e.iter()
+                .any(|d| d.message == "no reason for the event `move_in`"),
+            "{e:?}"
+        );
+        let e = set_with(&[(
+            "a/ev.test.toml",
+            &p.replace("{member.health_insurance}", "{member.helth_insurance}"),
+        )])
+        .unwrap_err();
+        assert!(
+            e.iter()
+                .any(|d| d.hint.as_deref() == Some("did you mean {member.health_insurance}?")),
+            "{e:?}"
+        );
+        let e = set_with(&[(
+            "a/ev.test.toml",
+            &p.replace("section = \"hoken\"", "section = \"hokenn\""),
+        )])
+        .unwrap_err();
+        assert!(
+            e.iter()
+                .any(|d| d.message.contains("unknown section `hokenn`")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_place_changes_the_section_when_it_holds() {
+        let set = crate::rules::load_embedded(None).unwrap().0;
+        let today = parse_date("2026-04-06").unwrap();
+        let base = r#"{"format":"madoguchi-intake/1","event":{"kind":"death","date":"2026-04-01","deceased":"m1"},
+          "household":{"head":"m1","members":[
+          {"id":"m1","name":"甲","birth_date":"1980-01-01","facts":{"pension":"PENSION","pension_recipient":false,"employee_pension":EMP}},
+          {"id":"m2","name":"乙","birth_date":"1982-01-01","relation":"spouse","facts":{}},
+          {"id":"m3","name":"丙","birth_date":"2015-01-01","relation":"child","facts":{}}],"facts":{}}}"#;
+        let section = |pension: &str, emp: &str| {
+            let i = intake_in(&base.replace("PENSION", pension).replace("EMP", emp));
+            let d = determine(&i, &set, today);
+            let a = d
+                .procedures
+                .iter()
+                .find(|p| p.id == "pension.survivors_basic");
+            let pending = d.pending.iter().any(|p| p.id == "pension.survivors_basic");
+            (a.map(|a| a.section.clone()), pending)
+        };
+        assert_eq!(
+            section("category1", "false"),
+            (Some("保険年金課".into()), false)
+        );
+        assert_eq!(
+            section("category2", "true"),
+            (Some("年金事務所".into()), false)
+        );
+        assert_eq!(
+            section("category1", "true"),
+            (Some("年金事務所".into()), false)
+        );
+        let i = intake_in(
+            &base
+                .replace("PENSION", "category1")
+                .replace(",\"employee_pension\":EMP", ""),
+        );
+        let d = determine(&i, &set, today);
+        assert!(d
+            .procedures
+            .iter()
+            .any(|p| p.id == "pension.survivors_basic" && p.section == "年金事務所"));
+        let q = &d
+            .pending
+            .iter()
+            .find(|p| p.id == "pension.survivors_basic")
+            .unwrap()
+            .questions;
+        assert_eq!(
+            q[0].fact, "employee_pension",
+            "where to claim depends on it: asked"
+        );
+    }
+
+    #[test]
+    fn sensitive_facts_are_never_stated_in_the_negative() {
+        // Everything known and negative: the excluded reasons (printed on the resident's
+        // sheet) must not say 妊娠していない, 手帳なし, 受給者証なし, 生活保護なし, ….
+        let set = crate::rules::load_embedded(None).unwrap().0;
+        let j = r#"{"format":"madoguchi-intake/1","event":{"kind":"move_in","date":"2026-04-01"},
+          "household":{"head":"m1","members":[
+          {"id":"m1","name":"甲","birth_date":"1990-01-01","sex":"female","relation":"head","facts":{
+            "health_insurance":"nhi","pregnant":false,"disability_certificate":[],"medical_certificates":[],
+            "child_rearing_allowance_recipient":false}}],
+          "facts":{"public_assistance":false}}}"#;
+        let d = determine(&intake_in(j), &set, parse_date("2026-04-06").unwrap());
+        let sensitive: Vec<&crate::rules::model::FactDecl> =
+            set.facts.values().filter(|f| f.sensitive).collect();
+        assert!(sensitive.len() >= 5);
+        for e in &d.excluded {
+            for f in &sensitive {
+                for t in [f.no.as_ref(), Some(&f.label)].into_iter().flatten() {
+                    assert!(
+                        !e.reason.contains(&t.ja),
+                        "{}: {} says {}",
+                        e.id,
+                        e.reason,
+                        t.ja
+                    );
+                    assert!(!e.reason_en.contains(t.en()), "{}: {}", e.id, e.reason_en);
+                }
+            }
+        }
+        // The procedures that depend on them were considered and excluded all the same.
+        for id in [
+            "child_health.transfer",
+            "disability.certificate_address",
+            "welfare_medical.apply",
+            "public_assistance.consult",
+        ] {
+            assert!(d.excluded.iter().any(|e| e.id == id), "{id}");
+        }
     }
 }

@@ -5,8 +5,9 @@
 //! whose answer cannot change the outcome (`false and <unknown>`) is never asked.
 //! Explanations say, in words from the fact declarations, why a condition came out as it did.
 
+use super::address::prefecture_of;
 use super::lang::{CmpOp, MemberSet};
-use super::model::{Attr, Cond, ProcedureSet, Val, Who};
+use super::model::{Attr, Cond, Derived, ProcedureSet, Val, Who};
 use crate::calendar::{age, grade};
 use crate::intake::{EventKind, FactScope, FactValue, Intake, Member};
 use chrono::NaiveDate;
@@ -60,6 +61,52 @@ pub struct Ctx<'a> {
     pub current: Option<&'a Member>,
     /// The date ages and grades are taken on (the event date).
     pub on: NaiveDate,
+    /// The town's prefecture (`[municipality] prefecture`), for the derived facts.
+    pub prefecture: Option<&'a str>,
+}
+
+/// How a derived fact was settled, for reasons and explanations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DerivedSource {
+    /// Read from the address: the prefecture found there.
+    Address(&'static str),
+    /// The clerk's answer (the address could not be read).
+    Answer,
+    /// Fixed by the kind of event (abroad: outside; a move within the town: inside).
+    Event,
+}
+
+/// The value of a derived fact for a case, and how it was found; `None` when the address
+/// is missing or unreadable and nobody has answered yet.
+pub fn derived_value(
+    intake: &Intake,
+    prefecture: Option<&str>,
+    d: Derived,
+) -> Option<(bool, DerivedSource)> {
+    let e = &intake.event;
+    let (reads, abroad, address) = match d {
+        Derived::FromOtherPrefecture => (
+            EventKind::MoveIn,
+            EventKind::MoveInFromAbroad,
+            &e.previous_address,
+        ),
+        Derived::ToOtherPrefecture => {
+            (EventKind::MoveOut, EventKind::MoveOutAbroad, &e.new_address)
+        }
+    };
+    if e.kind == abroad {
+        return Some((true, DerivedSource::Event));
+    }
+    if e.kind != reads {
+        return Some((false, DerivedSource::Event));
+    }
+    if let (Some(town), Some(found)) = (prefecture, address.as_deref().and_then(prefecture_of)) {
+        return Some((found != town, DerivedSource::Address(found)));
+    }
+    match intake.household.facts.get(d.name()) {
+        Some(FactValue::Bool(b)) => Some((b, DerivedSource::Answer)),
+        _ => None,
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -68,6 +115,7 @@ impl<'a> Ctx<'a> {
             intake: self.intake,
             current: Some(m),
             on: self.on,
+            prefecture: self.prefecture,
         }
     }
 
@@ -123,6 +171,20 @@ impl<'a> Ctx<'a> {
             Val::Code(s) | Val::Text(s) => Some(V::Str(s.clone())),
             Val::EmptySet => Some(V::Codes(vec![])),
             Val::EventKind => Some(V::Str(self.intake.event.kind.as_str().to_string())),
+            Val::Derived(d) => match derived_value(self.intake, self.prefecture, *d) {
+                Some((b, _)) => Some(V::Bool(b)),
+                None => {
+                    // Asked as the household fact that keeps the clerk's answer.
+                    push_ask(
+                        asks,
+                        Ask {
+                            member: None,
+                            fact: d.name().to_string(),
+                        },
+                    );
+                    None
+                }
+            },
             Val::Fact {
                 who,
                 scope,
@@ -422,6 +484,9 @@ impl<'a> Ctx<'a> {
                     if !decisive || ctx.tri(body) == w {
                         let mut inner = vec![];
                         ctx.explain(set, body, want, &mut inner);
+                        if inner.is_empty() {
+                            continue;
+                        }
                         let (ja, en) = join(&inner);
                         out.push((
                             format!("{} {}", m.display(), ja),
@@ -462,6 +527,9 @@ impl<'a> Ctx<'a> {
                     String::new()
                 };
                 match self.fact(*who, *scope, name) {
+                    // A sensitive fact (pregnancy, disability, 生活保護, …) is never stated in
+                    // the negative: excluded reasons are printed on the resident's sheet.
+                    Ok(Some(fv)) if decl.sensitive && is_negative(&fv) => {}
                     Ok(Some(fv)) => {
                         let (ja, en) = fact_phrase(decl, &fv);
                         push(out, format!("{p}{ja}"), format!("{p}{en}"));
@@ -528,6 +596,12 @@ impl<'a> Ctx<'a> {
                     format!("event: {}", k.label_en()),
                 );
             }
+            Val::Derived(d) => {
+                if let Some((b, how)) = derived_value(self.intake, self.prefecture, *d) {
+                    let (ja, en) = derived_phrase(*d, b, &how, self.prefecture.unwrap_or(""));
+                    push(out, ja, en);
+                }
+            }
             Val::Count(ms, body) => {
                 let mut names = vec![];
                 for m in self.members(*ms) {
@@ -556,6 +630,54 @@ impl<'a> Ctx<'a> {
             }
             Val::Int(_) | Val::Bool(_) | Val::Code(_) | Val::Text(_) | Val::EmptySet => {}
         }
+    }
+}
+
+/// A derived fact in words: 「前の住所は県内 (山形県)」, 「転出先は県外 (東京都)」.
+pub fn derived_phrase(
+    d: Derived,
+    value: bool,
+    how: &DerivedSource,
+    town: &str,
+) -> (String, String) {
+    let (ja_what, en_what) = match d {
+        Derived::FromOtherPrefecture => ("前の住所", "the previous address"),
+        Derived::ToOtherPrefecture => ("転出先", "the new address"),
+    };
+    let (ja_in, en_in) = if value {
+        ("県外", "outside")
+    } else {
+        ("県内", "inside")
+    };
+    match how {
+        DerivedSource::Address(p) => (
+            format!("{ja_what}は{ja_in} ({p})"),
+            format!("{en_what} is {en_in} {town} ({p})"),
+        ),
+        DerivedSource::Answer => (
+            format!("{ja_what}は{ja_in} (窓口で確認)"),
+            format!("{en_what} is {en_in} {town} (confirmed at the counter)"),
+        ),
+        DerivedSource::Event => match (d, value) {
+            (Derived::FromOtherPrefecture, true) => {
+                ("国外からの転入".into(), "moving in from abroad".into())
+            }
+            (Derived::ToOtherPrefecture, true) => ("国外への転出".into(), "moving abroad".into()),
+            _ => (
+                format!("{ja_what}は{ja_in}"),
+                format!("{en_what} is {en_in} {town}"),
+            ),
+        },
+    }
+}
+
+/// Whether a value says "no" / "none".
+fn is_negative(fv: &FactValue) -> bool {
+    match fv {
+        FactValue::Bool(b) => !b,
+        FactValue::Count(n) => *n == 0,
+        FactValue::Code(c) => c == "none",
+        FactValue::Codes(list) => list.is_empty(),
     }
 }
 

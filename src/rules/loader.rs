@@ -2,9 +2,10 @@
 //! procedure (in folders by section). Every problem in every file is reported with
 //! `file:line:column`; a set with any error is refused as a whole.
 
-use super::check::{check, Env};
+use super::check::{check, Env as CondEnv};
 use super::diagnostic::{Diagnostic, Severity};
 use super::lang;
+use super::lang::MemberSet;
 use super::model::*;
 use super::toml_walk::{read_text, string_content_span, Fields, Node, Source, Text};
 use crate::calendar::{parse_date, Anchor, ClosedDay, OfficeCalendar, OnClosedDay, Period};
@@ -359,6 +360,7 @@ fn read_municipality(src: &mut Source<'_>) -> Option<(String, Municipality, Vec<
 
     let mut name = Text::default();
     let (mut code, mut address, mut phone, mut hours) = (String::new(), None, None, None);
+    let mut prefecture = None;
     if let Some(n) = top.req(src, "municipality", "add [municipality] with name and code") {
         if let Some(t) = n.table() {
             let mut f = Fields::new(t, n.span(), "[municipality]");
@@ -379,6 +381,16 @@ fn read_municipality(src: &mut Source<'_>) -> Option<(String, Municipality, Vec<
                     );
                 }
                 code = c;
+            }
+            if let Some((p, span)) = f.str(src, "prefecture") {
+                match super::address::canonical_prefecture(&p) {
+                    Some(c) => prefecture = Some(c.to_string()),
+                    None => src.error(
+                        span,
+                        format!("prefecture {p:?} is not one of the 47 都道府県"),
+                        Some("write the full name, e.g. prefecture = \"山形県\", \"東京都\", \"北海道\", \"大阪府\"".into()),
+                    ),
+                }
             }
             address = f.str(src, "address").map(|s| s.0);
             phone = f.str(src, "phone").map(|s| s.0);
@@ -496,6 +508,7 @@ fn read_municipality(src: &mut Source<'_>) -> Option<(String, Municipality, Vec<
             address,
             phone,
             hours,
+            prefecture,
             sections,
             params,
             calendar,
@@ -784,16 +797,31 @@ fn read_facts(src: &mut Source<'_>) -> (BTreeMap<(FactScope, String), FactDecl>,
     (decls, vocab)
 }
 
-const PLACEHOLDERS: &[&str] = &["member", "members", "who", "deceased", "head", "household"];
+const PLACEHOLDERS: &[&str] = &[
+    "member",
+    "members",
+    "who",
+    "deceased",
+    "head",
+    "household",
+    "new_address",
+];
+
+/// What a procedure's texts may refer to.
+#[derive(Clone, Copy)]
+struct TemplateEnv<'a> {
+    params: &'a BTreeMap<String, i64>,
+    vocab: &'a Vocabulary,
+    member_scope: bool,
+    death_only: bool,
+}
 
 /// Checks `{placeholder}`s of a template text.
 fn check_template(
     src: &mut Source<'_>,
     text: &str,
     span: &std::ops::Range<usize>,
-    params: &BTreeMap<String, i64>,
-    member_scope: bool,
-    death_only: bool,
+    env: &TemplateEnv<'_>,
 ) {
     let mut i = 0;
     while let Some(open) = text[i..].find('{') {
@@ -811,21 +839,156 @@ fn check_template(
         let exact = span.len() == text.len();
         let at = if exact { at } else { span.clone() };
         let ok = match name {
-            "member" => member_scope,
-            "deceased" => death_only,
-            n if n.starts_with("param.") => params.contains_key(&n["param.".len()..]),
+            "member" => env.member_scope,
+            "deceased" => env.death_only,
+            n if n.starts_with("param.") => env.params.contains_key(&n["param.".len()..]),
+            n if n.starts_with("member.") => {
+                env.member_scope && env.vocab.member.contains_key(&n["member.".len()..])
+            }
             n => PLACEHOLDERS.contains(&n),
         };
         if !ok {
             let hint = match name {
                 "member" => "{member} is only for `scope = \"member\"`; use {who} for the members a household rule found".to_string(),
                 "deceased" => "{deceased} is only for procedures of `death` alone".to_string(),
-                _ => "the placeholders are: {member}, {members}, {who}, {deceased}, {head}, {household}, {param.NAME}".to_string(),
+                n if n.starts_with("member.") && !env.member_scope => "{member.FACT} is only for `scope = \"member\"`".to_string(),
+                n if n.starts_with("member.") => {
+                    let f = &n["member.".len()..];
+                    closest(f, env.vocab.member.keys().map(String::as_str))
+                        .map(|c| format!("did you mean {{member.{c}}}?"))
+                        .unwrap_or_else(|| "{member.FACT} names a member fact of facts.toml".into())
+                }
+                _ => "the placeholders are: {member}, {member.FACT}, {members}, {who}, {deceased}, {head}, {household}, {new_address}, {param.NAME}".to_string(),
             };
             src.error(at, format!("unknown placeholder `{{{name}}}`"), Some(hint));
         }
         i = start + close + 1;
     }
+}
+
+/// One text that may be limited to some events: a string, `{ ja, en }`, or
+/// `{ events = [...], ja, en }`. Its placeholders are checked.
+fn read_event_text(
+    src: &mut Source<'_>,
+    node: &Node<'_>,
+    what: &str,
+    proc_events: &[EventKind],
+    env: &TemplateEnv<'_>,
+) -> Option<EventText> {
+    let (text, ja_span, en_span, events) = if let Some(s) = node.as_str() {
+        let span = string_content_span(src.text, node.span().unwrap_or(0..0), s);
+        (Text::ja(s), span, None, vec![])
+    } else if let Some(t) = node.table() {
+        let mut f = Fields::new(t, node.span(), what.to_string());
+        let mut events = vec![];
+        if let Some(en) = f.get("events") {
+            match en.array() {
+                Some(items) if !items.is_empty() => {
+                    for e in items {
+                        match e.as_str().and_then(EventKind::parse) {
+                            Some(k) if proc_events.contains(&k) => events.push(k),
+                            _ => src.error_at(
+                                &e,
+                                "not one of the procedure's events",
+                                Some(format!(
+                                    "the procedure's events are: {}",
+                                    proc_events
+                                        .iter()
+                                        .map(|k| k.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )),
+                            ),
+                        }
+                    }
+                }
+                _ => src.error_at(&en, "`events` is a non-empty list of events", None),
+            }
+        }
+        let ja = f.req_str(src, "ja", "give the Japanese text: ja = \"…\"");
+        let en = f.str(src, "en");
+        f.finish(src);
+        let (ja, ja_span) = ja?;
+        if ja.trim().is_empty() {
+            src.error(ja_span.clone(), format!("{what} is empty"), None);
+        }
+        let (en, en_span) = match en {
+            Some((e, s)) => (Some(e), Some(s)),
+            None => (None, None),
+        };
+        (Text { ja, en }, ja_span, en_span, events)
+    } else {
+        src.error_at(
+            node,
+            format!(
+                "{what} must be a string or {{ ja = \"…\", en = \"…\" }}, not {}",
+                node.type_name()
+            ),
+            None,
+        );
+        return None;
+    };
+    // A text for deaths alone may name {deceased}.
+    let env = TemplateEnv {
+        death_only: env.death_only
+            || (!events.is_empty() && events.iter().all(|e| *e == EventKind::Death)),
+        ..*env
+    };
+    check_template(src, &text.ja, &ja_span, &env);
+    if let (Some(en), Some(s)) = (&text.en, &en_span) {
+        check_template(src, en, s, &env);
+    }
+    Some(EventText { events, text })
+}
+
+/// A text per event: one text for every event, or a list of texts with `events` (an entry
+/// without `events` is the default). `every_event`: each event of the procedure needs one.
+fn read_event_texts(
+    src: &mut Source<'_>,
+    node: &Node<'_>,
+    what: &str,
+    proc_events: &[EventKind],
+    env: &TemplateEnv<'_>,
+    every_event: bool,
+) -> Vec<EventText> {
+    let items: Vec<Node<'_>> = match node.array() {
+        Some(items) if !items.is_empty() => items,
+        Some(_) => {
+            src.error_at(node, format!("`{what}` is an empty list"), None);
+            return vec![];
+        }
+        None => vec![node.clone()],
+    };
+    let mut out: Vec<EventText> = vec![];
+    for it in &items {
+        let Some(t) = read_event_text(src, it, what, proc_events, env) else {
+            continue;
+        };
+        let clash = out.iter().any(|o| {
+            (o.events.is_empty() && t.events.is_empty())
+                || o.events.iter().any(|e| t.events.contains(e))
+        });
+        if clash {
+            src.error_at(
+                it,
+                format!("two {what} texts for the same event"),
+                Some("give each event one text; an entry without `events` is the default".into()),
+            );
+        }
+        out.push(t);
+    }
+    if every_event && !out.is_empty() && !out.iter().any(|t| t.events.is_empty()) {
+        for e in proc_events {
+            if !out.iter().any(|t| t.events.contains(e)) {
+                src.error_at(
+                    node,
+                    format!("no {what} for the event `{}`", e.as_str()),
+                    Some(format!("add {{ events = [\"{}\"], ja = \"…\", en = \"…\" }}, or an entry without `events` as the default", e.as_str())),
+                );
+            }
+        }
+    }
+    out
 }
 
 fn read_procedure(
@@ -947,34 +1110,148 @@ fn read_procedure(
                 None
             }
         });
-    let death_only = !events.is_empty() && events.iter().all(|e| *e == EventKind::Death);
     let member_scope = scope == Some(Scope::Member);
+    let cond_env = |evs: &[EventKind], member_scope: bool| CondEnv {
+        vocab,
+        params: &m.params,
+        member_scope,
+        death_only: !evs.is_empty() && evs.iter().all(|e| *e == EventKind::Death),
+        prefecture: m.prefecture.is_some(),
+    };
+
+    // `members`: whom a per-member procedure is evaluated for (default: the subjects).
+    let read_members = |src: &mut Source<'_>, n: &Node<'_>| -> Option<MemberSet> {
+        let s = n.as_str().unwrap_or("");
+        match MemberSet::parse(s) {
+            Some(ms) => Some(ms),
+            None => {
+                src.error_at(
+                    n,
+                    format!("unknown member set `{s}`"),
+                    Some("members = \"subjects\" (default), \"movers\", \"remaining\" or \"members\"".into()),
+                );
+                None
+            }
+        }
+    };
+    let members = match f.get("members") {
+        None => None,
+        Some(n) => {
+            if !member_scope && scope.is_some() {
+                src.error_at(&n, "`members` is only for `scope = \"member\"`", None);
+            }
+            read_members(src, &n)
+        }
+    };
+
+    // `[[rules]]`: a condition (and member set) of its own for some events.
+    let mut rules: Vec<Rule> = vec![];
+    if let Some(n) = f.get("rules") {
+        match n.array() {
+            Some(items) => {
+                for it in items {
+                    let Some(t) = it.table() else {
+                        src.error_at(&it, "each of [[rules]] is a table", None);
+                        continue;
+                    };
+                    let mut rf = Fields::new(t, it.span(), "the rule");
+                    let evs = rf
+                        .req(src, "events", "events = [\"death\"]")
+                        .map(|en| read_sub_events(src, &en, &events))
+                        .unwrap_or_default();
+                    let rmembers = match rf.get("members") {
+                        None => None,
+                        Some(mn) => read_members(src, &mn),
+                    };
+                    let when = rf.req_str(src, "when", "when = 'a condition'");
+                    rf.finish(src);
+                    if evs
+                        .iter()
+                        .any(|e| rules.iter().any(|r| r.events.contains(e)))
+                    {
+                        src.error_at(&it, "two [[rules]] for the same event", None);
+                    }
+                    let Some((text, span)) = when else { continue };
+                    if scope.is_none() {
+                        continue;
+                    }
+                    if let Some(c) = check_cond(src, &text, &span, &cond_env(&evs, member_scope)) {
+                        rules.push(Rule {
+                            events: evs,
+                            members: rmembers,
+                            when_src: text,
+                            when: c,
+                        });
+                    }
+                }
+            }
+            None => src.error_at(
+                &n,
+                "`rules` is a list: [[rules]] events = [...] when = '…'",
+                None,
+            ),
+        }
+    }
+    let default_events: Vec<EventKind> = events
+        .iter()
+        .copied()
+        .filter(|e| !rules.iter().any(|r| r.events.contains(e)))
+        .collect();
 
     let when = f.req_str(src, "when", "when = 'a condition', or when = 'true'");
     let mut cond = None;
     if let (Some((text, span)), Some(_)) = (&when, scope) {
-        let exact = span.len() == text.len();
-        let locate = |s: &std::ops::Range<usize>| {
-            if exact {
-                span.start + s.start..span.start + s.end
-            } else {
-                span.clone()
-            }
+        let evs = if default_events.is_empty() {
+            events.clone()
+        } else {
+            default_events.clone()
         };
-        match lang::parse(text) {
-            Err(e) => src.error(locate(&e.span), e.message, e.hint),
-            Ok(expr) => {
-                let env = Env {
-                    vocab,
-                    params: &m.params,
-                    member_scope,
-                    death_only,
-                };
-                match check(&expr, &env) {
-                    Ok(c) => cond = Some(c),
-                    Err(e) => src.error(locate(&e.span), e.message, e.hint),
+        cond = check_cond(src, text, span, &cond_env(&evs, member_scope));
+    }
+
+    // `[[place]]`: another section when a condition holds (the first that holds).
+    let mut places = vec![];
+    if let Some(n) = f.get("place") {
+        match n.array() {
+            Some(items) => {
+                for it in items {
+                    let Some(t) = it.table() else {
+                        src.error_at(&it, "each [[place]] is a table", None);
+                        continue;
+                    };
+                    let mut pf = Fields::new(t, it.span(), "the place");
+                    let when = pf.req_str(src, "when", "when = 'a condition'");
+                    let sec = pf.req_str(src, "section", "section = \"<a key of [sections]>\"");
+                    pf.finish(src);
+                    if let Some((sk, sspan)) = &sec {
+                        if !m.sections.iter().any(|x| &x.key == sk) {
+                            let hint = closest(sk, m.sections.iter().map(|x| x.key.as_str()))
+                                .map(|c| format!("did you mean `{c}`?"));
+                            src.error(
+                                sspan.clone(),
+                                format!("unknown section `{sk}`: no counter for it in municipality.toml"),
+                                hint,
+                            );
+                        }
+                    }
+                    let (Some((text, span)), Some((sk, _))) = (when, sec) else {
+                        continue;
+                    };
+                    // Evaluated once for the procedure: `member` only inside any/all/count.
+                    if let Some(c) = check_cond(src, &text, &span, &cond_env(&events, false)) {
+                        places.push(Place {
+                            when_src: text,
+                            when: c,
+                            section: sk,
+                        });
+                    }
                 }
             }
+            None => src.error_at(
+                &n,
+                "`place` is a list: [[place]] when = '…' section = \"…\"",
+                None,
+            ),
         }
     }
 
@@ -988,12 +1265,18 @@ fn read_procedure(
     let basis = f
         .req_str(src, "basis", "basis = \"…法 第…条\"")
         .map(|b| b.0);
+    let tpl = TemplateEnv {
+        params: &m.params,
+        vocab,
+        member_scope,
+        death_only: !events.is_empty() && events.iter().all(|e| *e == EventKind::Death),
+    };
     let mut bring = vec![];
     if let Some(n) = f.get("bring") {
         match n.array() {
             Some(items) => {
                 for it in items {
-                    if let Some((t, _, _)) = read_text(src, &it, "an item to bring") {
+                    if let Some(t) = read_event_text(src, &it, "an item to bring", &events, &tpl) {
                         bring.push(t);
                     }
                 }
@@ -1051,23 +1334,17 @@ fn read_procedure(
             "reason",
             "reason = { ja = \"{member}: …\", en = \"…\" }",
         )
-        .and_then(|n| read_text(src, &n, "reason"));
-    if let Some((t, ja_span, en_span)) = &reason {
-        check_template(src, &t.ja, ja_span, &m.params, member_scope, death_only);
-        if let (Some(en), Some(s)) = (&t.en, en_span) {
-            check_template(src, en, s, &m.params, member_scope, death_only);
-        }
-    }
+        .map(|n| read_event_texts(src, &n, "reason", &events, &tpl, true));
     let not_applicable = f
         .get("not_applicable")
         .and_then(|n| read_text(src, &n, "not_applicable"));
     if let Some((t, ja_span, _)) = &not_applicable {
-        check_template(src, &t.ja, ja_span, &m.params, member_scope, death_only);
+        check_template(src, &t.ja, ja_span, &tpl);
     }
-    let note = f.get("note").and_then(|n| read_text(src, &n, "note"));
-    if let Some((t, ja_span, _)) = &note {
-        check_template(src, &t.ja, ja_span, &m.params, member_scope, death_only);
-    }
+    let note = f
+        .get("note")
+        .map(|n| read_event_texts(src, &n, "note", &events, &tpl, false))
+        .unwrap_or_default();
     let order = match f.get("order") {
         None => 100,
         Some(n) => n.as_integer().unwrap_or_else(|| {
@@ -1115,13 +1392,16 @@ fn read_procedure(
         scope: scope?,
         when_src: when?.0,
         when: cond?,
+        members,
+        rules,
+        places,
         deadlines: deadlines??,
         basis: basis?,
         bring,
         forms,
-        reason: reason?.0,
+        reason: reason?,
         not_applicable: not_applicable.map(|t| t.0),
-        note: note.map(|t| t.0),
+        note,
         valid_from,
         valid_until,
         order,
@@ -1130,6 +1410,57 @@ fn read_procedure(
         return None;
     }
     Some((p, id_span))
+}
+
+/// Parses and type-checks a condition, reporting errors at their place in the file.
+fn check_cond(
+    src: &mut Source<'_>,
+    text: &str,
+    span: &std::ops::Range<usize>,
+    env: &CondEnv<'_>,
+) -> Option<Cond> {
+    let exact = span.len() == text.len();
+    let locate = |s: &std::ops::Range<usize>| {
+        if exact {
+            span.start + s.start..span.start + s.end
+        } else {
+            span.clone()
+        }
+    };
+    match lang::parse(text) {
+        Err(e) => {
+            src.error(locate(&e.span), e.message, e.hint);
+            None
+        }
+        Ok(expr) => match check(&expr, env) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                src.error(locate(&e.span), e.message, e.hint);
+                None
+            }
+        },
+    }
+}
+
+/// A list of some of the procedure's events.
+fn read_sub_events(
+    src: &mut Source<'_>,
+    n: &Node<'_>,
+    proc_events: &[EventKind],
+) -> Vec<EventKind> {
+    let mut out = vec![];
+    match n.array() {
+        Some(items) if !items.is_empty() => {
+            for e in items {
+                match e.as_str().and_then(EventKind::parse) {
+                    Some(k) if proc_events.contains(&k) && !out.contains(&k) => out.push(k),
+                    _ => src.error_at(&e, "not one of the procedure's events", None),
+                }
+            }
+        }
+        _ => src.error_at(n, "`events` is a non-empty list of events", None),
+    }
+    out
 }
 
 fn read_deadlines(

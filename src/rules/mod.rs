@@ -1,5 +1,7 @@
 //! Procedure definitions and the engine: which procedures a life event triggers.
 //!
+//! - [`address`]: reads the 都道府県 of an address (derived facts `event.from_other_prefecture`
+//!   and `event.to_other_prefecture`).
 //! - [`lang`]: the condition language (parser); [`check`]: its type checker against the fact
 //!   vocabulary; [`eval`]: three-valued evaluation.
 //! - [`loader`]: reads a procedure set (a directory, or the embedded default) into a checked
@@ -7,6 +9,7 @@
 //! - [`engine`]: `determine(intake, set, today) -> Determination`, pure and deterministic.
 //! - [`scenario`]: the supervisors' regression suite (`procedures/tests/`).
 
+pub mod address;
 pub mod check;
 pub mod deadline;
 pub mod diagnostic;

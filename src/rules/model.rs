@@ -86,6 +86,9 @@ pub struct Municipality {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub hours: Option<Text>,
+    /// The town's 都道府県 (canonical name, e.g. "山形県"): what `event.from_other_prefecture`
+    /// and `event.to_other_prefecture` compare the addresses with.
+    pub prefecture: Option<String>,
     pub sections: Vec<Section>,
     /// Numeric parameters (`param.x` in conditions).
     pub params: BTreeMap<String, i64>,
@@ -206,14 +209,26 @@ pub struct Procedure {
     pub scope: Scope,
     /// Source text of the condition (for `show`).
     pub when_src: String,
+    /// The condition for the events no rule of `rules` names.
     pub when: Cond,
+    /// Whom a per-member procedure is evaluated for (default: the subjects of the event).
+    pub members: Option<super::lang::MemberSet>,
+    /// Conditions of their own for some events (e.g. 国保 加入 on a death: the remaining
+    /// members who lose the deceased's insurance).
+    pub rules: Vec<Rule>,
+    /// Another section when a condition holds (the first that holds), e.g. 遺族基礎年金 at
+    /// the town's 保険年金課 when the deceased was only a 第1号被保険者.
+    pub places: Vec<Place>,
     pub deadlines: Vec<DeadlineRule>,
     pub basis: String,
-    pub bring: Vec<Text>,
+    /// What to bring; an item may be limited to some events.
+    pub bring: Vec<EventText>,
     pub forms: Vec<String>,
-    pub reason: Text,
+    /// The reason template, per event (an entry without events is the default).
+    pub reason: Vec<EventText>,
     pub not_applicable: Option<Text>,
-    pub note: Option<Text>,
+    /// The note, per event (an entry without events is the default).
+    pub note: Vec<EventText>,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
     /// Order within its counter when deadlines tie (smaller first; default 100), so the main
@@ -221,7 +236,64 @@ pub struct Procedure {
     pub order: i64,
 }
 
+/// A condition of a procedure for some of its events.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub events: Vec<EventKind>,
+    pub members: Option<super::lang::MemberSet>,
+    pub when_src: String,
+    pub when: Cond,
+}
+
+/// A section chosen by a condition.
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub when_src: String,
+    pub when: Cond,
+    pub section: String,
+}
+
+/// A text for some events of a procedure (`events` empty: every event not given its own).
+#[derive(Clone, Debug)]
+pub struct EventText {
+    pub events: Vec<EventKind>,
+    pub text: Text,
+}
+
+/// The text for an event: the entry naming the event, else the default one.
+pub fn text_for(list: &[EventText], kind: EventKind) -> Option<&Text> {
+    list.iter()
+        .find(|t| t.events.contains(&kind))
+        .or_else(|| list.iter().find(|t| t.events.is_empty()))
+        .map(|t| &t.text)
+}
+
 impl Procedure {
+    /// The condition and the member set for an event.
+    pub fn rule_for(&self, kind: EventKind) -> (&Cond, Option<super::lang::MemberSet>) {
+        match self.rules.iter().find(|r| r.events.contains(&kind)) {
+            Some(r) => (&r.when, r.members.or(self.members)),
+            None => (&self.when, self.members),
+        }
+    }
+
+    /// The reason template for an event (the loader checked every event has one).
+    pub fn reason_for(&self, kind: EventKind) -> &Text {
+        text_for(&self.reason, kind).expect("the loader checked every event has a reason")
+    }
+    /// The note for an event, if any.
+    pub fn note_for(&self, kind: EventKind) -> Option<&Text> {
+        text_for(&self.note, kind)
+    }
+    /// What to bring for an event.
+    pub fn bring_for(&self, kind: EventKind) -> Vec<&Text> {
+        self.bring
+            .iter()
+            .filter(|b| b.events.is_empty() || b.events.contains(&kind))
+            .map(|b| &b.text)
+            .collect()
+    }
+
     /// The deadline rules for an event: those naming it, else those naming no event. More
     /// than one means several periods, each with its label (the loader checked).
     pub fn deadlines_for(&self, kind: EventKind) -> Vec<&DeadlineRule> {
@@ -308,6 +380,37 @@ impl Attr {
     ];
 }
 
+/// Facts the engine derives from the event and the town rather than reading them from the
+/// intake (`event.<name>` in conditions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Derived {
+    /// The previous address is outside the town's prefecture (move_in: read from
+    /// `previous_address`; move_in_from_abroad: true; every other event: false).
+    FromOtherPrefecture,
+    /// The new address is outside the town's prefecture (move_out: read from `new_address`;
+    /// move_out_abroad: true; every other event: false).
+    ToOtherPrefecture,
+}
+
+impl Derived {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "from_other_prefecture" => Derived::FromOtherPrefecture,
+            "to_other_prefecture" => Derived::ToOtherPrefecture,
+            _ => return None,
+        })
+    }
+    /// The name in conditions (`event.<name>`), which is also the household fact that keeps
+    /// the clerk's answer when the address cannot be read.
+    pub fn name(self) -> &'static str {
+        match self {
+            Derived::FromOtherPrefecture => "from_other_prefecture",
+            Derived::ToOtherPrefecture => "to_other_prefecture",
+        }
+    }
+    pub const NAMES: &'static [&'static str] = &["from_other_prefecture", "to_other_prefecture"];
+}
+
 /// A checked value expression.
 #[derive(Clone, Debug)]
 pub enum Val {
@@ -324,6 +427,8 @@ pub enum Val {
     Attr(Who, Attr),
     EventKind,
     Count(super::lang::MemberSet, Option<Box<Cond>>),
+    /// A fact of the event derived from the intake and the town (bool).
+    Derived(Derived),
     /// A list literal compared with a code set (only `[]` for "none").
     EmptySet,
 }
