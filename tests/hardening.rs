@@ -887,3 +887,136 @@ fn defect9_procedure_files_pins_and_long_values_are_bounded() {
     assert_refused(&out, 2, &["longer than 64 characters"]);
     assert!(!stderr(&out).contains("1111"), "never the line back");
 }
+
+// ---- defect 7: files ----
+
+#[test]
+fn defect7_outputs_are_private_and_the_counter_leaves_no_print_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // `print` into a folder it creates: 0700, the bundle and manifest 0600.
+    let out_dir = home.join("new/out");
+    let out = run_in(
+        home,
+        &[
+            "print",
+            "--intake",
+            family_path().to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--no-record",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(&out_dir), 0o700);
+    assert_eq!(mode(&home.join("new")), 0o700);
+    assert_eq!(mode(&out_dir.join("bundle.pdf")), 0o600);
+    assert_eq!(mode(&out_dir.join("manifest.json")), 0o600);
+    // Into an existing folder holding an old 0644 bundle: replaced by a 0600 one.
+    let shared = home.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(shared.join("bundle.pdf"), b"old").unwrap();
+    std::fs::set_permissions(
+        shared.join("bundle.pdf"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let out = run_in(
+        home,
+        &[
+            "print",
+            "--intake",
+            family_path().to_str().unwrap(),
+            "--out",
+            shared.to_str().unwrap(),
+            "--no-record",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(&shared), 0o755, "an existing folder keeps its mode");
+    assert_eq!(mode(&shared.join("bundle.pdf")), 0o600);
+    assert!(std::fs::read(shared.join("bundle.pdf"))
+        .unwrap()
+        .starts_with(b"%PDF"));
+    // `qr encode` too.
+    let codes = home.join("codes");
+    let out = run_in(
+        home,
+        &[
+            "qr",
+            "encode",
+            "--intake",
+            family_path().to_str().unwrap(),
+            "--out",
+            codes.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(&codes), 0o700);
+    assert_eq!(mode(&codes.join("parts.txt")), 0o600);
+    assert_eq!(mode(&codes.join("part-01.png")), 0o600);
+
+    // The counter prints through a private temporary folder, removed afterwards, and ignores
+    // a folder someone else made at the old guessable name.
+    let tmpdir = home.join("tmp");
+    std::fs::create_dir(&tmpdir).unwrap();
+    std::env::set_var("TMPDIR", &tmpdir);
+    let trap = tmpdir.join(format!("madoguchi-print-{}", std::process::id()));
+    std::fs::create_dir(&trap).unwrap();
+    std::fs::set_permissions(&trap, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (set, _) = madoguchi::rules::load_embedded(None).unwrap();
+    let set = std::sync::Arc::new(set);
+    let intake = madoguchi::intake::parse_intake(
+        &std::fs::read_to_string(family_path()).unwrap(),
+        &set.vocabulary,
+    )
+    .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap();
+    let det = madoguchi::rules::determine(&intake, &set, today);
+    let config = madoguchi::config::Config::default();
+    let mut services = madoguchi::tui::real::RealServices::new(
+        config,
+        set.clone(),
+        Some(home.join("counter.sqlite3")),
+        None,
+        false,
+        today,
+    );
+    use madoguchi::tui::services::Services;
+    let bundle = services.render_bundle(&intake, &det, "7K3P9QXA").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let all: Vec<usize> = (0..bundle.items.len()).collect();
+    services.print("no-such-queue-for-this-test", &bundle, &all, tx);
+    let event = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    assert!(
+        matches!(event, madoguchi::tui::services::DeviceEvent::Printed(_)),
+        "{event:?}"
+    );
+    std::env::remove_var("TMPDIR");
+    assert_eq!(
+        std::fs::read_dir(&trap).unwrap().count(),
+        0,
+        "the shared folder is never used"
+    );
+    let left: Vec<String> = std::fs::read_dir(&tmpdir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("madoguchi-print-") && tmpdir.join(n) != trap)
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+
+    // And the counter refuses to print or store an intake holding a 個人番号.
+    let mut bad = intake.clone();
+    bad.household.members[0].name = "山田 太郎 1234 5678 9018".into();
+    let e = services.render_bundle(&bad, &det, "7K3P9QXA").unwrap_err();
+    assert!(
+        e.contains("household.members[0].name") && e.contains("個人番号"),
+        "{e}"
+    );
+}

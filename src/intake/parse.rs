@@ -637,6 +637,13 @@ fn member(v: &Value, path: &str, vocab: &Vocabulary) -> Result<Member, IntakeErr
     })
 }
 
+/// Checks the text of an intake built in memory (the counter's screens build it field by
+/// field): the same 個人番号 and character rules the parser applies, naming the JSON path.
+pub fn check_text(intake: &Intake) -> Result<(), IntakeError> {
+    let value = serde_json::to_value(intake).map_err(|e| IntakeError::new("$", e.to_string()))?;
+    scan_text(&value, "$")
+}
+
 /// Validates an already-parsed JSON value (QR payloads, stored cases).
 pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, IntakeError> {
     scan_text(v, "$")?;
