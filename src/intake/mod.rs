@@ -6,6 +6,7 @@
 //! keys named like one and values shaped like one.
 
 pub mod country;
+pub mod fuzzing;
 pub mod individual_number;
 mod parse;
 pub mod vocabulary;

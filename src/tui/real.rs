@@ -403,7 +403,7 @@ impl Services for RealServices {
                         message_en: e.to_string(),
                     })?;
                 let path = dir.path().join("bundle.pdf");
-                crate::cli::output::write_private_file(&path, &pdf).map_err(|e| PrintError {
+                crate::private_files::write_private_file(&path, &pdf).map_err(|e| PrintError {
                     message_ja: format!("一時ファイルを書けません: {e}"),
                     message_en: e.to_string(),
                 })?;

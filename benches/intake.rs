@@ -1,0 +1,72 @@
+//! The intake parser on large inputs (issue 14: a 2 MB intake once took 47 s, the duplicate-id
+//! check comparing every pair). Goal: a 2 MB intake of 10,000 members parsed in well under a
+//! second; the 個人番号 detector linear in its text.
+//!
+//! `cargo bench --bench intake` (release, timed); under `cargo test` (as CI runs it) each
+//! measure runs once, unoptimized, as a smoke test.
+
+use madoguchi::intake::{contains_individual_number, parse_intake, Vocabulary};
+use std::time::Instant;
+
+/// A household of `n` members: about 230 bytes of JSON each (10,000 members ≈ 2.3 MB).
+fn large_intake(n: usize, duplicate_last: bool) -> String {
+    let members: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let id = if duplicate_last && i == n - 1 {
+                "m1".to_string()
+            } else {
+                format!("m{}", i + 1)
+            };
+            serde_json::json!({
+                "id": id, "name": format!("山田　太郎{i}"), "kana": "ヤマダ　タロウ",
+                "birth_date": "1980-01-01", "sex": "male",
+                "relation": if i == 0 { "head" } else { "child" },
+                "facts": { "health_insurance": "employee", "mynumber_card": true, "pension": "category2" }
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "format": "madoguchi-intake/1",
+        "event": { "kind": "move_in", "date": "2026-04-01", "notified_on": "2026-04-06" },
+        "household": { "address": "まどぐち市本町３丁目５番８号", "head": "m1", "members": members }
+    })
+    .to_string()
+}
+
+fn main() {
+    let vocab = Vocabulary::core();
+    let runs = if cfg!(debug_assertions) { 1 } else { 10 };
+    for (what, text, ok) in [
+        ("10,000 members", large_intake(10_000, false), true),
+        (
+            "10,000 members, the last id a duplicate",
+            large_intake(10_000, true),
+            false,
+        ),
+    ] {
+        let mut best = f64::MAX;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let r = parse_intake(std::hint::black_box(&text), &vocab);
+            best = best.min(t.elapsed().as_secs_f64());
+            assert_eq!(r.is_ok(), ok, "{what}");
+        }
+        println!(
+            "parse_intake, {what} ({:.1} MB): best of {runs}: {:.0} ms",
+            text.len() as f64 / 1e6,
+            best * 1e3
+        );
+        if !cfg!(debug_assertions) {
+            assert!(best < 0.5, "a 2 MB intake must parse in well under a second");
+        }
+    }
+    // The detector over a megabyte of text full of digit groups.
+    let text = "090-1234-5678 〒181-0004 ".repeat(40_000);
+    let t = Instant::now();
+    assert!(!contains_individual_number(std::hint::black_box(&text)));
+    println!(
+        "contains_individual_number, {:.1} MB of phone numbers and postal codes: {:.0} ms",
+        text.len() as f64 / 1e6,
+        t.elapsed().as_secs_f64() * 1e3
+    );
+}
