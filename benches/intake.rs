@@ -57,7 +57,10 @@ fn main() {
             best * 1e3
         );
         if !cfg!(debug_assertions) {
-            assert!(best < 0.5, "a 2 MB intake must parse in well under a second");
+            assert!(
+                best < 0.5,
+                "a 2 MB intake must parse in well under a second"
+            );
         }
     }
     // The detector over a megabyte of text full of digit groups.

@@ -40,6 +40,30 @@ fn run_in(home: &Path, args: &[&str], stdin: &[u8]) -> Output {
     out
 }
 
+/// Runs madoguchi with `total` bytes of `byte` on stdin (far more than any bound), written
+/// until the program stops reading.
+fn run_with_endless_stdin(args: &[&str], byte: u8, total: usize) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let chunk = vec![byte; 1 << 16];
+        for _ in 0..total / chunk.len() {
+            if stdin.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = feeder.join();
+    out
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -633,25 +657,7 @@ fn defect6_dates_keys_controls_nationality_size_are_checked() {
     )
     .expect("/dev/zero is not read forever");
     assert_refused(&out, 2, &["/dev/zero", "larger than 8 MiB"]);
-    let mut child = bin()
-        .args(["determine", "--intake", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || {
-        let chunk = vec![b' '; 1 << 20];
-        // Far more than the bound; stops when the program closes its end.
-        for _ in 0..64 {
-            if stdin.write_all(&chunk).is_err() {
-                return;
-            }
-        }
-    });
-    let out = child.wait_with_output().unwrap();
-    let _ = feeder.join();
+    let out = run_with_endless_stdin(&["determine", "--intake", "-"], b' ', 64 << 20);
     assert_refused(&out, 2, &["stdin", "larger than 8 MiB"]);
 
     // A large household (2 MB of JSON, 10,000 members) with a duplicate id at the very end:
@@ -866,24 +872,7 @@ fn defect9_procedure_files_pins_and_long_values_are_bounded() {
     assert!(stderr(&out).len() < 4000, "{}", stderr(&out).len());
 
     // `--pin-stdin` with an endless line: refused at a bound (never the reader's business).
-    let mut child = bin()
-        .args(["card", "read", "--pin-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || {
-        let chunk = vec![b'1'; 1 << 16];
-        for _ in 0..10_000 {
-            if stdin.write_all(&chunk).is_err() {
-                return;
-            }
-        }
-    });
-    let out = child.wait_with_output().unwrap();
-    let _ = feeder.join();
+    let out = run_with_endless_stdin(&["card", "read", "--pin-stdin"], b'1', 640 << 20);
     assert_refused(&out, 2, &["longer than 64 characters"]);
     assert!(!stderr(&out).contains("1111"), "never the line back");
 }

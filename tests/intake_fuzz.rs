@@ -2,28 +2,12 @@
 //! corpora and over generated inputs (proptest). A panic here is a parser bug. CI also runs the
 //! real coverage-guided targets briefly (`scripts/fuzz-smoke`).
 
+mod fuzz_corpus;
+use fuzz_corpus::corpus;
+
 use madoguchi::intake::fuzzing;
 use madoguchi::rules::lang::fuzz_condition;
 use proptest::prelude::*;
-use std::path::Path;
-
-fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
-        .join(target);
-    let mut v: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("seed-"))
-        })
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
-    assert!(!v.is_empty(), "empty corpus {}", dir.display());
-    v.sort();
-    v
-}
 
 #[test]
 fn intake_corpus() {

@@ -71,4 +71,3 @@ pub fn io_exit(e: &io::Error) -> i32 {
 }
 
 pub use crate::private_files::{create_private_dir_all, write_private_file};
-
