@@ -824,6 +824,19 @@ fn defect9_procedure_files_pins_and_long_values_are_bounded() {
     let out = check(&dir);
     assert_refused(&out, 2, &["facts.toml:", "my_number", "個人番号"]);
 
+    // A text with an escape sequence (it would reach the clerk's terminal).
+    let dir = procedure_copy(&tmp.path().join("esc"));
+    let file = dir.join("hoken/nhi.enroll.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = text.replacen("reason = { ja = \"", "reason = { ja = \"\\u001b[2J", 1);
+    std::fs::write(&file, text).unwrap();
+    let out = check(&dir);
+    assert_refused(&out, 2, &["hoken/nhi.enroll.toml:", "U+001B"]);
+    assert!(
+        !stderr(&out).contains('\u{1b}'),
+        "never raw on the terminal"
+    );
+
     // A FIFO among the procedure files: refused, never blocking the check.
     let dir = procedure_copy(&tmp.path().join("fifo"));
     let fifo = dir.join("hoken/blocking.toml");
