@@ -33,6 +33,18 @@ fn large_intake(n: usize, duplicate_last: bool) -> String {
     .to_string()
 }
 
+/// CPU time of this thread in seconds: what the parser itself costs, without the time the
+/// scheduler gives other processes on a loaded machine.
+fn thread_cpu() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
 fn main() {
     let vocab = Vocabulary::core();
     let runs = if cfg!(debug_assertions) { 1 } else { 10 };
@@ -44,32 +56,34 @@ fn main() {
             false,
         ),
     ] {
-        let mut best = f64::MAX;
+        let (mut best_cpu, mut best_wall) = (f64::MAX, f64::MAX);
         for _ in 0..runs {
-            let t = Instant::now();
+            let (t, c) = (Instant::now(), thread_cpu());
             let r = parse_intake(std::hint::black_box(&text), &vocab);
-            best = best.min(t.elapsed().as_secs_f64());
+            best_cpu = best_cpu.min(thread_cpu() - c);
+            best_wall = best_wall.min(t.elapsed().as_secs_f64());
             assert_eq!(r.is_ok(), ok, "{what}");
         }
         println!(
-            "parse_intake, {what} ({:.1} MB): best of {runs}: {:.0} ms",
+            "parse_intake, {what} ({:.1} MB): best of {runs}: CPU {:.0} ms, wall {:.0} ms",
             text.len() as f64 / 1e6,
-            best * 1e3
+            best_cpu * 1e3,
+            best_wall * 1e3
         );
         if !cfg!(debug_assertions) {
             assert!(
-                best < 0.5,
+                best_cpu < 0.5,
                 "a 2 MB intake must parse in well under a second"
             );
         }
     }
     // The detector over a megabyte of text full of digit groups.
     let text = "090-1234-5678 〒181-0004 ".repeat(40_000);
-    let t = Instant::now();
+    let c = thread_cpu();
     assert!(!contains_individual_number(std::hint::black_box(&text)));
     println!(
-        "contains_individual_number, {:.1} MB of phone numbers and postal codes: {:.0} ms",
+        "contains_individual_number, {:.1} MB of phone numbers and postal codes: CPU {:.0} ms",
         text.len() as f64 / 1e6,
-        t.elapsed().as_secs_f64() * 1e3
+        (thread_cpu() - c) * 1e3
     );
 }
