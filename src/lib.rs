@@ -11,6 +11,7 @@ pub mod config;
 pub mod error_kind;
 pub mod forms;
 pub mod intake;
+pub mod private_files;
 pub mod qr;
 pub mod rules;
 pub mod store;

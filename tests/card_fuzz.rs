@@ -1,22 +1,11 @@
 //! The fuzz targets' bodies on stable: over the committed corpus (`fuzz/corpus/card_*`) and
 //! over random bytes (proptest). A panic here is a parser bug.
 
+mod fuzz_corpus;
+use fuzz_corpus::corpus;
+
 use madoguchi::card::fuzzing;
 use proptest::prelude::*;
-use std::path::Path;
-
-fn corpus(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
-        .join(target);
-    let mut v: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
-        .collect();
-    assert!(!v.is_empty(), "empty corpus {}", dir.display());
-    v.sort();
-    v
-}
 
 #[test]
 fn record_corpus() {

@@ -40,6 +40,30 @@ fn run_in(home: &Path, args: &[&str], stdin: &[u8]) -> Output {
     out
 }
 
+/// Runs madoguchi with `total` bytes of `byte` on stdin (far more than any bound), written
+/// until the program stops reading.
+fn run_with_endless_stdin(args: &[&str], byte: u8, total: usize) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let chunk = vec![byte; 1 << 16];
+        for _ in 0..total / chunk.len() {
+            if stdin.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = feeder.join();
+    out
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -633,25 +657,7 @@ fn defect6_dates_keys_controls_nationality_size_are_checked() {
     )
     .expect("/dev/zero is not read forever");
     assert_refused(&out, 2, &["/dev/zero", "larger than 8 MiB"]);
-    let mut child = bin()
-        .args(["determine", "--intake", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || {
-        let chunk = vec![b' '; 1 << 20];
-        // Far more than the bound; stops when the program closes its end.
-        for _ in 0..64 {
-            if stdin.write_all(&chunk).is_err() {
-                return;
-            }
-        }
-    });
-    let out = child.wait_with_output().unwrap();
-    let _ = feeder.join();
+    let out = run_with_endless_stdin(&["determine", "--intake", "-"], b' ', 64 << 20);
     assert_refused(&out, 2, &["stdin", "larger than 8 MiB"]);
 
     // A large household (2 MB of JSON, 10,000 members) with a duplicate id at the very end:
@@ -818,6 +824,19 @@ fn defect9_procedure_files_pins_and_long_values_are_bounded() {
     let out = check(&dir);
     assert_refused(&out, 2, &["facts.toml:", "my_number", "個人番号"]);
 
+    // A text with an escape sequence (it would reach the clerk's terminal).
+    let dir = procedure_copy(&tmp.path().join("esc"));
+    let file = dir.join("hoken/nhi.enroll.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = text.replacen("reason = { ja = \"", "reason = { ja = \"\\u001b[2J", 1);
+    std::fs::write(&file, text).unwrap();
+    let out = check(&dir);
+    assert_refused(&out, 2, &["hoken/nhi.enroll.toml:", "U+001B"]);
+    assert!(
+        !stderr(&out).contains('\u{1b}'),
+        "never raw on the terminal"
+    );
+
     // A FIFO among the procedure files: refused, never blocking the check.
     let dir = procedure_copy(&tmp.path().join("fifo"));
     let fifo = dir.join("hoken/blocking.toml");
@@ -866,24 +885,140 @@ fn defect9_procedure_files_pins_and_long_values_are_bounded() {
     assert!(stderr(&out).len() < 4000, "{}", stderr(&out).len());
 
     // `--pin-stdin` with an endless line: refused at a bound (never the reader's business).
-    let mut child = bin()
-        .args(["card", "read", "--pin-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || {
-        let chunk = vec![b'1'; 1 << 16];
-        for _ in 0..10_000 {
-            if stdin.write_all(&chunk).is_err() {
-                return;
-            }
-        }
-    });
-    let out = child.wait_with_output().unwrap();
-    let _ = feeder.join();
+    let out = run_with_endless_stdin(&["card", "read", "--pin-stdin"], b'1', 640 << 20);
     assert_refused(&out, 2, &["longer than 64 characters"]);
     assert!(!stderr(&out).contains("1111"), "never the line back");
+}
+
+// ---- defect 7: files ----
+
+#[test]
+fn defect7_outputs_are_private_and_the_counter_leaves_no_print_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // `print` into a folder it creates: 0700, the bundle and manifest 0600.
+    let out_dir = home.join("new/out");
+    let out = run_in(
+        home,
+        &[
+            "print",
+            "--intake",
+            family_path().to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--no-record",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(&out_dir), 0o700);
+    assert_eq!(mode(&home.join("new")), 0o700);
+    assert_eq!(mode(&out_dir.join("bundle.pdf")), 0o600);
+    assert_eq!(mode(&out_dir.join("manifest.json")), 0o600);
+    // Into an existing folder holding an old 0644 bundle: replaced by a 0600 one.
+    let shared = home.join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(shared.join("bundle.pdf"), b"old").unwrap();
+    std::fs::set_permissions(
+        shared.join("bundle.pdf"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let out = run_in(
+        home,
+        &[
+            "print",
+            "--intake",
+            family_path().to_str().unwrap(),
+            "--out",
+            shared.to_str().unwrap(),
+            "--no-record",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(&shared), 0o755, "an existing folder keeps its mode");
+    assert_eq!(mode(&shared.join("bundle.pdf")), 0o600);
+    assert!(std::fs::read(shared.join("bundle.pdf"))
+        .unwrap()
+        .starts_with(b"%PDF"));
+    // `qr encode` too.
+    let codes = home.join("codes");
+    let out = run_in(
+        home,
+        &[
+            "qr",
+            "encode",
+            "--intake",
+            family_path().to_str().unwrap(),
+            "--out",
+            codes.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode(&codes), 0o700);
+    assert_eq!(mode(&codes.join("parts.txt")), 0o600);
+    assert_eq!(mode(&codes.join("part-01.png")), 0o600);
+
+    // The counter prints through a private temporary folder, removed afterwards, and ignores
+    // a folder someone else made at the old guessable name.
+    let tmpdir = home.join("tmp");
+    std::fs::create_dir(&tmpdir).unwrap();
+    std::env::set_var("TMPDIR", &tmpdir);
+    let trap = tmpdir.join(format!("madoguchi-print-{}", std::process::id()));
+    std::fs::create_dir(&trap).unwrap();
+    std::fs::set_permissions(&trap, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (set, _) = madoguchi::rules::load_embedded(None).unwrap();
+    let set = std::sync::Arc::new(set);
+    let intake = madoguchi::intake::parse_intake(
+        &std::fs::read_to_string(family_path()).unwrap(),
+        &set.vocabulary,
+    )
+    .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap();
+    let det = madoguchi::rules::determine(&intake, &set, today);
+    let config = madoguchi::config::Config::default();
+    let mut services = madoguchi::tui::real::RealServices::new(
+        config,
+        set.clone(),
+        Some(home.join("counter.sqlite3")),
+        None,
+        false,
+        today,
+    );
+    use madoguchi::tui::services::Services;
+    let bundle = services.render_bundle(&intake, &det, "7K3P9QXA").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let all: Vec<usize> = (0..bundle.items.len()).collect();
+    services.print("no-such-queue-for-this-test", &bundle, &all, tx);
+    let event = rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    assert!(
+        matches!(event, madoguchi::tui::services::DeviceEvent::Printed(_)),
+        "{event:?}"
+    );
+    std::env::remove_var("TMPDIR");
+    assert_eq!(
+        std::fs::read_dir(&trap).unwrap().count(),
+        0,
+        "the shared folder is never used"
+    );
+    let left: Vec<String> = std::fs::read_dir(&tmpdir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("madoguchi-print-") && tmpdir.join(n) != trap)
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+
+    // And the counter refuses to print or store an intake holding a 個人番号.
+    let mut bad = intake.clone();
+    bad.household.members[0].name = "山田 太郎 1234 5678 9018".into();
+    let e = services.render_bundle(&bad, &det, "7K3P9QXA").unwrap_err();
+    assert!(
+        e.contains("household.members[0].name") && e.contains("個人番号"),
+        "{e}"
+    );
 }

@@ -103,6 +103,13 @@ pub fn parse_basic4(file: &[u8]) -> Result<Basic4, CardError> {
         String::from_utf8(name.value.to_vec()).map_err(|_| damaged("DF22 name: not UTF-8"))?;
     let address = String::from_utf8(address.value.to_vec())
         .map_err(|_| damaged("DF23 address: not UTF-8"))?;
+    // Text from a chip reaches the terminal and the forms: no control or bidi characters.
+    if crate::text::find_forbidden(&name).is_some() {
+        return Err(damaged("DF22 name: a control character"));
+    }
+    if crate::text::find_forbidden(&address).is_some() {
+        return Err(damaged("DF23 address: a control character"));
+    }
     let birth_date = parse_birth(birth.value).ok_or_else(|| damaged("DF24 birth date"))?;
     let sex = match sex.value {
         b"1" => Some(Sex::Male),
@@ -125,7 +132,11 @@ fn parse_birth(v: &[u8]) -> Option<chrono::NaiveDate> {
     }
     let n =
         |r: std::ops::Range<usize>| v[r].iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
-    chrono::NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8))
+    let (first, last) = (crate::intake::FIRST_DATE, crate::intake::LAST_DATE);
+    let range = chrono::NaiveDate::from_ymd_opt(first.0, first.1, first.2)?
+        ..=chrono::NaiveDate::from_ymd_opt(last.0, last.1, last.2)?;
+    // The dates an intake may hold (1873–2099): a card claiming year 0 is damaged.
+    chrono::NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8)).filter(|d| range.contains(d))
 }
 
 /// Options for [`build_record`]: how a card might lay the same facts out.
@@ -381,6 +392,49 @@ pub(crate) mod tests {
         ));
     }
 
+    /// Text a card may hold: no control characters, no bidi controls, no line separators.
+    fn printable(max: usize) -> impl proptest::prelude::Strategy<Value = String> {
+        use proptest::prelude::Strategy;
+        proptest::string::string_regex(&format!("\\PC{{0,{max}}}"))
+            .expect("a valid pattern")
+            .prop_filter("text a card may hold", |s| {
+                crate::text::find_forbidden(s).is_none()
+            })
+    }
+
+    #[test]
+    fn control_characters_and_impossible_dates_are_damaged() {
+        let r = build_record(
+            "山田\u{1b}[2J太郎",
+            "東京都",
+            d(1999, 12, 31),
+            b'2',
+            Layout::default(),
+        );
+        assert_eq!(
+            parse_basic4(&r),
+            Err(CardError::Damaged("DF22 name: a control character".into()))
+        );
+        let r = build_record(
+            "山田太郎",
+            "東京都\u{202e}",
+            d(1999, 12, 31),
+            b'2',
+            Layout::default(),
+        );
+        assert_eq!(
+            parse_basic4(&r),
+            Err(CardError::Damaged(
+                "DF23 address: a control character".into()
+            ))
+        );
+        let r = build_record("山田太郎", "東京都", d(1, 1, 1), b'2', Layout::default());
+        assert_eq!(
+            parse_basic4(&r),
+            Err(CardError::Damaged("DF24 birth date".into()))
+        );
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
         #[test]
@@ -400,7 +454,7 @@ pub(crate) mod tests {
         }
 
         #[test]
-        fn roundtrip(name in "\\PC{0,60}", addr in "\\PC{0,90}", long in proptest::prelude::any::<bool>(), filler in 0usize..3) {
+        fn roundtrip(name in printable(60), addr in printable(90), long in proptest::prelude::any::<bool>(), filler in 0usize..3) {
             let r = build_record(&name, &addr, d(1999, 12, 31), b'2', Layout { long_form: long, inner_filler: filler });
             let b = parse_basic4(&r).unwrap();
             proptest::prop_assert_eq!(b.name, name);

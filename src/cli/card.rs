@@ -243,14 +243,13 @@ fn watch() -> i32 {
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = card::spawn_watcher(tx);
     let stdout = std::io::stdout();
-    // Runs until killed (Ctrl-C) or stdout closes.
+    // Runs until killed (Ctrl-C) or stdout fails: a closed pipe ends it quietly (SIGPIPE), a
+    // full disk with a message and exit 3 (`cli::output`).
     for e in rx {
         let mut out = stdout.lock();
-        if writeln!(out, "{}", event_json(&e))
-            .and_then(|_| out.flush())
-            .is_err()
-        {
-            break;
+        if let Err(err) = writeln!(out, "{}", event_json(&e)).and_then(|_| out.flush()) {
+            handle.stop();
+            return super::output::stdout_failed(&err);
         }
     }
     handle.stop();

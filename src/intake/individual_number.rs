@@ -196,10 +196,15 @@ pub fn is_individual_number_name(name: &str) -> bool {
         .filter(|c| !matches!(c, '_' | '-' | '.' | ' ' | '　'))
         .flat_map(char::to_lowercase)
         .collect();
+    // A plain scan (keys are short): no searcher set up per key and stem.
+    let k = k.as_bytes();
     STEMS.iter().any(|stem| {
-        k.match_indices(stem).any(|(i, _)| {
-            let rest = &k[i + stem.len()..];
-            !(rest.starts_with("card") || rest.starts_with("カード"))
+        let stem = stem.as_bytes();
+        (0..=k.len().saturating_sub(stem.len())).any(|i| {
+            k[i..].starts_with(stem) && {
+                let rest = &k[i + stem.len()..];
+                !(rest.starts_with(b"card") || rest.starts_with("カード".as_bytes()))
+            }
         })
     })
 }

@@ -6,14 +6,15 @@
 //! keys named like one and values shaped like one.
 
 pub mod country;
+pub mod fuzzing;
 pub mod individual_number;
 mod parse;
 pub mod vocabulary;
 
 pub use individual_number::contains_individual_number;
 pub use parse::{
-    parse_intake, parse_intake_value, parse_json_strict, IntakeError, FIRST_DATE, LAST_DATE,
-    MAX_INTAKE_BYTES,
+    check_text, parse_intake, parse_intake_value, parse_json_strict, IntakeError, FIRST_DATE,
+    LAST_DATE, MAX_INTAKE_BYTES,
 };
 pub use vocabulary::*;
 

@@ -78,7 +78,7 @@ pub fn parse_json_strict(text: &str) -> Result<Value, IntakeError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = serde::de::DeserializeSeed::deserialize(
         StrictValue {
-            path: "$",
+            place: Place::Root,
             duplicate: &duplicate,
         },
         &mut de,
@@ -112,9 +112,29 @@ pub fn parse_json_strict(text: &str) -> Result<Value, IntakeError> {
     })
 }
 
+/// Where a value stands in the document, built on the stack as the walk descends and turned
+/// into text (`household.members[2].name`) only when an error needs it: paths of a 2 MB
+/// document are never all written out.
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    Root,
+    Key(&'a Place<'a>, &'a str),
+    Index(&'a Place<'a>, usize),
+}
+
+impl Place<'_> {
+    fn render(&self) -> String {
+        match self {
+            Place::Root => "$".to_string(),
+            Place::Key(parent, key) => join(&parent.render(), key),
+            Place::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
+    }
+}
+
 /// A `serde_json::Value` that refuses duplicate keys, remembering the path of the first one.
 struct StrictValue<'p> {
-    path: &'p str,
+    place: Place<'p>,
     duplicate: &'p std::cell::RefCell<Option<String>>,
 }
 
@@ -155,9 +175,8 @@ impl<'de> serde::de::Visitor<'de> for StrictValue<'_> {
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
         loop {
-            let path = format!("{}[{}]", self.path, items.len());
             let seed = StrictValue {
-                path: &path,
+                place: Place::Index(&self.place, items.len()),
                 duplicate: self.duplicate,
             };
             match seq.next_element_seed(seed)? {
@@ -169,13 +188,13 @@ impl<'de> serde::de::Visitor<'de> for StrictValue<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let path = join(self.path, &key);
+            let place = Place::Key(&self.place, &key);
             if out.contains_key(&key) {
-                *self.duplicate.borrow_mut() = Some(path);
+                *self.duplicate.borrow_mut() = Some(place.render());
                 return Err(serde::de::Error::custom("duplicate key"));
             }
             let value = map.next_value_seed(StrictValue {
-                path: &path,
+                place,
                 duplicate: self.duplicate,
             })?;
             out.insert(key, value);
@@ -198,35 +217,35 @@ const INDIVIDUAL_NUMBER_KEY: &str =
 
 /// Checks every key and text of the document before anything else: no 個人番号 (keys named
 /// like one, values holding one, wherever they are) and no control or bidi characters.
-fn scan_text(v: &Value, path: &str) -> Result<(), IntakeError> {
+fn scan_text(v: &Value, place: Place<'_>) -> Result<(), IntakeError> {
     match v {
         Value::Object(map) => {
             for (k, child) in map {
-                let p = join(path, k);
+                let here = Place::Key(&place, k);
                 if is_individual_number_name(k) || contains_individual_number(k) {
-                    return err(&p, INDIVIDUAL_NUMBER_KEY);
+                    return err(&here.render(), INDIVIDUAL_NUMBER_KEY);
                 }
                 if let Some(f) = find_forbidden(k) {
-                    return err(&p, format!("the key's {f}"));
+                    return err(&here.render(), format!("the key's {f}"));
                 }
-                scan_text(child, &p)?;
+                scan_text(child, here)?;
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                scan_text(child, &format!("{path}[{i}]"))?;
+                scan_text(child, Place::Index(&place, i))?;
             }
         }
         Value::String(s) => {
             if let Some(f) = find_forbidden(s) {
-                return err(path, f.to_string());
+                return err(&place.render(), f.to_string());
             }
             if contains_individual_number(s) {
-                return err(path, INDIVIDUAL_NUMBER_VALUE);
+                return err(&place.render(), INDIVIDUAL_NUMBER_VALUE);
             }
         }
         Value::Number(n) if contains_individual_number(&n.to_string()) => {
-            return err(path, INDIVIDUAL_NUMBER_VALUE);
+            return err(&place.render(), INDIVIDUAL_NUMBER_VALUE);
         }
         _ => {}
     }
@@ -637,9 +656,16 @@ fn member(v: &Value, path: &str, vocab: &Vocabulary) -> Result<Member, IntakeErr
     })
 }
 
+/// Checks the text of an intake built in memory (the counter's screens build it field by
+/// field): the same 個人番号 and character rules the parser applies, naming the JSON path.
+pub fn check_text(intake: &Intake) -> Result<(), IntakeError> {
+    let value = serde_json::to_value(intake).map_err(|e| IntakeError::new("$", e.to_string()))?;
+    scan_text(&value, Place::Root)
+}
+
 /// Validates an already-parsed JSON value (QR payloads, stored cases).
 pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, IntakeError> {
-    scan_text(v, "$")?;
+    scan_text(v, Place::Root)?;
     let mut root = Obj::new(v, "$")?;
     root.path = String::new();
 

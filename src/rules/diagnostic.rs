@@ -50,7 +50,17 @@ impl Diagnostic {
         let column = text[line_start..start].chars().count() + 1;
         let caret_end = end.min(line_end);
         let caret_len = text[start..caret_end].chars().count().max(1);
-        let line = text[line_start..line_end].trim_end_matches('\r');
+        // A control or bidi character of the file is shown as U+FFFD (one character for one,
+        // so the caret stays aligned), never sent raw to the terminal.
+        let line: String = text[line_start..line_end]
+            .trim_end_matches('\r')
+            .chars()
+            .map(|c| match crate::text::forbidden_kind(c) {
+                Some(_) if c != '\t' => '\u{FFFD}',
+                _ => c,
+            })
+            .collect();
+        let line = line.as_str();
         // A window of the line around the spot.
         let skip = (column - 1).saturating_sub(LINE_WINDOW);
         let shown: String = line
@@ -123,11 +133,22 @@ impl Diagnostic {
     }
 }
 
+/// A message or hint as shown: cut, and with control and bidi characters (from a key or a
+/// value of the file) escaped, so that nothing in a file can drive the terminal.
 fn short(s: String) -> String {
-    match crate::text::ellipsize(&s, MAX_MESSAGE_CHARS) {
+    let s = match crate::text::ellipsize(&s, MAX_MESSAGE_CHARS) {
         std::borrow::Cow::Borrowed(_) => s,
         std::borrow::Cow::Owned(cut) => cut,
+    };
+    if crate::text::find_forbidden(&s).is_none() {
+        return s;
     }
+    s.chars()
+        .map(|c| match crate::text::forbidden_kind(c) {
+            Some(_) if c != '\n' => c.escape_unicode().to_string(),
+            _ => c.to_string(),
+        })
+        .collect()
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

@@ -119,6 +119,9 @@ struct Outcome {
     reasons: Vec<(String, String)>,
     pending_members: Vec<String>,
     asks: Vec<Ask>,
+    /// The asks already in `asks`: a set, so that collecting them stays linear in the members
+    /// (10,000 members once made this quadratic).
+    asked: std::collections::BTreeSet<Ask>,
 }
 
 /// The section of an applied procedure: the first `[[place]]` whose condition holds, else
@@ -175,7 +178,7 @@ fn evaluate(
                 on.pending_members.push(m.id.clone());
             }
             for a in asks {
-                if !on.asks.contains(&a) {
+                if on.asked.insert(a.clone()) {
                     on.asks.push(a);
                 }
             }

@@ -677,6 +677,27 @@ pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
     Ok(e)
 }
 
+/// The body of the `condition_parse` fuzz target (`fuzz/core`), shared with the stable tests:
+/// any text as a condition. The parser never panics nor overflows its stack (nesting is
+/// limited), and an error points inside the text (or at its end).
+pub fn fuzz_condition(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    match parse(src) {
+        Ok(_) => {}
+        Err(e) => {
+            assert!(
+                e.span.start <= e.span.end && e.span.end <= src.len(),
+                "the error points outside the condition: {:?} in {} bytes",
+                e.span,
+                src.len()
+            );
+            assert!(!e.message.is_empty());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -361,6 +361,7 @@ pub fn read_text(
 ) -> Option<(Text, std::ops::Range<usize>, Option<std::ops::Range<usize>>)> {
     if let Some(s) = node.as_str() {
         let span = string_content_span(src.text, node.span().unwrap_or(0..0), s);
+        check_chars(src, s, &span, what);
         return Some((Text::ja(s), span, None));
     }
     let Some(t) = node.table() else {
@@ -386,5 +387,33 @@ pub fn read_text(
         Some((e, s)) => (Some(e), Some(s)),
         None => (None, None),
     };
+    check_chars(src, &ja, &ja_span, what);
+    if let (Some(e), Some(span)) = (&en, &en_span) {
+        check_chars(src, e, span, what);
+    }
     Some((Text { ja, en }, ja_span, en_span))
+}
+
+/// Texts reach the clerk's terminal and the forms: no control or bidi characters (a line
+/// break, from a multi-line TOML string, is the one allowed).
+fn check_chars(src: &mut Source<'_>, text: &str, span: &std::ops::Range<usize>, what: &str) {
+    let bad = text
+        .split('\n')
+        .scan(0, |before, line| {
+            let found = crate::text::find_forbidden(line).map(|mut f| {
+                f.at += *before;
+                f
+            });
+            *before += line.chars().count() + 1;
+            Some(found)
+        })
+        .flatten()
+        .next();
+    if let Some(f) = bad {
+        src.error(
+            span.clone(),
+            format!("{what}: {f}"),
+            Some("write escape sequences and direction marks out of the text".into()),
+        );
+    }
 }

@@ -322,6 +322,9 @@ impl Services for RealServices {
         det: &Determination,
         case_code: &str,
     ) -> Result<Bundle, String> {
+        // Nothing typed at the counter reaches paper with a 個人番号 or a control character.
+        crate::intake::check_text(intake)
+            .map_err(|e| format!("入力内容を確認してください ({e})"))?;
         let fonts = Fonts::system();
         let (templates, _) =
             forms::load_templates(self.templates_dir.as_deref(), &self.set, &fonts).map_err(
@@ -399,14 +402,22 @@ impl Services for RealServices {
         let pdf = bundle.pdf.clone();
         std::thread::spawn(move || {
             let r = (|| {
-                let dir = tempfile_dir()?;
-                let path = dir.join("bundle.pdf");
-                std::fs::write(&path, &pdf).map_err(|e| PrintError {
+                // A private folder (0700, random name, ours alone) removed when the job is
+                // handed to CUPS: never a guessable shared path someone else could have made.
+                let dir = tempfile::Builder::new()
+                    .prefix("madoguchi-print-")
+                    .tempdir()
+                    .map_err(|e| PrintError {
+                        message_ja: format!("一時フォルダを作れません: {e}"),
+                        message_en: e.to_string(),
+                    })?;
+                let path = dir.path().join("bundle.pdf");
+                crate::private_files::write_private_file(&path, &pdf).map_err(|e| PrintError {
                     message_ja: format!("一時ファイルを書けません: {e}"),
                     message_en: e.to_string(),
                 })?;
                 let r = forms::printer::Cups::default().print(&path, &job);
-                let _ = std::fs::remove_file(&path);
+                drop(dir);
                 r.map(|_| ()).map_err(|e| PrintError {
                     message_ja: e.to_string(),
                     message_en: e.to_string(),
@@ -439,6 +450,9 @@ impl Services for RealServices {
     }
 
     fn save_intake(&mut self, code: &str, intake: &Intake) -> Result<(), StoreError> {
+        // Never stored with a 個人番号 in a field (the intake stays on screen to correct).
+        crate::intake::check_text(intake)
+            .map_err(|e| StoreError(format!("入力内容を確認してください ({e})")))?;
         let id = self.id(code)?;
         self.store()?.save_intake(&id, intake).map_err(se)
     }
@@ -506,15 +520,6 @@ impl Services for RealServices {
             })
             .collect()
     }
-}
-
-fn tempfile_dir() -> Result<PathBuf, PrintError> {
-    let dir = std::env::temp_dir().join(format!("madoguchi-print-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| PrintError {
-        message_ja: format!("一時フォルダを作れません: {e}"),
-        message_en: e.to_string(),
-    })?;
-    Ok(dir)
 }
 
 #[cfg(test)]
