@@ -105,7 +105,7 @@ fn run(label: &'static str, location: &Path, cases: usize) -> Outcome {
                     timed(&mut || s.record_print(&id, manifest, Some("p"), None));
                     timed(&mut || s.close_case(&id));
                     // This section's procedure of the shared case: done, then pending again.
-                    let st = if n % 2 == 0 {
+                    let st = if n.is_multiple_of(2) {
                         ProcStatus::Done
                     } else {
                         ProcStatus::Pending
@@ -138,7 +138,7 @@ fn run(label: &'static str, location: &Path, cases: usize) -> Outcome {
             .iter()
             .find(|x| x.id == det.procedures[w % n_procs].id)
             .unwrap();
-        let want = if (cases - 1) % 2 == 0 {
+        let want = if (cases - 1).is_multiple_of(2) {
             ProcStatus::Done
         } else {
             ProcStatus::Pending
