@@ -1812,9 +1812,20 @@ fn mark_tx(
     reason: Option<&str>,
     station: &Station,
 ) -> Result<ProcedureState, StoreError> {
+    // One statement sets the status and says the procedure's section (or that it does not
+    // apply): one round trip fewer on a server.
     let Some(row) = tx.query_opt(
-        "SELECT section FROM procedure_status WHERE case_id = ?1 AND procedure = ?2",
-        vals![id.id, procedure],
+        "UPDATE procedure_status SET status = ?3, counter = ?4, clerk = ?5, at = ?6, reason = ?7 \
+         WHERE case_id = ?1 AND procedure = ?2 RETURNING section",
+        vals![
+            id.id,
+            procedure,
+            status.as_str(),
+            station.counter.as_str(),
+            station.clerk.as_str(),
+            now,
+            reason
+        ],
     )?
     else {
         let applied: Vec<String> = tx
@@ -1833,19 +1844,6 @@ fn mark_tx(
         )));
     };
     let section = row.text(0)?;
-    tx.execute(
-        "UPDATE procedure_status SET status = ?3, counter = ?4, clerk = ?5, at = ?6, reason = ?7 \
-         WHERE case_id = ?1 AND procedure = ?2",
-        vals![
-            id.id,
-            procedure,
-            status.as_str(),
-            station.counter.as_str(),
-            station.clerk.as_str(),
-            now,
-            reason
-        ],
-    )?;
     tx.execute(
         "INSERT INTO procedure_marks (case_id, procedure, section, status, counter, clerk, at, reason) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
