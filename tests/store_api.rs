@@ -809,3 +809,28 @@ fn statistics(t: &store_support::Target) {
     assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
     assert!(svg.contains("日別の受付件数") && svg.contains("04/07"));
 }
+
+#[test]
+fn tls_is_used_when_the_url_asks_and_a_bad_url_is_bad_input() {
+    let Some(t) = store_support::postgres() else {
+        return;
+    };
+    let url = t.location().display().to_string();
+    // The test cluster speaks no TLS: a URL that requires it must not fall back to plain.
+    let e = Store::open(Path::new(&format!("{url}?sslmode=require"))).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+    // Without sslmode (or disable), plain.
+    Store::open(Path::new(&format!("{url}?sslmode=disable"))).unwrap();
+    let e = Store::open(Path::new(&format!("{url}?sslmode=sometimes"))).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::BadInput, "{e}");
+    // The password never shows in a message.
+    let (_, rest) = url.split_once("://").unwrap();
+    let bad = format!(
+        "postgresql://nobody:s3cret-pass@{}",
+        rest.split_once('@').unwrap().1
+    );
+    let e = Store::open(Path::new(&format!("{bad}_missing"))).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+    assert!(!e.to_string().contains("s3cret-pass"), "{e}");
+    assert!(e.to_string().contains("***"), "{e}");
+}

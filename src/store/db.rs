@@ -298,7 +298,53 @@ macro_rules! pg_impl {
     };
 }
 pg_impl!(postgres::Client);
-pg_impl!(postgres::Transaction<'_>);
+
+/// A PostgreSQL connection with its prepared statements: the store runs the same few dozen
+/// statements over and over, and a statement prepared once saves a round trip to the server
+/// on every later call (the driver otherwise prepares each text anew).
+pub struct PgConn {
+    pub client: postgres::Client,
+    cache: std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    pub fn new(client: postgres::Client) -> PgConn {
+        PgConn {
+            client,
+            cache: Default::default(),
+        }
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
+        if let Some(st) = self.cache.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(&pg_sql(sql))?;
+        self.cache.insert(sql.to_string(), st.clone());
+        Ok(st)
+    }
+}
+
+impl Sql for PgConn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+    fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError> {
+        let st = self.statement(sql)?;
+        Ok(self.client.execute(&st, &pg_params(params))?)
+    }
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError> {
+        let st = self.statement(sql)?;
+        pg_rows(self.client.query(&st, &pg_params(params))?)
+    }
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        // Schema changes (migrations) make cached plans of the old tables stale.
+        if !matches!(sql, "BEGIN" | "COMMIT" | "ROLLBACK") {
+            self.cache.clear();
+        }
+        Ok(self.client.batch_execute(sql)?)
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -643,7 +643,7 @@ fn summary_from_row(r: &Row) -> Result<(CaseSummary, StepTimes, Option<String>),
 
 enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<db::PgConn>),
 }
 
 /// The case database. One per counter process; other processes (other counters, on this PC
@@ -696,7 +696,7 @@ impl Store {
             Location::Postgres(url) => {
                 let mut c = backend::connect_postgres(url)?;
                 backend::check_postgres(&mut c, &redact_url(url))?;
-                Conn::Postgres(Box::new(c))
+                Conn::Postgres(Box::new(db::PgConn::new(c)))
             }
         };
         let store = Store {
@@ -763,10 +763,10 @@ impl Store {
     ) -> Result<T, StoreError> {
         let mut c = self.conn.borrow_mut();
         if let Conn::Postgres(p) = &mut *c {
-            if p.is_closed() {
+            if p.client.is_closed() {
                 // The server restarted or the network dropped: one new connection.
                 if let Location::Postgres(url) = &self.location {
-                    **p = backend::connect_postgres(url)?;
+                    **p = db::PgConn::new(backend::connect_postgres(url)?);
                 }
             }
         }
@@ -1762,17 +1762,19 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
 /// case waits for this transaction instead of overwriting it — and returns the case's
 /// clerk (the actor of the audit line).
 fn touch(tx: &mut dyn Sql, now: &str, id: &CaseId) -> Result<String, StoreError> {
-    let n = tx.execute(
+    let row = tx.query_opt(
         "UPDATE cases SET version = version + 1, updated_at = ?3 \
-         WHERE id = ?1 AND code = ?2 AND purged_at IS NULL",
+         WHERE id = ?1 AND code = ?2 AND purged_at IS NULL RETURNING clerk",
         vals![id.id, id.code.as_str(), now],
     )?;
-    if n == 0 {
-        let row = tx.query_opt(
-            "SELECT discarded_at FROM cases WHERE id = ?1 AND code = ?2",
-            vals![id.id, id.code.as_str()],
-        )?;
-        return Err(match row {
+    if let Some(r) = row {
+        return r.text(0);
+    }
+    let row = tx.query_opt(
+        "SELECT discarded_at FROM cases WHERE id = ?1 AND code = ?2",
+        vals![id.id, id.code.as_str()],
+    )?;
+    Err(match row {
             None => StoreError::NotFound(id.code.clone()),
             Some(r) if r.opt_text(0)?.is_some() => StoreError::Invalid(format!(
                 "案件 {} は破棄されています。変更できません (case {} was discarded; its data can no longer change)",
@@ -1782,10 +1784,7 @@ fn touch(tx: &mut dyn Sql, now: &str, id: &CaseId) -> Result<String, StoreError>
                 "案件 {} の個人情報は保存期間を過ぎて消去されています。変更できません (case {} was purged; its data can no longer change)",
                 id.code, id.code
             )),
-        });
-    }
-    tx.query_one("SELECT clerk FROM cases WHERE id = ?1", vals![id.id])?
-        .text(0)
+    })
 }
 
 fn state_from_row(r: &Row) -> Result<ProcedureState, StoreError> {
@@ -1813,9 +1812,20 @@ fn mark_tx(
     reason: Option<&str>,
     station: &Station,
 ) -> Result<ProcedureState, StoreError> {
+    // One statement sets the status and says the procedure's section (or that it does not
+    // apply): one round trip fewer on a server.
     let Some(row) = tx.query_opt(
-        "SELECT section FROM procedure_status WHERE case_id = ?1 AND procedure = ?2",
-        vals![id.id, procedure],
+        "UPDATE procedure_status SET status = ?3, counter = ?4, clerk = ?5, at = ?6, reason = ?7 \
+         WHERE case_id = ?1 AND procedure = ?2 RETURNING section",
+        vals![
+            id.id,
+            procedure,
+            status.as_str(),
+            station.counter.as_str(),
+            station.clerk.as_str(),
+            now,
+            reason
+        ],
     )?
     else {
         let applied: Vec<String> = tx
@@ -1834,19 +1844,6 @@ fn mark_tx(
         )));
     };
     let section = row.text(0)?;
-    tx.execute(
-        "UPDATE procedure_status SET status = ?3, counter = ?4, clerk = ?5, at = ?6, reason = ?7 \
-         WHERE case_id = ?1 AND procedure = ?2",
-        vals![
-            id.id,
-            procedure,
-            status.as_str(),
-            station.counter.as_str(),
-            station.clerk.as_str(),
-            now,
-            reason
-        ],
-    )?;
     tx.execute(
         "INSERT INTO procedure_marks (case_id, procedure, section, status, counter, clerk, at, reason) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

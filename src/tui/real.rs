@@ -500,6 +500,54 @@ impl Services for RealServices {
         self.store()?.close_case(&id).map_err(se)
     }
 
+    fn continue_case(&mut self, code_or_page: &str) -> Result<Continued, StoreError> {
+        let section = self.config.section.clone();
+        let c = continue_case(self.store()?, section.as_deref(), code_or_page)?;
+        let id = self.store()?.resolve(&c.code).map_err(se)?;
+        if let Some(id) = id {
+            self.cases.insert(c.code.clone(), id);
+        }
+        Ok(c)
+    }
+
+    fn mark(
+        &mut self,
+        code: &str,
+        procedure: &str,
+        mark: ProcMark,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let id = self.id(code)?;
+        let station = self.station();
+        let status = match mark {
+            ProcMark::Pending => store::ProcStatus::Pending,
+            ProcMark::Done => store::ProcStatus::Done,
+            ProcMark::SetAside => store::ProcStatus::SetAside,
+        };
+        self.store()?
+            .mark(&id, procedure, status, reason, &station)
+            .map(|_| ())
+            .map_err(se)
+    }
+
+    fn in_progress(&mut self) -> Vec<InProgress> {
+        let Ok(st) = self.store.as_ref() else {
+            return vec![];
+        };
+        st.in_progress()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| InProgress {
+                code: c.code,
+                counter: c.counter,
+                event_kind: c.event_kind,
+                age_seconds: c.age_seconds,
+                pending: c.pending,
+                waiting_at: c.waiting_at,
+            })
+            .collect()
+    }
+
     fn unfinished(&mut self) -> Vec<Unfinished> {
         let Ok(st) = self.store.as_ref() else {
             return vec![];
@@ -522,9 +570,103 @@ impl Services for RealServices {
     }
 }
 
+impl RealServices {
+    fn station(&self) -> store::Station {
+        store::Station {
+            counter: self.config.counter.clone(),
+            clerk: self.config.clerk.clone(),
+        }
+    }
+}
+
+/// Case continuation across counters (issue #15), on the shared store.
+pub(super) fn continue_case(
+    st: &Store,
+    section: Option<&str>,
+    text: &str,
+) -> Result<Continued, StoreError> {
+    let Some((summary, page)) = st.find_by_page_code(text).map_err(se)? else {
+        return Err(StoreError(format!(
+            "受付番号 {} の案件が見つかりません",
+            text.trim()
+        )));
+    };
+    let p = st
+        .progress(&summary.code)
+        .map_err(se)?
+        .ok_or_else(|| StoreError(format!("受付番号 {} の案件が見つかりません", summary.code)))?;
+    Ok(Continued {
+        code: p.code.clone(),
+        page: page.map(|r| (r.page, r.form)),
+        status: p.status.as_str().to_string(),
+        complete: p.complete,
+        procedures: p
+            .procedures
+            .into_iter()
+            .map(|x| ProcState {
+                ours: section.is_some_and(|s| s == x.section),
+                status: match x.status {
+                    store::ProcStatus::Pending => ProcMark::Pending,
+                    store::ProcStatus::Done => ProcMark::Done,
+                    store::ProcStatus::SetAside => ProcMark::SetAside,
+                },
+                id: x.id,
+                section: x.section,
+                counter: x.counter,
+                clerk: x.clerk,
+                at: x.at,
+                reason: x.reason,
+            })
+            .collect(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_code_opens_the_case_at_this_section_with_what_others_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+        let (set, _) = crate::rules::load_embedded(None).unwrap();
+        let text = include_str!("../../fixtures/intakes/move-in-family.json");
+        let intake = crate::intake::parse_intake(text, &set.vocabulary).unwrap();
+        let det =
+            crate::rules::determine(&intake, &set, NaiveDate::from_ymd_opt(2026, 4, 6).unwrap());
+        let id = st.open_case("受付", Some(intake.event.kind)).unwrap();
+        st.save_intake(&id, &intake).unwrap();
+        st.save_determination(&id, &set.digest, &det).unwrap();
+        st.record_print(
+            &id,
+            r#"[{"page":1,"form":"guidance","procedure":null,"member":null}]"#,
+            None,
+            None,
+        )
+        .unwrap();
+        let other = &det.procedures[0];
+        let station = store::Station {
+            counter: "1番窓口".into(),
+            clerk: "受付 一郎".into(),
+        };
+        st.mark(&id, &other.id, store::ProcStatus::Done, None, &station)
+            .unwrap();
+        let mine = det
+            .procedures
+            .iter()
+            .find(|p| p.section != other.section)
+            .expect("two sections");
+        let c = continue_case(&st, Some(&mine.section), &store::page_code(&id.code, 1)).unwrap();
+        assert_eq!(c.code, id.code);
+        assert_eq!(c.page, Some((1, "guidance".to_string())));
+        let done = c.procedures.iter().find(|p| p.id == other.id).unwrap();
+        assert_eq!(done.status, ProcMark::Done);
+        assert_eq!(done.counter.as_deref(), Some("1番窓口"));
+        assert!(!done.ours);
+        assert!(c.procedures.iter().any(|p| p.id == mine.id && p.ours));
+        assert!(!c.complete);
+        assert!(continue_case(&st, None, "MDGCZZZZZZZZP01").is_err());
+    }
 
     #[test]
     fn chosen_items_become_page_ranges() {

@@ -309,6 +309,58 @@ pub struct Unfinished {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreError(pub String);
 
+/// The status of an applied procedure at its section (case continuation, issue #15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcMark {
+    Pending,
+    Done,
+    SetAside,
+}
+
+/// One applied procedure of a case opened at this counter: what every section did with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcState {
+    pub id: String,
+    pub section: String,
+    pub status: ProcMark,
+    /// Who changed it last (counter, clerk) and when.
+    pub counter: Option<String>,
+    pub clerk: Option<String>,
+    pub at: Option<String>,
+    /// Free text (personal): shown at the counter, purged with the case.
+    pub reason: Option<String>,
+    /// Whether it belongs to this counter's section (`section` of the configuration): the
+    /// ones this counter marks.
+    pub ours: bool,
+}
+
+/// A case continued at this counter, from a scanned page code or a typed case code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Continued {
+    pub code: String,
+    /// The page scanned and its form, when a page code was scanned.
+    pub page: Option<(u32, String)>,
+    /// `open`, `closed`, `discarded`, `purged`.
+    pub status: String,
+    /// Nothing pending.
+    pub complete: bool,
+    pub procedures: Vec<ProcState>,
+}
+
+/// A case still in progress somewhere in the town (the supervisor's list). No personal data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InProgress {
+    pub code: String,
+    pub counter: Option<String>,
+    pub event_kind: Option<String>,
+    pub age_seconds: i64,
+    pub pending: usize,
+    pub waiting_at: Vec<String>,
+}
+
+const NO_CONTINUATION: &str =
+    "この窓口では他の窓口の案件を開けません (case continuation is not available here)";
+
 // ---------------------------------------------------------------------------------------------
 
 /// Everything the counter screen needs from devices, forms and the store.
@@ -353,6 +405,27 @@ pub trait Services {
     fn set_aside(&mut self, code: &str, procedure: &str, reason: &str) -> Result<(), StoreError>;
     fn close_case(&mut self, code: &str) -> Result<(), StoreError>;
     fn unfinished(&mut self) -> Vec<Unfinished>;
+
+    /// Opens a case at this counter's section by a scanned page code (`MDGC…P..`) or a
+    /// typed case code: every applied procedure with what each section did (issue #15).
+    fn continue_case(&mut self, _code_or_page: &str) -> Result<Continued, StoreError> {
+        Err(StoreError(NO_CONTINUATION.into()))
+    }
+    /// Marks one procedure of a case as done, set aside (a reason is required) or pending
+    /// again, by this counter and clerk.
+    fn mark(
+        &mut self,
+        _code: &str,
+        _procedure: &str,
+        _mark: ProcMark,
+        _reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError(NO_CONTINUATION.into()))
+    }
+    /// Cases still in progress across every counter, oldest first (the supervisor's view).
+    fn in_progress(&mut self) -> Vec<InProgress> {
+        vec![]
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
