@@ -9,17 +9,7 @@ fn check(id: &str, text: &str) -> Vec<Diagnostic> {
         .unwrap()
         .0;
     let fonts = Fonts::embedded_only();
-    let measure = |s: &str, size: f32, bold: bool| {
-        fonts.width_mm(
-            if bold {
-                forms::fonts::BOLD
-            } else {
-                forms::fonts::PRIMARY
-            },
-            s,
-            size,
-        )
-    };
+    let measure = |s: &str, size: f32, face: usize| fonts.width_mm(face, s, size);
     let mut env = forms::check_env(&set, &measure);
     // As if the set used every catalogue form (the catalogue may still be growing).
     env.used_forms.extend(
