@@ -179,8 +179,9 @@ impl<'f> Canvas<'f> {
     ) {
         let en = en.filter(|_| self.en);
         let es = |s: f32| (s * 0.85).max(4.5);
+        let gap = if ja.is_empty() { 0.0 } else { EN_GAP };
         let total = |cv: &Self, s: f32| {
-            cv.width(ja, s, false) + en.map_or(0.0, |e| EN_GAP + cv.width_en(e, es(s), false))
+            cv.width(ja, s, false) + en.map_or(0.0, |e| gap + cv.width_en(e, es(s), false))
         };
         let mut s = size;
         while s > 4.5 && total(self, s) > width {
@@ -189,7 +190,7 @@ impl<'f> Canvas<'f> {
         self.text(x, y, s, false, Align::Left, ja);
         if let Some(e) = en {
             let w = self.width(ja, s, false);
-            self.text_en(x + w + EN_GAP, y, es(s), false, Align::Left, e);
+            self.text_en(x + w + gap, y, es(s), false, Align::Left, e);
         }
     }
 
@@ -579,9 +580,19 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                     Some(s) => cv.fit(va, &s, *size, *min_size, false, *align, *lines),
                     None => {
                         if let Some(p) = placeholder {
-                            let base = va.y + va.h / 2.0 + 1.0;
                             let en = placeholder_en.as_deref().filter(|_| cv.en);
-                            cv.caption_line(va.x + 1.5, base, va.w - 3.0, p, en, 7.0);
+                            match en {
+                                // Room for two lines: the English under the Japanese.
+                                Some(e) if va.h >= 7.0 => {
+                                    let mid = va.y + va.h / 2.0;
+                                    cv.caption_line(va.x + 1.5, mid - 0.4, va.w - 3.0, p, None, 7.0);
+                                    cv.caption_line(va.x + 1.5, mid + 2.6, va.w - 3.0, "", Some(e), 7.0);
+                                }
+                                _ => {
+                                    let base = va.y + va.h / 2.0 + 1.0;
+                                    cv.caption_line(va.x + 1.5, base, va.w - 3.0, p, en, 7.0);
+                                }
+                            }
                         }
                     }
                 }
@@ -880,6 +891,7 @@ pub fn members_for<'a>(set: super::template::RowSet, ctx: &Ctx<'a>) -> Vec<&'a M
         RowSet::Subjects => i.subjects(),
         RowSet::Household => i.household.members.iter().collect(),
         RowSet::Remaining => i.remaining().collect(),
+        RowSet::Heirs => super::roles::heirs(i),
         RowSet::Children => i
             .household
             .members

@@ -277,7 +277,7 @@ fn spouse_of_deceased(i: &Intake) -> Option<&Member> {
 }
 
 /// The deceased's heirs among the remaining members.
-fn heirs(i: &Intake) -> Vec<&Member> {
+pub fn heirs(i: &Intake) -> Vec<&Member> {
     let Some(d) = i.event.deceased.as_deref().and_then(|id| i.member(id)) else {
         return vec![];
     };

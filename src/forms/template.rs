@@ -66,6 +66,8 @@ pub enum RowSet {
     Remaining,
     /// Children for 児童手当 (grade ≤ 12 on the event date), in the household after the event.
     Children,
+    /// The deceased's heirs among the remaining members (`forms::roles`).
+    Heirs,
 }
 
 impl RowSet {
@@ -76,6 +78,7 @@ impl RowSet {
         "household",
         "remaining",
         "children",
+        "heirs",
     ];
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
@@ -85,6 +88,7 @@ impl RowSet {
             "household" => RowSet::Household,
             "remaining" => RowSet::Remaining,
             "children" => RowSet::Children,
+            "heirs" => RowSet::Heirs,
             _ => return None,
         })
     }
@@ -1632,9 +1636,18 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
     }
     // Fields must not overlap each other or the QR code.
     let fields: Vec<&Element> = elements.iter().filter(|e| e.is_field()).collect();
+    // Two elements that are never drawn together (`only_if` on the same value, different
+    // codes) may share room.
+    let exclusive = |a: &Element, b: &Element| match (&a.only_if, &b.only_if) {
+        (Some(x), Some(y)) => {
+            let code = |c: &OnlyIf| c.equals.clone().unwrap_or_else(|| "true".into());
+            x.value == y.value && code(x) != code(y)
+        }
+        _ => false,
+    };
     for (k, a) in fields.iter().enumerate() {
         for b in &fields[..k] {
-            if a.area.overlaps(&b.area) {
+            if a.area.overlaps(&b.area) && !exclusive(a, b) {
                 src.error(
                     a.span.clone(),
                     format!(
