@@ -114,6 +114,7 @@ fn as_if_used(i: &Intake, set: &ProcedureSet, t: &Template) -> Determination {
             members: i.subjects().iter().map(|m| m.id.clone()).collect(),
             deadline: None,
             deadline_text: "速やかに".into(),
+            deadlines: vec![],
             basis: String::new(),
             reasons: vec![],
             bring: vec![],
