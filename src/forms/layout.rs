@@ -585,8 +585,22 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                                 // Room for two lines: the English under the Japanese.
                                 Some(e) if va.h >= 7.0 => {
                                     let mid = va.y + va.h / 2.0;
-                                    cv.caption_line(va.x + 1.5, mid - 0.4, va.w - 3.0, p, None, 7.0);
-                                    cv.caption_line(va.x + 1.5, mid + 2.6, va.w - 3.0, "", Some(e), 7.0);
+                                    cv.caption_line(
+                                        va.x + 1.5,
+                                        mid - 0.4,
+                                        va.w - 3.0,
+                                        p,
+                                        None,
+                                        7.0,
+                                    );
+                                    cv.caption_line(
+                                        va.x + 1.5,
+                                        mid + 2.6,
+                                        va.w - 3.0,
+                                        "",
+                                        Some(e),
+                                        7.0,
+                                    );
                                 }
                                 _ => {
                                     let base = va.y + va.h / 2.0 + 1.0;

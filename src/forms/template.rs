@@ -328,6 +328,7 @@ pub const MIN_SIZE: f32 = 7.0;
 /// these is expected even while the set does not use it yet.
 pub const CATALOGUE_FORMS: &[&str] = &[
     "juminido",
+    "juminido-head-change",
     "mynumber-card",
     "nhi",
     "nhi-funeral",
@@ -1481,11 +1482,12 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         if let Some(t) = n.table() {
             let mut f = Fields::new(t, Some(span.clone()), "[signature]");
             let a = area(src, &mut f, "signature box", None);
-            let label = f
-                .str(src, "label")
-                .map(|l| l.0)
-                .unwrap_or_else(|| "署名".into());
-            let label_en = english(src, &mut f, "label_en", &label, &span).map(|e| e.0);
+            let given = f.str(src, "label").map(|l| l.0);
+            let label_en = match &given {
+                Some(l) => english(src, &mut f, "label_en", l, &span).map(|e| e.0),
+                None => Some("Signature".into()),
+            };
+            let label = given.unwrap_or_else(|| "署名".into());
             let role = match f.str(src, "role") {
                 None => "applicant".to_string(),
                 Some((r, rspan)) => {
