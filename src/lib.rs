@@ -2,7 +2,7 @@
 //!
 //! The pure core (`intake`, `calendar`, `rules`, and the layout part of `forms`) never touches
 //! a device, the database, the printer or the screen; those live at the edges (`card`, `qr`
-//! scanners, `forms::printer`, `store`, `tui`, `cli`).
+//! scanners, `forms::printer`, `store`, `tui`, `web`, `cli`).
 
 pub mod calendar;
 pub mod card;
@@ -16,3 +16,4 @@ pub mod rules;
 pub mod store;
 pub mod text;
 pub mod tui;
+pub mod web;

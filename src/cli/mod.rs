@@ -9,6 +9,7 @@ pub mod output;
 pub mod print;
 pub mod procedures;
 pub mod qr;
+pub mod serve;
 pub mod templates;
 
 use clap::{Parser, Subcommand};
@@ -107,6 +108,8 @@ pub enum Command {
     Cases(cases::Cmd),
     /// Statistics for measuring the counter's effect (効果測定).
     Stats(cases::StatsArgs),
+    /// The resident's web page (手続ナビ) and its API, on this procedure set.
+    Serve(serve::Args),
 }
 
 /// Runs the program; returns the exit code.
@@ -134,6 +137,7 @@ pub fn main() -> i32 {
         Some(Command::Qr(c)) => qr::run(c, &g),
         Some(Command::Cases(c)) => cases::run(c, &g),
         Some(Command::Stats(a)) => cases::stats(a, &g),
+        Some(Command::Serve(a)) => serve::run(a, &g),
     }
 }
 

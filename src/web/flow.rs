@@ -1,0 +1,702 @@
+//! The page's steps: from a posted form to the next view. Pure: no I/O, no clock (today is
+//! passed in), so every path through the steps is unit-tested without a server.
+//!
+//! 1. **Event**: what happened and when.
+//! 2. **Household**: addresses and the members (names, kana, birth dates, sex, relation).
+//! 3. **Questions**: only the engine's pending questions, as many rounds as the answers open
+//!    up; a question left unanswered goes to the counter (it is never asked twice).
+//! 4. **Result**: `rules::determine` on the finished intake, and its QR codes.
+//!
+//! Every step re-checks everything before it from the posted state: the server trusts
+//! nothing it did not just check, and remembers nothing.
+
+use super::draft::{question_key, split_key, Draft, Step, Submission};
+use super::text::Tr;
+use crate::intake::{parse_intake_value, EventKind, FactScope, FactType, Intake, Vocabulary};
+use crate::rules::{determine, Determination, Lang, ProcedureSet, Question};
+use chrono::NaiveDate;
+
+/// A problem with what was entered: which input, and what to do, in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The input's name (`date`, `m2.birth`), or empty for the form as a whole.
+    pub field: String,
+    pub ja: String,
+    pub en: String,
+}
+
+impl Problem {
+    fn new(field: impl Into<String>, text: Tr) -> Self {
+        Problem {
+            field: field.into(),
+            ja: text.0.to_string(),
+            en: text.1.to_string(),
+        }
+    }
+    pub fn text(&self, l: Lang) -> &str {
+        match l {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// What to show next.
+#[derive(Clone, Debug)]
+pub struct View {
+    pub step: Step,
+    pub draft: Draft,
+    pub problems: Vec<Problem>,
+    /// The checked intake (questions and result steps).
+    pub intake: Option<Intake>,
+    /// `rules::determine` on it.
+    pub det: Option<Determination>,
+    /// The questions to ask on this page (questions step).
+    pub open: Vec<Question>,
+    /// A short notice (a row could not be added, …).
+    pub notice: Option<Tr>,
+}
+
+impl View {
+    fn at(step: Step, draft: Draft) -> Self {
+        View {
+            step,
+            draft,
+            problems: vec![],
+            intake: None,
+            det: None,
+            open: vec![],
+            notice: None,
+        }
+    }
+}
+
+/// The first page: an empty event step.
+pub fn start(lang: Lang) -> View {
+    View::at(
+        Step::Event,
+        Draft {
+            lang,
+            ..Draft::default()
+        },
+    )
+}
+
+/// The view that follows a posted form.
+pub fn advance(sub: Submission, set: &ProcedureSet, today: NaiveDate) -> View {
+    let Submission {
+        mut draft,
+        step,
+        go,
+        shown,
+        q,
+    } = sub;
+    let vocab = &set.vocabulary;
+    let step = step.unwrap_or(Step::Event);
+
+    // A language switch re-shows the same step with nothing lost and nothing judged yet.
+    if let Some(code) = go.strip_prefix("lang:") {
+        draft.lang = if code == "en" { Lang::En } else { Lang::Ja };
+        if step == Step::Questions {
+            apply_answers(&mut draft, &shown, &q, vocab, false);
+        }
+        return match step {
+            Step::Event => View::at(Step::Event, draft),
+            Step::Household => View::at(Step::Household, draft),
+            Step::Questions | Step::Result => checked(draft, set, today, step),
+        };
+    }
+
+    match (step, go.as_str()) {
+        (Step::Event, _) => {
+            let problems = check_event(&draft, today);
+            if problems.is_empty() {
+                if draft.members.is_empty() {
+                    draft.add_member();
+                }
+                View::at(Step::Household, draft)
+            } else {
+                View {
+                    problems,
+                    ..View::at(Step::Event, draft)
+                }
+            }
+        }
+        (Step::Household, "add") => {
+            let added = draft.add_member();
+            View {
+                notice: (!added).then_some((
+                    "このページで入力できるのは20人までです。それ以上の世帯は窓口でお手続きください。",
+                    "This page takes up to 20 people; larger households, please come to the counter.",
+                )),
+                ..View::at(Step::Household, draft)
+            }
+        }
+        (Step::Household, go) if go.starts_with("remove:") => {
+            let id = &go["remove:".len()..];
+            if draft.members.len() > 1 {
+                draft.remove_member(id);
+            }
+            View::at(Step::Household, draft)
+        }
+        (Step::Household, "back") => View::at(Step::Event, draft),
+        (Step::Household, _) => checked(draft, set, today, Step::Questions),
+        (Step::Questions, "back") => {
+            apply_answers(&mut draft, &shown, &q, vocab, false);
+            View::at(Step::Household, draft)
+        }
+        (Step::Questions, _) => {
+            apply_answers(&mut draft, &shown, &q, vocab, true);
+            checked(draft, set, today, Step::Questions)
+        }
+        (Step::Result, "edit:event") => View::at(Step::Event, draft),
+        (Step::Result, "edit:household") => View::at(Step::Household, draft),
+        (Step::Result, "edit:answers") => {
+            draft.answers.clear();
+            draft.skipped.clear();
+            checked(draft, set, today, Step::Questions)
+        }
+        (Step::Result, _) => checked(draft, set, today, Step::Result),
+    }
+}
+
+/// Checks the event and the household, determines, and shows the open questions (when
+/// `want` is the questions step and some remain) or the result.
+fn checked(draft: Draft, set: &ProcedureSet, today: NaiveDate, want: Step) -> View {
+    let problems = check_event(&draft, today);
+    if !problems.is_empty() {
+        return View {
+            problems,
+            ..View::at(Step::Event, draft)
+        };
+    }
+    let intake = match check_household(&draft, set) {
+        Ok(i) => i,
+        Err(problems) => {
+            return View {
+                problems,
+                ..View::at(Step::Household, draft)
+            }
+        }
+    };
+    let det = determine(&intake, set, today);
+    let open = open_questions(&det, &draft, &set.vocabulary);
+    let step = if want == Step::Questions && !open.is_empty() {
+        Step::Questions
+    } else {
+        Step::Result
+    };
+    View {
+        intake: Some(intake),
+        det: Some(det),
+        open: if step == Step::Questions {
+            open
+        } else {
+            vec![]
+        },
+        ..View::at(step, draft)
+    }
+}
+
+/// The engine's pending questions not yet answered nor left to the counter, that this page
+/// can ask (the fact is in the set's vocabulary).
+pub fn open_questions(det: &Determination, draft: &Draft, vocab: &Vocabulary) -> Vec<Question> {
+    det.questions()
+        .into_iter()
+        .filter(|q| {
+            let key = question_key(q.member.as_deref(), &q.fact);
+            !draft.answers.contains_key(&key)
+                && !draft.skipped.contains(&key)
+                && vocab.get(scope_of(q.member.as_deref()), &q.fact).is_some()
+        })
+        .cloned()
+        .collect()
+}
+
+fn scope_of(member: Option<&str>) -> FactScope {
+    if member.is_some() {
+        FactScope::Member
+    } else {
+        FactScope::Household
+    }
+}
+
+/// Takes the answers to the questions the posted page showed. With `skip_unanswered`, a
+/// question left blank (or answered "I don't know") goes to the counter.
+fn apply_answers(
+    draft: &mut Draft,
+    shown: &[String],
+    q: &std::collections::BTreeMap<String, Vec<String>>,
+    vocab: &Vocabulary,
+    skip_unanswered: bool,
+) {
+    for key in shown {
+        let Some((who, fact)) = split_key(key) else {
+            continue;
+        };
+        if who.is_some_and(|id| draft.member(id).is_none()) {
+            continue;
+        }
+        let Some(t) = vocab.get(scope_of(who), fact) else {
+            continue;
+        };
+        let given: &[String] = q.get(key).map(Vec::as_slice).unwrap_or(&[]);
+        match answer_of(t, given) {
+            Some(v) => {
+                draft.answers.insert(key.clone(), v);
+                draft.skipped.remove(key);
+            }
+            None if skip_unanswered => {
+                draft.skipped.insert(key.clone());
+            }
+            None => {}
+        }
+    }
+}
+
+/// The encoded answer from a question's inputs; `None` for "don't know" or no answer.
+fn answer_of(t: &FactType, given: &[String]) -> Option<String> {
+    let first = given.first().map(|s| s.trim()).unwrap_or("");
+    let v = match t {
+        FactType::Bool => matches!(first, "yes" | "no").then(|| first.to_string())?,
+        FactType::Count => {
+            let digits: String = first
+                .chars()
+                .map(|c| match c {
+                    '０'..='９' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                    _ => c,
+                })
+                .collect();
+            digits
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 999)?
+                .to_string()
+        }
+        FactType::Code(values) => values.iter().find(|c| *c == first)?.clone(),
+        FactType::CodeSet(values) => {
+            let chosen: Vec<&str> = values
+                .iter()
+                .filter(|c| given.iter().any(|g| g == *c))
+                .map(String::as_str)
+                .collect();
+            if !chosen.is_empty() {
+                chosen.join(",")
+            } else if given.iter().any(|g| g == "__none") {
+                String::new()
+            } else {
+                return None;
+            }
+        }
+    };
+    Some(v)
+}
+
+/// The event step: a kind and a date that can be read.
+pub fn check_event(d: &Draft, today: NaiveDate) -> Vec<Problem> {
+    let mut out = vec![];
+    let kind = d.event_kind();
+    if kind.is_none() {
+        out.push(Problem::new(
+            "kind",
+            ("どの届出かを選んでください。", "Choose what happened."),
+        ));
+    }
+    match super::dates::parse_resident_date(&d.date) {
+        None if d.date.trim().is_empty() => out.push(Problem::new(
+            "date",
+            ("日付を入力してください。", "Enter the date."),
+        )),
+        None => out.push(Problem::new(
+            "date",
+            (
+                "日付が読み取れません。例: 2026-04-01、令和8年4月1日",
+                "The date cannot be read. Example: 2026-04-01",
+            ),
+        )),
+        Some(date) if kind == Some(EventKind::Death) && date > today => out.push(Problem::new(
+            "date",
+            (
+                "亡くなった日が今日より後になっています。",
+                "The date of death is after today.",
+            ),
+        )),
+        Some(_) => {}
+    }
+    out
+}
+
+/// The household step: every row complete, then the intake parser's own checks (which also
+/// refuse anything shaped like a 個人番号), each problem placed at its input.
+pub fn check_household(d: &Draft, set: &ProcedureSet) -> Result<Intake, Vec<Problem>> {
+    let mut out = vec![];
+    let kind = d.event_kind();
+    let event_date = super::dates::parse_resident_date(&d.date);
+    if kind == Some(EventKind::MoveIn)
+        && !d.planned.trim().is_empty()
+        && super::dates::parse_resident_date(&d.planned).is_none()
+    {
+        out.push(Problem::new(
+            "planned",
+            (
+                "転出予定日が読み取れません。分からなければ空欄のままで構いません。",
+                "The planned move-out date cannot be read; leave it empty if you do not know it.",
+            ),
+        ));
+    }
+    if d.members.is_empty() {
+        out.push(Problem::new(
+            "",
+            (
+                "世帯の方を1人以上入力してください。",
+                "Enter at least one person.",
+            ),
+        ));
+    }
+    let mut heads = 0;
+    for m in &d.members {
+        if m.family.trim().is_empty() && m.given.trim().is_empty() {
+            out.push(Problem::new(
+                m.field("family"),
+                ("氏名を入力してください。", "Enter the name."),
+            ));
+        }
+        match super::dates::parse_resident_date(&m.birth) {
+            None if m.birth.trim().is_empty() => out.push(Problem::new(
+                m.field("birth"),
+                ("生年月日を入力してください。", "Enter the date of birth."),
+            )),
+            None => out.push(Problem::new(
+                m.field("birth"),
+                (
+                    "生年月日が読み取れません。例: 1980-01-01、昭和55年1月1日",
+                    "The date of birth cannot be read. Example: 1980-01-01",
+                ),
+            )),
+            Some(b) if event_date.is_some_and(|e| b > e) => out.push(Problem::new(
+                m.field("birth"),
+                (
+                    "生年月日が届出の日より後になっています。",
+                    "The date of birth is after the date of the event.",
+                ),
+            )),
+            Some(_) => {}
+        }
+        if m.relation.is_empty() {
+            out.push(Problem::new(
+                m.field("relation"),
+                (
+                    "世帯主との続柄を選んでください。",
+                    "Choose the relation to the head of household.",
+                ),
+            ));
+        } else if m.relation == "head" {
+            heads += 1;
+            if heads == 2 {
+                out.push(Problem::new(
+                    m.field("relation"),
+                    (
+                        "世帯主は1人だけ選んでください。",
+                        "Only one person can be the head of household.",
+                    ),
+                ));
+            }
+        }
+        let nat = m.nationality();
+        if nat.len() != 2 || !nat.bytes().all(|b| b.is_ascii_uppercase()) {
+            out.push(Problem::new(
+                m.field(if m.nat == "other" { "nat_other" } else { "nat" }),
+                (
+                    "国籍を選ぶか、2文字の国コード (例: FR) を入力してください。",
+                    "Choose the nationality, or enter its two-letter code (e.g. FR).",
+                ),
+            ));
+        }
+    }
+    if kind == Some(EventKind::Death) && d.member(&d.deceased).is_none() {
+        out.push(Problem::new(
+            "deceased",
+            (
+                "亡くなった方を選んでください。",
+                "Choose the person who died.",
+            ),
+        ));
+    }
+    if kind.is_some_and(|k| k.is_move())
+        && !d.members.is_empty()
+        && d.members.iter().all(|m| m.moving == "no")
+    {
+        out.push(Problem::new(
+            d.members[0].field("moving"),
+            (
+                "引っ越す方を1人以上選んでください。",
+                "Choose at least one person who moves.",
+            ),
+        ));
+    }
+    if !out.is_empty() {
+        return Err(out);
+    }
+    let value = d.intake_json(&set.vocabulary);
+    parse_intake_value(&value, &set.vocabulary).map_err(|e| {
+        let field = field_of_path(d, &e.path);
+        let text = if e.message.contains("individual number") {
+            (
+                "個人番号 (マイナンバー) は入力しないでください。このページでは受け付けません。"
+                    .to_string(),
+                "Do not enter the individual number (My Number): this page never accepts it."
+                    .to_string(),
+            )
+        } else {
+            (
+                format!("入力内容を確認してください ({e})"),
+                format!("Please check this entry ({e})"),
+            )
+        };
+        vec![Problem {
+            field,
+            ja: text.0,
+            en: text.1,
+        }]
+    })
+}
+
+/// The input a JSON path of the intake refers to.
+fn field_of_path(d: &Draft, path: &str) -> String {
+    if let Some(rest) = path.strip_prefix("household.members[") {
+        let (i, tail) = rest.split_once(']').unwrap_or((rest, ""));
+        if let Some(m) = i.parse::<usize>().ok().and_then(|i| d.members.get(i)) {
+            let f = match tail.trim_start_matches('.') {
+                t if t.starts_with("kana") => "family_kana",
+                t if t.starts_with("birth_date") => "birth",
+                t if t.starts_with("nationality") => "nat",
+                t if t.starts_with("relation") => "relation",
+                t if t.starts_with("sex") => "sex",
+                _ => "family",
+            };
+            return m.field(f);
+        }
+    }
+    match path {
+        "event.date" => "date".into(),
+        "event.planned_move_out_date" => "planned".into(),
+        "event.previous_address" => "prev_addr".into(),
+        "event.new_address" | "household.address" => "new_addr".into(),
+        "event.deceased" => "deceased".into(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::draft::parse_form;
+
+    fn set() -> ProcedureSet {
+        crate::rules::load_embedded(None).unwrap().0
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 4, 6).unwrap()
+    }
+
+    fn post(pairs: &[(&str, &str)]) -> Submission {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        parse_form(body.as_bytes())
+    }
+
+    #[test]
+    fn event_problems_then_household() {
+        let s = set();
+        let v = advance(post(&[("step", "event"), ("go", "next")]), &s, today());
+        assert_eq!(v.step, Step::Event);
+        let fields: Vec<&str> = v.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["kind", "date"]);
+        let v = advance(
+            post(&[
+                ("step", "event"),
+                ("go", "next"),
+                ("kind", "move_in"),
+                ("date", "R8.4.1"),
+            ]),
+            &s,
+            today(),
+        );
+        assert_eq!(v.step, Step::Household);
+        assert_eq!(v.draft.members.len(), 1, "one empty row to start with");
+    }
+
+    fn family_move_in() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("step", "household"),
+            ("go", "next"),
+            ("kind", "move_in"),
+            ("date", "2026-04-01"),
+            ("members", "1,2,3"),
+            ("m1.family", "山田"),
+            ("m1.given", "太郎"),
+            ("m1.birth", "1980-01-01"),
+            ("m1.sex", "male"),
+            ("m1.relation", "head"),
+            ("m1.nat", "JP"),
+            ("m1.moving", "yes"),
+            ("m2.family", "山田"),
+            ("m2.given", "花子"),
+            ("m2.birth", "1982-05-05"),
+            ("m2.sex", "female"),
+            ("m2.relation", "spouse"),
+            ("m2.nat", "JP"),
+            ("m2.moving", "yes"),
+            ("m3.family", "山田"),
+            ("m3.given", "一郎"),
+            ("m3.birth", "2019-04-01"),
+            ("m3.sex", "male"),
+            ("m3.relation", "child"),
+            ("m3.nat", "JP"),
+            ("m3.moving", "yes"),
+        ]
+    }
+
+    #[test]
+    fn questions_until_none_remain_then_the_result() {
+        let s = set();
+        let mut v = advance(post(&family_move_in()), &s, today());
+        assert_eq!(v.step, Step::Questions, "{:?}", v.problems);
+        let mut rounds = 0;
+        while v.step == Step::Questions {
+            rounds += 1;
+            assert!(rounds < 20, "questions never end");
+            // Answer nothing: every shown question goes to the counter, none comes back.
+            let mut pairs: Vec<(String, String)> = vec![
+                ("step".into(), "questions".into()),
+                ("go".into(), "next".into()),
+            ];
+            let mut h = crate::web::html::Html::default();
+            v.draft.write_hidden(&mut h, Step::Questions);
+            pairs.extend(hidden_pairs(&h.s));
+            for q in &v.open {
+                pairs.push(("shown".into(), question_key(q.member.as_deref(), &q.fact)));
+            }
+            let refs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
+            let before = v.open.len();
+            v = advance(post(&refs), &s, today());
+            assert!(before > 0);
+        }
+        assert_eq!(v.step, Step::Result);
+        let det = v.det.unwrap();
+        assert!(!det.procedures.is_empty());
+        assert!(!det.pending.is_empty(), "skipped questions stay pending");
+    }
+
+    #[test]
+    fn answers_are_typed_and_change_the_determination() {
+        let s = set();
+        let v = advance(post(&family_move_in()), &s, today());
+        let q = v
+            .open
+            .iter()
+            .find(|q| q.fact == "health_insurance")
+            .expect("insurance is asked");
+        let key = question_key(q.member.as_deref(), &q.fact);
+        let mut pairs = family_move_in();
+        pairs[0] = ("step", "questions");
+        let mut all: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        all.push(("shown".into(), key.clone()));
+        all.push((format!("q.{key}"), "nhi".into()));
+        let refs: Vec<(&str, &str)> = all.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let v = advance(post(&refs), &s, today());
+        assert_eq!(v.draft.answers.get(&key).map(String::as_str), Some("nhi"));
+        assert!(v
+            .open
+            .iter()
+            .all(|q| question_key(q.member.as_deref(), &q.fact) != key));
+    }
+
+    #[test]
+    fn household_problems_point_at_their_inputs() {
+        let s = set();
+        let mut pairs = family_move_in();
+        pairs.retain(|(k, _)| *k != "m2.birth" && *k != "m3.relation");
+        pairs.push(("m2.birth", "2026-02-30"));
+        let v = advance(post(&pairs), &s, today());
+        assert_eq!(v.step, Step::Household);
+        let fields: Vec<&str> = v.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["m2.birth", "m3.relation"]);
+    }
+
+    #[test]
+    fn an_individual_number_is_refused_at_its_input() {
+        let s = set();
+        let mut pairs = family_move_in();
+        // A valid 個人番号 check digit: 1234 5678 9018.
+        pairs.push(("new_addr", "123456789018"));
+        let v = advance(post(&pairs), &s, today());
+        assert_eq!(v.step, Step::Household);
+        assert_eq!(v.problems[0].field, "new_addr");
+        assert!(v.problems[0].ja.contains("個人番号"));
+    }
+
+    #[test]
+    fn death_needs_the_deceased() {
+        let s = set();
+        let mut pairs = family_move_in();
+        pairs[2] = ("kind", "death");
+        let v = advance(post(&pairs), &s, today());
+        assert_eq!(v.step, Step::Household);
+        assert_eq!(v.problems[0].field, "deceased");
+        pairs.push(("deceased", "m1"));
+        let v = advance(post(&pairs), &s, today());
+        assert_ne!(v.step, Step::Household, "{:?}", v.problems);
+    }
+
+    #[test]
+    fn removing_a_member_forgets_what_was_said_about_them() {
+        let s = set();
+        let mut pairs = family_move_in();
+        pairs[0] = ("step", "household");
+        pairs[1] = ("go", "remove:m2");
+        pairs.push(("a.m2.pregnant", "yes"));
+        let v = advance(post(&pairs), &s, today());
+        assert_eq!(v.step, Step::Household);
+        assert!(v.draft.member("m2").is_none());
+        assert!(v.draft.answers.is_empty());
+    }
+
+    fn hidden_pairs(html: &str) -> Vec<(String, String)> {
+        let unesc = |s: &str| {
+            s.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        };
+        html.split("<input type=\"hidden\" ")
+            .skip(1)
+            .map(|part| {
+                let name = part
+                    .split("name=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap();
+                let value = part
+                    .split("value=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap();
+                (unesc(name), unesc(value))
+            })
+            .collect()
+    }
+}
