@@ -431,3 +431,407 @@ fn nationality_and_relation_as_the_juminhyo_prints_them() {
     assert!(t.contains("妻") && t.contains("母"), "{t}");
     assert!(!t.contains("妻/夫") && !t.contains("父/母"), "{t}");
 }
+
+// --- Edition 2, second part: the standard 様式, 世帯主変更, English, the マイナンバーカード box.
+
+/// The templates as the bundle uses them.
+fn templates(set: &ProcedureSet, fonts: &Fonts) -> forms::Templates {
+    forms::load_templates(None, set, fonts)
+        .expect("the templates check")
+        .0
+}
+
+/// Where a check box of a template is (its label), in mm.
+fn check_box(t: &forms::Template, label: &str) -> forms::template::Area {
+    t.elements
+        .iter()
+        .find(|e| matches!(&e.kind, forms::template::Kind::Check { label: l, .. } if l == label))
+        .map(|e| forms::template::Area {
+            w: forms::template::CHECK_BOX,
+            h: forms::template::CHECK_BOX,
+            ..e.area
+        })
+        .unwrap_or_else(|| panic!("{} has no check {label:?}", t.id))
+}
+
+/// The share of dark pixels inside a box (inset from its border) on a rendered page.
+fn ink(pdf: &Path, page: usize, a: forms::template::Area) -> f32 {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    let p = page.to_string();
+    let st = Command::new("pdftoppm")
+        .args(["-r", "150", "-f", &p, "-l", &p, "-gray", "-singlefile"])
+        .arg(pdf)
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let bytes = std::fs::read(out.with_extension("pgm")).unwrap();
+    // P5 header: magic, width, height, maxval, each followed by whitespace.
+    let mut fields = vec![];
+    let mut k = 0;
+    while fields.len() < 4 {
+        while bytes[k].is_ascii_whitespace() {
+            k += 1;
+        }
+        let start = k;
+        while !bytes[k].is_ascii_whitespace() {
+            k += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..k]).into_owned());
+    }
+    let data = &bytes[k + 1..];
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let px = |mm: f32| (mm / 25.4 * 150.0).round() as usize;
+    let inset = 0.9;
+    let (x0, x1) = (px(a.x + inset), px(a.x + a.w - inset));
+    let (y0, y1) = (px(a.y + inset), px(a.y + a.h - inset));
+    let (mut dark, mut all) = (0, 0);
+    for y in y0..y1.min(h) {
+        for x in x0..x1.min(w) {
+            all += 1;
+            if data[y * w + x] < 128 {
+                dark += 1;
+            }
+        }
+    }
+    dark as f32 / all.max(1) as f32
+}
+
+fn ticked(pdf: &Path, page: usize, t: &forms::Template, label: &str) -> bool {
+    ink(pdf, page, check_box(t, label)) > 0.04
+}
+
+fn pages_of<'b>(b: &'b Bundle, form: &str) -> Vec<&'b forms::render::PageEntry> {
+    b.manifest.pages.iter().filter(|p| p.form == form).collect()
+}
+
+#[test]
+fn the_juminido_has_the_standard_fields_for_a_foreign_resident_and_a_japanese_national() {
+    let set = set();
+    let fonts = Fonts::system();
+    let i = file(&set, "templates/samples/foreign.json");
+    let d = determination(&i, &set, &[("resident.move_in", "juminido")]);
+    let b = render(&i, &set, &d, Lang::Ja, &fonts);
+    let j = page_of(&b, "juminido");
+    assert_eq!(j.members, vec!["m1", "m2", "m3"]);
+    assert_eq!(j.roles["applicant"], json!("m2"), "{:?}", j.roles);
+    if !have("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), &b);
+    let t = text(&pdf, j.page);
+    for want in [
+        // 本籍・筆頭者 of the Japanese members
+        "本籍",
+        "筆頭者",
+        "北海道北見市北五条東２丁目１番地",
+        // the foreign resident: 国籍・地域, 在留資格, 在留期間, 在留カード等の番号, 第30条の45 区分
+        "SANTOS MARIA CLARA",
+        "フィリピン",
+        "日本人の配偶者等",
+        "令和10年6月30日",
+        "AB12345678CD",
+        "中長期在留者",
+        "在留カード等の番号",
+        "法第30条の45の区分",
+        // nothing may be added below the last member
+        "以下余白",
+    ] {
+        assert!(t.contains(want), "{want:?} missing:\n{t}");
+    }
+    assert!(!t.contains(" PH "), "{t}");
+    // One sheet only: no sheet count.
+    assert!(!t.contains("枚のうち"), "{t}");
+    // 届出人の資格: 世帯員 ticked, the others not; no 委任状 box for a household member.
+    let tpl = &templates(&set, &fonts)["juminido"];
+    if !have("pdftoppm") {
+        return;
+    }
+    assert!(ticked(&pdf, j.page, tpl, "世帯員"));
+    for other in ["本人", "世帯主", "代理人"] {
+        assert!(!ticked(&pdf, j.page, tpl, other), "{other} is ticked");
+    }
+    assert!(!t.contains("委任状"), "{t}");
+    assert!(ticked(&pdf, j.page, tpl, "転入"));
+    assert!(!ticked(&pdf, j.page, tpl, "転居"));
+}
+
+#[test]
+fn an_agent_gets_the_power_of_attorney_box_and_members_continue_on_numbered_sheets() {
+    let set = set();
+    let fonts = Fonts::system();
+    let mut i = file(&set, "templates/samples/move-in.json");
+    // Six movers: the table holds four per sheet.
+    for (k, name) in ["見本　二郎", "見本　三郎"].iter().enumerate() {
+        let mut m = i.household.members[2].clone();
+        m.id = format!("m{}", 5 + k);
+        m.name = name.to_string();
+        i.household.members.push(m);
+    }
+    i.event.applicant = Some(madoguchi::intake::Applicant::Person(
+        madoguchi::intake::OutsidePerson {
+            name: "代理　花子".into(),
+            kana: None,
+            birth_date: None,
+            address: Some("東京都三鷹市野崎一丁目１番１号".into()),
+            relation_to_deceased: None,
+            phone: None,
+        },
+    ));
+    i.event.applicant_capacity = None; // derived: someone from outside is an agent
+    let d = determination(&i, &set, &[("resident.move_in", "juminido")]);
+    let b = render(&i, &set, &d, Lang::Ja, &fonts);
+    let sheets = pages_of(&b, "juminido");
+    assert_eq!(sheets.len(), 2, "{:?}", b.manifest.pages);
+    assert_eq!(sheets[0].members.len(), 4);
+    assert_eq!(sheets[1].members.len(), 2);
+    if !have("pdftotext") || !have("pdftoppm") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), &b);
+    let (t1, t2) = (text(&pdf, sheets[0].page), text(&pdf, sheets[1].page));
+    assert!(t1.contains("2枚のうち1枚目"), "{t1}");
+    assert!(t2.contains("2枚のうち2枚目"), "{t2}");
+    // 以下余白 only where the list ends.
+    assert!(!t1.contains("以下余白"), "{t1}");
+    assert!(t2.contains("以下余白"), "{t2}");
+    let tpl = &templates(&set, &fonts)["juminido"];
+    for p in [sheets[0].page, sheets[1].page] {
+        let t = text(&pdf, p);
+        assert!(t.contains("代理　花子") && t.contains("委任状"), "{t}");
+        assert!(ticked(&pdf, p, tpl, "代理人"));
+        assert!(!ticked(&pdf, p, tpl, "委任状 確認"), "the clerk ticks it");
+    }
+}
+
+/// The head dies; his wife and their adult son remain (two adults: a 世帯主変更).
+fn head_dies_two_adults_remain(set: &ProcedureSet) -> Intake {
+    parse(
+        set,
+        json!({
+          "format": "madoguchi-intake/1",
+          "event": { "kind": "death", "date": "2026-05-05", "notified_on": "2026-05-08", "deceased": "m1",
+                     "applicant": "m3" },
+          "household": {
+            "address": "まどぐち市本町１丁目２番３号", "head": "m1",
+            "members": [
+              { "id": "m1", "name": "原田　勝", "kana": "ハラダ　マサル", "birth_date": "1958-03-03", "sex": "male", "relation": "head",
+                "facts": { "health_insurance": "nhi" } },
+              { "id": "m2", "name": "原田　信子", "kana": "ハラダ　ノブコ", "birth_date": "1960-06-06", "sex": "female", "relation": "spouse",
+                "facts": { "health_insurance": "nhi" } },
+              { "id": "m3", "name": "原田　翔", "kana": "ハラダ　ショウ", "birth_date": "1992-09-09", "sex": "male", "relation": "child",
+                "facts": { "health_insurance": "nhi" } }
+            ],
+            "facts": { "public_assistance": false, "dogs": 0, "death_notice_filed": true }
+          }
+        }),
+    )
+}
+
+#[test]
+fn after_the_head_dies_the_head_change_names_old_and_new_head_and_the_new_relations() {
+    let set = set();
+    let fonts = Fonts::system();
+    let i = head_dies_two_adults_remain(&set);
+    let d = rules::determine(&i, &set, today());
+    assert!(d.procedures.iter().any(|p| p.id == "resident.head_change"));
+    let b = render(&i, &set, &d, Lang::Ja, &fonts);
+    // Never the deceased as the only 異動者 of a 住民異動届 with no box ticked.
+    for p in b
+        .manifest
+        .pages
+        .iter()
+        .filter(|p| p.form.starts_with("juminido"))
+    {
+        assert_ne!(p.members, vec!["m1".to_string()], "{p:?}");
+    }
+    let hc = page_of(&b, "juminido-head-change");
+    assert_eq!(hc.roles["old_head"], json!("m1"), "{:?}", hc.roles);
+    assert_eq!(hc.roles["new_head"], json!("m2"), "the wife, not the son");
+    assert_eq!(hc.roles["signer"], json!("m3"), "the son files it");
+    assert_eq!(hc.members, vec!["m2", "m3"]);
+    if !have("pdftotext") || !have("pdftoppm") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), &b);
+    let t = text(&pdf, hc.page);
+    assert!(t.contains("新しい世帯主 原田　信子"), "{t}");
+    assert!(t.contains("旧世帯主 原田　勝"), "{t}");
+    assert!(t.contains("死亡"), "{t}");
+    // The son stays 子 of the new head; the wife becomes 世帯主 (before: 妻).
+    let row = |name: &str| {
+        t.split(name)
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} not listed: {t}"))
+            .chars()
+            .take(40)
+            .collect::<String>()
+    };
+    assert!(row("原田　信子 昭和").contains("妻 世帯主"), "{t}");
+    assert!(row("原田　翔 平成").contains("子 子"), "{t}");
+    let tpl = &templates(&set, &fonts)["juminido-head-change"];
+    assert!(ticked(&pdf, hc.page, tpl, "世帯主変更"));
+}
+
+#[test]
+fn the_head_moving_out_gives_a_move_out_for_the_movers_and_a_head_change_for_those_who_stay() {
+    let set = set();
+    let fonts = Fonts::system();
+    let mut i = head_dies_two_adults_remain(&set);
+    i.event.kind = madoguchi::intake::EventKind::MoveOut;
+    i.event.deceased = None;
+    i.event.applicant = Some(madoguchi::intake::Applicant::Member("m1".into()));
+    i.event.previous_address = Some("まどぐち市本町１丁目２番３号".into());
+    i.event.new_address = Some("大阪府大阪市北区梅田一丁目１番１号".into());
+    for m in &mut i.household.members {
+        m.moving = m.id == "m1";
+    }
+    // The son becomes the head (the intake says so).
+    i.household.members[2].new_relation = Some(madoguchi::intake::Relation::Head);
+    let d = rules::determine(&i, &set, today());
+    let b = render(&i, &set, &d, Lang::Ja, &fonts);
+    let mv = page_of(&b, "juminido");
+    assert_eq!(mv.members, vec!["m1"]);
+    let hc = page_of(&b, "juminido-head-change");
+    assert_eq!(hc.members, vec!["m2", "m3"]);
+    assert_eq!(hc.roles["new_head"], json!("m3"));
+    if !have("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), &b);
+    let t = text(&pdf, hc.page);
+    // The mother of the new head: 妻 before, 母 after.
+    assert!(t.contains("新しい世帯主 原田　翔"), "{t}");
+    assert!(t.contains("妻 母"), "{t}");
+    // The 転出届 shows the head as 世帯主 of the movers, at the 転出先.
+    let t = text(&pdf, mv.page);
+    assert!(t.contains("梅田一丁目１番１号"), "{t}");
+    assert!(t.contains("原田　勝 昭和33年3月3日 男 世帯主"), "{t}");
+}
+
+#[test]
+fn the_my_number_card_box_follows_the_event() {
+    let set = set();
+    let fonts = Fonts::system();
+    if !have("pdftoppm") {
+        return;
+    }
+    let tpl = templates(&set, &fonts)["mynumber-card"].clone();
+    for (kind, want) in [
+        (madoguchi::intake::EventKind::MoveIn, "継続利用（転入）"),
+        (
+            madoguchi::intake::EventKind::MoveInFromAbroad,
+            "継続利用（国外からの転入）",
+        ),
+        (
+            madoguchi::intake::EventKind::MoveWithin,
+            "券面記載事項変更（転居）",
+        ),
+    ] {
+        let mut i = file(&set, "templates/samples/move-in.json");
+        i.event.kind = kind;
+        let d = determination(&i, &set, &[("mynumber.card_update", "mynumber-card")]);
+        let b = render(&i, &set, &d, Lang::Ja, &fonts);
+        let p = page_of(&b, "mynumber-card").page;
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = write(dir.path(), &b);
+        for label in [
+            "継続利用（転入）",
+            "継続利用（国外からの転入）",
+            "券面記載事項変更（転居）",
+        ] {
+            assert_eq!(
+                ticked(&pdf, p, &tpl, label),
+                label == want,
+                "{kind:?}: {label}"
+            );
+        }
+    }
+}
+
+#[test]
+fn in_english_every_form_page_carries_its_english_title_and_captions() {
+    let set = set();
+    let fonts = Fonts::system();
+    let tpls = templates(&set, &fonts);
+    // Every template once, with the move-in household (and the death household for forms
+    // that need a deceased).
+    for sample in [
+        "templates/samples/move-in.json",
+        "templates/samples/death.json",
+    ] {
+        let i = file(&set, sample);
+        let extra: Vec<(String, String)> = tpls
+            .keys()
+            .map(|id| (format!("test.{id}"), id.clone()))
+            .collect();
+        let extra: Vec<(&str, &str)> = extra
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let d = determination(&i, &set, &extra);
+        let b = render(&i, &set, &d, Lang::En, &fonts);
+        if !have("pdftotext") {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = write(dir.path(), &b);
+        for p in b.manifest.pages.iter().filter(|p| p.form != "guidance") {
+            let t = text(&pdf, p.page);
+            let title_en = tpls[&p.form]
+                .title_en
+                .clone()
+                .expect("every form has title_en");
+            let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                words(&t).contains(&words(&title_en)),
+                "page {} ({}) lacks {title_en:?}:\n{t}",
+                p.page,
+                p.form
+            );
+            let squeezed: String = t.chars().filter(|c| *c != ' ').collect();
+            assert!(
+                squeezed.contains(&tpls[&p.form].title.replace(' ', "")),
+                "{t}"
+            );
+            // Captions in both languages, beside each other.
+            assert!(t.contains("Filed on") || t.contains("To: the Mayor"), "{t}");
+            assert!(
+                t.contains("Signature") || t.contains("Signed by"),
+                "{}: {t}",
+                p.form
+            );
+        }
+        // The English is set in the proportional Latin face.
+        let out = Command::new("pdffonts").arg(&pdf).output().unwrap();
+        let f = String::from_utf8_lossy(&out.stdout);
+        assert!(f.contains("BIZUDPGothic"), "{f}");
+    }
+}
+
+#[test]
+fn person_boxes_name_a_role_not_whoever_is_the_applicant() {
+    // The 届出人 of a notice anyone of the household may file is the applicant; every other
+    // person box names the role the law gives it (claimant, owner, successor, heir, guardian,
+    // the person themselves).
+    const FILED_BY_WHOEVER_COMES: &[&str] =
+        &["juminido", "juminido-head-change", "cremation-permit"];
+    for f in forms::template_files(None).unwrap() {
+        if FILED_BY_WHOEVER_COMES.contains(&f.id.as_str()) {
+            continue;
+        }
+        for (n, line) in f.text.lines().enumerate() {
+            assert!(
+                !line.contains("\"applicant.") && !line.contains("{applicant."),
+                "{}:{}: a person box bound to the applicant: {line}",
+                f.path,
+                n + 1
+            );
+        }
+    }
+}

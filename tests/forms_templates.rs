@@ -9,17 +9,7 @@ fn check(id: &str, text: &str) -> Vec<Diagnostic> {
         .unwrap()
         .0;
     let fonts = Fonts::embedded_only();
-    let measure = |s: &str, size: f32, bold: bool| {
-        fonts.width_mm(
-            if bold {
-                forms::fonts::BOLD
-            } else {
-                forms::fonts::PRIMARY
-            },
-            s,
-            size,
-        )
-    };
+    let measure = |s: &str, size: f32, face: usize| fonts.width_mm(face, s, size);
     let mut env = forms::check_env(&set, &measure);
     // As if the set used every catalogue form (the catalogue may still be growing).
     env.used_forms.extend(
@@ -74,12 +64,12 @@ fn shipped_templates_pass() {
 fn unknown_value_with_location_and_hint() {
     let d = check(
         "nhi",
-        &with("[[field]]\nlabel = \"世帯主\"\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.nmae\"\n"),
+        &with("[[field]]\nlabel = \"世帯主\"\nlabel_en = \"Head\"\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.nmae\"\n"),
     );
     let e = errors(&d);
     assert_eq!(
         e,
-        ["templates/nhi.toml:8:10 unknown value `head.nmae`"],
+        ["templates/nhi.toml:9:10 unknown value `head.nmae`"],
         "{d:?}"
     );
     let text = d[0].to_string();
@@ -102,7 +92,7 @@ fn field_outside_the_page() {
     let e = errors(&check(
         "nhi",
         &with(
-            "[[field]]\nlabel = \"氏名\"\nat = [150, 40]\nsize = [90, 10]\nvalue = \"head.name\"\n",
+            "[[field]]\nlabel = \"氏名\"\nlabel_en = \"Name\"\nat = [150, 40]\nsize = [90, 10]\nvalue = \"head.name\"\n",
         ),
     ));
     assert_eq!(e.len(), 1, "{e:?}");
@@ -117,23 +107,25 @@ fn overlapping_fields() {
     let e = errors(&check(
         "nhi",
         &with(concat!(
-            "[[field]]\nlabel = \"世帯主\"\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.name\"\n",
-            "[[field]]\nlabel = \"異動日\"\nat = [60, 45]\nsize = [90, 10]\nvalue = \"event.date\"\n",
+            "[[field]]\nlabel = \"世帯主\"\nlabel_en = \"Head\"\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.name\"\n",
+            "[[field]]\nlabel = \"異動日\"\nlabel_en = \"Date\"\nat = [60, 45]\nsize = [90, 10]\nvalue = \"event.date\"\n",
         )),
     ));
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(
-        e[0].contains("`異動日` overlaps `世帯主` (line 4)"),
+        e[0].contains("`異動日` (60.0–150.0 × 45.0–55.0 mm) overlaps `世帯主` (line 4: 10.0–100.0 × 40.0–50.0 mm)"),
         "{e:?}"
     );
-    assert!(e[0].starts_with("templates/nhi.toml:9:1"), "{e:?}");
+    assert!(e[0].starts_with("templates/nhi.toml:10:1"), "{e:?}");
 }
 
 #[test]
 fn field_over_the_qr_code() {
     let e = errors(&check(
         "nhi",
-        &with("[[field]]\nlabel = \"備考\"\nat = [150, 265]\nsize = [45, 12]\n"),
+        &with(
+            "[[field]]\nlabel = \"備考\"\nlabel_en = \"Notes\"\nat = [150, 265]\nsize = [45, 12]\n",
+        ),
     ));
     assert!(
         e.iter().any(|e| e.contains("overlaps the page's QR code")),
@@ -193,7 +185,7 @@ fn unknown_key_small_signature_and_check_without_equals() {
 fn static_text_bindings_are_checked_too() {
     let e = errors(&check(
         "nhi",
-        &with("[[text]]\nat = [12, 27]\ntext = \"（あて先）{town.nam}長\"\n"),
+        &with("[[text]]\nat = [12, 27]\ntext = \"（あて先）{town.nam}長\"\ntext_en = \"To: the Mayor of {town.name_en}\"\n"),
     ));
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(
@@ -206,8 +198,105 @@ fn static_text_bindings_are_checked_too() {
 fn applies_names_a_procedure() {
     let e = errors(&check(
         "nhi",
-        &with("[[check]]\nat = [10, 60]\nlabel = \"国保\"\nvalue = \"applies.nhx\"\n"),
+        &with("[[check]]\nat = [10, 60]\nlabel = \"国保\"\nlabel_en = \"NHI\"\nvalue = \"applies.nhx\"\n"),
     ));
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(e[0].contains("no procedure `nhx`"), "{e:?}");
+}
+
+#[test]
+fn every_caption_needs_its_english() {
+    // A label without label_en: one error at the element, with the key to add.
+    let d = check(
+        "nhi",
+        &with("[[field]]\nlabel = \"世帯主\"\nat = [10, 40]\nsize = [90, 10]\nvalue = \"head.name\"\n"),
+    );
+    let e = errors(&d);
+    assert_eq!(
+        e,
+        ["templates/nhi.toml:4:1 「世帯主」 has no English caption"],
+        "{d:?}"
+    );
+    assert!(d[0].to_string().contains("add label_en"), "{}", d[0]);
+    // English that is not English; a check, a column and a static text without theirs.
+    let e = errors(&check(
+        "nhi",
+        &with(concat!(
+            "[[check]]\nat = [14, 40]\nlabel = \"転入\"\nlabel_en = \"転入\"\nvalue = \"applies.nhi\"\n",
+            "[[check]]\nat = [60, 40]\nlabel = \"転出\"\nvalue = \"applies.nhi\"\n",
+            "[[text]]\nat = [10, 60]\ntext = \"対象となる方\"\n",
+            "[[table]]\nat = [10, 70]\n[[table.column]]\ntitle = \"氏名\"\nwidth = 40\nvalue = \"member.name\"\n",
+        )),
+    ));
+    assert_eq!(e.len(), 4, "{e:?}");
+    assert!(
+        e.iter().any(|e| e.starts_with(
+            "templates/nhi.toml:7:13 `label_en` is the English caption, but it holds Japanese"
+        )),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|e| e.contains("「転出」 has no English caption")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|e| e.contains("「対象となる方」 has no English caption")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|e| e.contains("「氏名」 has no English caption")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn a_note_must_hold_its_english_and_lines_must_fit_their_field() {
+    let e = errors(&check(
+        "nhi",
+        &with(concat!(
+            "[[note]]\nat = [10, 190]\nsize = [190, 5]\n",
+            "text = \"印字された内容をご確認ください。\"\ntext_en = \"Please check what is printed.\"\n",
+            "[[field]]\nlabel = \"住所\"\nlabel_en = \"Address\"\nlabel_width = 24\nat = [10, 40]\nsize = [190, 5]\n",
+            "value = \"household.address\"\nlines = 2\n",
+        )),
+    ));
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(
+        e[0].contains("the note needs") && e[0].contains("with its English"),
+        "{e:?}"
+    );
+    assert!(e[1].contains("2 line(s) at 7pt need"), "{e:?}");
+}
+
+#[test]
+fn lines_of_a_member_block_and_conditions_are_checked() {
+    let e = errors(&check(
+        "nhi",
+        &with(concat!(
+            "[[table]]\nat = [10, 70]\nrow_heights = [8, 6]\n",
+            "[[table.column]]\ntitle = \"氏名\"\ntitle_en = \"Name\"\nwidth = 40\nvalue = \"member.name\"\n",
+            "[[table.column]]\nrow = 2\ntitle = \"本籍\"\ntitle_en = \"Honseki\"\nwidth = 30\nvalue = \"member.honseki\"\n",
+            "[[table.column]]\nrow = 3\ntitle = \"筆頭者\"\ntitle_en = \"Head of the register\"\nwidth = 10\n",
+            "[[check]]\nat = [14, 150]\nlabel = \"委任状\"\nlabel_en = \"Proxy\"\nonly_if = \"event.applicant_capacity\"\n",
+        )),
+    ));
+    assert_eq!(e.len(), 3, "{e:?}");
+    assert!(
+        e.iter()
+            .any(|e| e.contains("`row` is the line of the member's block (1–2)")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|e| e.contains("the columns of line 2 are 30 mm wide, those of line 1 50 mm")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|e| e.contains("`event.applicant_capacity` is not yes/no")),
+        "{e:?}"
+    );
 }

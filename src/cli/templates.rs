@@ -1,9 +1,7 @@
 //! `madoguchi templates check [DIR]` and `madoguchi templates preview ID --out FILE`.
 
 use super::{exit, Global};
-use crate::forms::{self, fonts::Fonts, Input};
-use crate::intake::parse_intake;
-use crate::rules::{Applied, AppliedExtra, Determination, EventRef, Lang, ProcKind, SetRef};
+use crate::forms::{self, fonts::Fonts};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Cmd {
@@ -14,6 +12,12 @@ pub enum Cmd {
         id: String,
         #[arg(long, default_value = "preview.pdf")]
         out: std::path::PathBuf,
+        /// Captions in Japanese, or in Japanese and English.
+        #[arg(long, value_enum, default_value = "ja")]
+        lang: crate::rules::Lang,
+        /// The household to fill in (default: the first sample of templates/samples/ that uses the form).
+        #[arg(long)]
+        intake: Option<std::path::PathBuf>,
     },
 }
 
@@ -66,7 +70,19 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
                 }
             }
         }
-        Cmd::Preview { id, out } => {
+        Cmd::Preview {
+            id,
+            out,
+            lang,
+            intake,
+        } => {
+            let intake = match intake {
+                Some(p) => match super::load_set_and_intake(g, &p) {
+                    Ok((_, i)) => Some(i),
+                    Err(c) => return c,
+                },
+                None => None,
+            };
             let templates = match forms::load_templates(g.templates.as_deref(), &set, &fonts) {
                 Ok((t, _)) => t,
                 Err(diags) => {
@@ -83,7 +99,7 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
                 );
                 return exit::BAD_INPUT;
             };
-            match preview(&set, &templates, t, &fonts, g.today()) {
+            match forms::preview::render(&set, &templates, t, &fonts, g.today(), lang, intake) {
                 Ok(bytes) => match std::fs::write(&out, bytes) {
                     Ok(()) => {
                         crate::say!("{}: {id}", out.display());
@@ -98,84 +114,4 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
             }
         }
     }
-}
-
-/// Renders one form with the sample household of `templates/samples/` (the death sample for
-/// forms of death procedures).
-pub fn preview(
-    set: &crate::rules::ProcedureSet,
-    templates: &std::collections::BTreeMap<String, forms::Template>,
-    t: &forms::Template,
-    fonts: &Fonts,
-    today: chrono::NaiveDate,
-) -> Result<Vec<u8>, String> {
-    let death_forms = [
-        "nhi-funeral",
-        "late-elderly-funeral",
-        "disability-return",
-        "heir-representative",
-        "water",
-        "cremation-permit",
-    ];
-    let uses_death = death_forms.contains(&t.id.as_str())
-        || set.procedures.iter().any(|p| {
-            p.forms.contains(&t.id)
-                && p.events
-                    .iter()
-                    .all(|e| *e == crate::intake::EventKind::Death)
-        });
-    let sample = if uses_death {
-        "samples/death.json"
-    } else {
-        "samples/move-in.json"
-    };
-    let text = forms::EMBEDDED_TEMPLATES
-        .get_file(sample)
-        .and_then(|f| f.contents_utf8())
-        .ok_or("the sample intake is embedded")?;
-    let intake = parse_intake(text, &set.vocabulary).map_err(|e| e.to_string())?;
-    let members: Vec<String> = intake.subjects().iter().map(|m| m.id.clone()).collect();
-    let det = Determination {
-        procedure_set: SetRef {
-            name: set.name.clone(),
-            digest: set.digest.clone(),
-        },
-        event: EventRef {
-            kind: intake.event.kind,
-            date: intake.event.date,
-        },
-        procedures: vec![Applied {
-            id: "preview".into(),
-            name: t.title.clone(),
-            kind: ProcKind::Form,
-            section: String::new(),
-            counter: String::new(),
-            members,
-            deadline: None,
-            deadline_text: "速やかに".into(),
-            deadlines: vec![],
-            basis: String::new(),
-            reasons: vec![],
-            bring: vec![],
-            forms: vec![t.id.clone()],
-            extra: AppliedExtra::default(),
-        }],
-        pending: vec![],
-        excluded: vec![],
-    };
-    let code = forms::derived_case_code(&intake);
-    let input = Input {
-        intake: &intake,
-        det: &det,
-        set,
-        templates,
-        today,
-        case_code: &code,
-        lang: Lang::Ja,
-        large_print: false,
-        with_guidance: false,
-    };
-    forms::render(&input, fonts)
-        .map(|b| b.pdf)
-        .map_err(|e| e.to_string())
 }

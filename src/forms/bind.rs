@@ -60,6 +60,13 @@ pub const PERSON: &[(&str, Ty)] = &[
     ("phone", Ty::Text),
     ("relation_to_deceased", Ty::Text),
     ("new_relation", Ty::Code),
+    ("honseki", Ty::Text),
+    ("hittosha", Ty::Text),
+    ("foreign", Ty::Bool),
+    ("residence.status", Ty::Text),
+    ("residence.period_until", Ty::Date),
+    ("residence.card_number", Ty::Text),
+    ("residence.kubun", Ty::Code),
 ];
 
 pub const EVENT: &[(&str, Ty)] = &[
@@ -69,9 +76,17 @@ pub const EVENT: &[(&str, Ty)] = &[
     ("planned_move_out_date", Ty::Date),
     ("previous_address", Ty::Address),
     ("new_address", Ty::Address),
+    ("applicant_capacity", Ty::Code),
+    ("funeral_date", Ty::Date),
+    ("address_after", Ty::Address),
+    ("address_before", Ty::Address),
 ];
 
-pub const HOUSEHOLD: &[(&str, Ty)] = &[("address", Ty::Address), ("size", Ty::Number)];
+pub const HOUSEHOLD: &[(&str, Ty)] = &[
+    ("address", Ty::Address),
+    ("remaining_address", Ty::Address),
+    ("size", Ty::Number),
+];
 
 pub const PROCEDURE: &[(&str, Ty)] = &[
     ("name", Ty::Text),
@@ -84,6 +99,7 @@ pub const PROCEDURE: &[(&str, Ty)] = &[
 
 pub const TOWN: &[(&str, Ty)] = &[
     ("name", Ty::Text),
+    ("name_en", Ty::Text),
     ("address", Ty::Address),
     ("phone", Ty::Text),
     ("code", Ty::Text),
@@ -210,6 +226,12 @@ pub fn check_binding(path: &str, at: Where, env: &Env<'_>) -> Result<Ty, (String
             }
         }
         h if h == "member" || super::roles::ROLES.iter().any(|(r, _)| *r == h) => {
+            if head == "subject" && at == Where::Household {
+                return Err((
+                    format!("`{path}` is the person a per-member form is about, and this is a household form"),
+                    "use it on a form with `per = \"member\"`; on a household form name the role (head., applicant., claimant., …)".into(),
+                ));
+            }
             if head == "member" && at == Where::Household {
                 return Err((
                     format!("`{path}` needs a member, and this is a household form"),
@@ -349,6 +371,24 @@ impl<'a> Ctx<'a> {
     }
 }
 
+impl Ctx<'_> {
+    /// Where the members who stay live after the event: the old address of a move (the
+    /// movers leave it), the household's address otherwise.
+    fn remaining_address(&self) -> Option<String> {
+        let i = self.intake;
+        match i.event.kind {
+            crate::intake::EventKind::MoveWithin
+            | crate::intake::EventKind::MoveOut
+            | crate::intake::EventKind::MoveOutAbroad => i
+                .event
+                .previous_address
+                .clone()
+                .or_else(|| i.household.address.clone()),
+            _ => self.household_address(),
+        }
+    }
+}
+
 enum Person<'a> {
     Member(&'a Member),
     Outside(&'a crate::intake::OutsidePerson),
@@ -403,7 +443,30 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
             .map_or(Value::Empty, Value::Date),
         ("event", "previous_address") => text(i.event.previous_address.clone()),
         ("event", "new_address") => text(i.event.new_address.clone()),
+        ("event", "applicant_capacity") => super::roles::applicant_capacity(i)
+            .map_or(Value::Empty, |c| {
+                Value::Code(c.as_str().into(), c.label_ja().into())
+            }),
+        ("event", "funeral_date") => i.event.funeral_date.map_or(Value::Empty, Value::Date),
         ("household", "address") => text(ctx.household_address()),
+        ("household", "remaining_address") => text(ctx.remaining_address()),
+        ("event", "address_after") => text(if i.event.kind.is_move() {
+            i.event.new_address.clone()
+        } else {
+            ctx.household_address()
+        }),
+        ("event", "address_before") => text(if i.event.kind.is_move() {
+            i.event.previous_address.clone().or_else(|| {
+                (!matches!(
+                    i.event.kind,
+                    crate::intake::EventKind::MoveIn | crate::intake::EventKind::MoveInFromAbroad
+                ))
+                .then(|| i.household.address.clone())
+                .flatten()
+            })
+        } else {
+            ctx.household_address()
+        }),
         ("household", "size") => Value::Number(i.household.members.len() as i64),
         ("household", fact) => {
             let decl = ctx.set.facts.get(&(FactScope::Household, fact.to_string()));
@@ -460,6 +523,7 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
             let t = &ctx.set.municipality;
             match f {
                 "name" => text(Some(t.name.ja.clone())),
+                "name_en" => text(Some(t.name.en().to_string())),
                 "address" => text(t.address.clone()),
                 "phone" => text(t.phone.clone()),
                 "code" => text(Some(t.code.clone())),
@@ -508,24 +572,36 @@ fn member_value(m: &Member, attr: &str, ctx: &Ctx<'_>) -> Value {
             }
             (None, None) => Value::Empty,
         },
-        "new_relation" => {
-            let head = ctx.roles.get("head");
-            let head_m = match head {
-                Some(super::roles::Who::Member(h)) => Some(h),
-                _ => None,
+        "new_relation" => super::roles::relation_after(i, m).map_or(Value::Empty, |l| {
+            let code = match super::roles::new_relation(m) {
+                Some(r) => r.as_str(),
+                None if l == "世帯主" => "head",
+                None => "",
             };
-            if head_m.is_some_and(|h| h.id == m.id) {
-                Value::Code("head".into(), "世帯主".into())
-            } else {
-                match super::roles::new_relation(m) {
-                    Some(r) => Value::Code(
-                        r.as_str().into(),
-                        super::labels::member_relation(m, Some(r), head_m).unwrap_or_default(),
-                    ),
-                    None => Value::Empty,
-                }
-            }
-        }
+            Value::Code(code.into(), l)
+        }),
+        "honseki" => text(m.honseki.clone()),
+        "hittosha" => text(m.hittosha.clone()),
+        "foreign" => Value::Bool(!m.nationality.trim().eq_ignore_ascii_case("JP")),
+        "residence.status" => text(m.residence.as_ref().and_then(|r| r.status.clone())),
+        "residence.period_until" => m
+            .residence
+            .as_ref()
+            .and_then(|r| r.period_until)
+            .map_or(Value::Empty, Value::Date),
+        "residence.card_number" => text(
+            m.residence
+                .as_ref()
+                .and_then(|r| r.card_number.as_ref())
+                .map(|c| c.as_str().to_string()),
+        ),
+        "residence.kubun" => m
+            .residence
+            .as_ref()
+            .and_then(|r| r.kubun)
+            .map_or(Value::Empty, |k| {
+                Value::Code(k.as_str().into(), k.label_ja().into())
+            }),
         "nationality" => {
             super::labels::country_ja(&m.nationality).map_or(Value::Empty, Value::Text)
         }
@@ -533,13 +609,20 @@ fn member_value(m: &Member, attr: &str, ctx: &Ctx<'_>) -> Value {
         "grade" => Value::Number(grade(m.birth_date, i.event.date)),
         "address" => text(ctx.household_address()),
         "phone" => Value::Empty,
-        "relation_to_deceased" => Value::Empty,
+        "relation_to_deceased" => i
+            .event
+            .deceased
+            .as_deref()
+            .and_then(|d| i.member(d))
+            .and_then(|d| super::labels::relation_to(m, d))
+            .map_or(Value::Empty, |l| Value::Text(l.into())),
         fact => {
             let decl = ctx.set.facts.get(&(FactScope::Member, fact.to_string()));
+            // A form prints the noun (国民健康保険), not the sheet's phrase (…に加入).
             fact_value(m.facts.get(fact), |c| {
-                decl.and_then(|d| d.value_text(c))
-                    .map(|t| t.ja.clone())
-                    .or_else(|| core_code_label(fact, c).map(str::to_string))
+                core_code_label(fact, c)
+                    .map(str::to_string)
+                    .or_else(|| decl.and_then(|d| d.value_text(c)).map(|t| t.ja.clone()))
             })
         }
     }
@@ -827,7 +910,7 @@ mod tests {
             case_code: "7K3M9QXA",
             procedures: det.procedures.iter().collect(),
             member: intake.household.members.first(),
-            roles: crate::forms::roles::resolve(&intake, &[], "applicant"),
+            roles: crate::forms::roles::resolve(&intake, &[], None, "applicant"),
         };
         let mut names: Vec<String> = vec![];
         for (p, t) in [

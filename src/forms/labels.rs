@@ -59,6 +59,29 @@ pub fn member_relation(m: &Member, rel: Option<Relation>, head: Option<&Member>)
     Some(relation_ja(rel, m.sex, older).to_string())
 }
 
+/// A member's relation to the deceased where the household's 続柄 tell it without doubt
+/// (the deceased was the head, or the head's spouse or child); else `None` (a blank).
+pub fn relation_to(m: &Member, deceased: &Member) -> Option<&'static str> {
+    use Relation::*;
+    let by_sex = |male: &'static str, female: &'static str| match m.sex {
+        Some(Sex::Male) => Some(male),
+        Some(Sex::Female) => Some(female),
+        _ => None,
+    };
+    match (deceased.relation?, m.relation?) {
+        (Head, Spouse) | (Spouse, Head) => by_sex("夫", "妻"),
+        (Head, Child) => Some("子"),
+        (Head, Parent) => by_sex("父", "母"),
+        (Head, Grandchild) => Some("孫"),
+        (Head, Sibling) => Some("兄弟姉妹"),
+        (Spouse, Child) => Some("子"),
+        (Child, Head) | (Child, Spouse) => by_sex("父", "母"),
+        (Child, Child) => Some("兄弟姉妹"),
+        (Parent, Head) => Some("子"),
+        _ => None,
+    }
+}
+
 /// English 続柄 for the guidance sheet.
 pub fn relation_en(rel: Relation, sex: Option<Sex>) -> &'static str {
     use Relation::*;

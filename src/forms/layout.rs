@@ -7,7 +7,10 @@ use super::bind::{format_value, is_checked, resolve, Ctx};
 use super::fit;
 use super::fonts::{Fonts, BOLD, LATIN, LATIN_BOLD, PRIMARY, PT_TO_MM};
 use super::pdf::{Item, Page};
-use super::template::{Align, Area, Column, Element, Kind, Piece, Template};
+use super::template::{
+    en_size, Align, Area, Column, Element, Kind, Piece, Template, CHECK_BOX, CHECK_GAP, EN_GAP,
+    FIELD_CAPTION, NOTE_GAP,
+};
 use crate::intake::Member;
 use serde::Serialize;
 
@@ -81,6 +84,8 @@ pub struct Canvas<'f> {
     pub field: String,
     /// Latin letters in the proportional Latin face (English text).
     pub latin: bool,
+    /// Forms: print the English captions beside the Japanese ones (`--lang en`).
+    pub en: bool,
 }
 
 pub const LINE: f32 = 0.3;
@@ -99,6 +104,7 @@ impl<'f> Canvas<'f> {
             form: form.to_string(),
             field: String::new(),
             latin: false,
+            en: false,
         }
     }
 
@@ -113,6 +119,79 @@ impl<'f> Canvas<'f> {
 
     pub fn width(&self, s: &str, size: f32, bold: bool) -> f32 {
         self.fonts.width_mm(self.face(bold), s, size)
+    }
+
+    /// The width of English text (Latin letters in the proportional face).
+    pub fn width_en(&self, s: &str, size: f32, bold: bool) -> f32 {
+        self.fonts
+            .width_mm(if bold { LATIN_BOLD } else { LATIN }, s, size)
+    }
+
+    /// One line of English text (Latin letters in the proportional face).
+    pub fn text_en(&mut self, x: f32, y: f32, size: f32, bold: bool, align: Align, s: &str) {
+        let was = self.latin;
+        self.latin = true;
+        self.text(x, y, size, bold, align, s);
+        self.latin = was;
+    }
+
+    /// A caption in a label cell: the Japanese, and with `en` the English under it, each
+    /// shrunk (to 5 pt at the least) to the cell.
+    pub fn caption_pair(&mut self, a: Area, ja: &str, en: Option<&str>, size: f32) {
+        match en.filter(|_| self.en) {
+            None => self.caption(a, ja, size, Align::Center, 2),
+            Some(en) => {
+                let top = Area { h: a.h * 0.55, ..a };
+                let bottom = Area {
+                    y: a.y + a.h * 0.5,
+                    h: a.h * 0.5,
+                    ..a
+                };
+                self.caption(
+                    Area {
+                        y: top.y + 0.3,
+                        ..top
+                    },
+                    ja,
+                    size.min(a.h * 0.55 / (PT_TO_MM * fit::LEADING)),
+                    Align::Center,
+                    1,
+                );
+                let was = self.latin;
+                self.latin = true;
+                let es = en_size(size).min(a.h * 0.5 / (PT_TO_MM * fit::LEADING));
+                self.caption(bottom, en, es, Align::Center, 2);
+                self.latin = was;
+            }
+        }
+    }
+
+    /// A one-line caption from `x` (baseline `y`): the Japanese, then with `en` the English
+    /// after it; both shrink together (to 4.5 pt at the least) to stay inside `width`.
+    pub fn caption_line(
+        &mut self,
+        x: f32,
+        y: f32,
+        width: f32,
+        ja: &str,
+        en: Option<&str>,
+        size: f32,
+    ) {
+        let en = en.filter(|_| self.en);
+        let es = |s: f32| (s * 0.85).max(4.5);
+        let gap = if ja.is_empty() { 0.0 } else { EN_GAP };
+        let total = |cv: &Self, s: f32| {
+            cv.width(ja, s, false) + en.map_or(0.0, |e| gap + cv.width_en(e, es(s), false))
+        };
+        let mut s = size;
+        while s > 4.5 && total(self, s) > width {
+            s -= 0.25;
+        }
+        self.text(x, y, s, false, Align::Left, ja);
+        if let Some(e) = en {
+            let w = self.width(ja, s, false);
+            self.text_en(x + w + gap, y, es(s), false, Align::Left, e);
+        }
     }
 
     /// One line of text with its baseline at `y`; `x` is the left, centre or right edge.
@@ -252,7 +331,7 @@ impl<'f> Canvas<'f> {
             (a.w - 2.0 * pad).max(1.0),
             a.h.max(1.0),
             size,
-            5.0,
+            5.0f32.min(size),
             max_lines.max(1),
             &|t, sz| self.width(t, sz, false),
         );
@@ -363,8 +442,19 @@ pub fn fill_pieces(pieces: &[Piece], ctx: &Ctx<'_>) -> String {
         .collect()
 }
 
+/// Whether an element's `only_if` holds for this page.
+fn shown(e: &Element, ctx: &Ctx<'_>) -> bool {
+    e.only_if
+        .as_ref()
+        .is_none_or(|c| is_checked(&resolve(&c.value, ctx), c.equals.as_deref()))
+}
+
+/// What a form prints in English beside its Japanese (`--lang en`).
+pub const EN_SIGNATURE_HINT: &str = "Signed by the person concerned (or a family member or agent)";
+pub const EN_END_OF_LIST: &str = "(end of list)";
+
 /// Draws one page of a form: the template's elements filled from `ctx`, `rows` in its
-/// tables, and the page QR.
+/// tables, and the page QR. With `cv.en` every caption carries its English.
 pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Member], code: &str) {
     // Static drawing first (filled rectangles under lines under text), then fields.
     let rank = |e: &Element| match e.kind {
@@ -373,7 +463,7 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
         Kind::Text { .. } | Kind::Note { .. } => 2,
         _ => 3,
     };
-    let mut order: Vec<&Element> = t.elements.iter().collect();
+    let mut order: Vec<&Element> = t.elements.iter().filter(|e| shown(e, ctx)).collect();
     order.sort_by_key(|e| rank(e));
     for e in order {
         cv.field = e.name.clone();
@@ -386,22 +476,54 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                 size,
                 bold,
                 align,
+                en,
             } => {
                 let s = fill_pieces(pieces, ctx);
-                cv.text(*x, *y, *size, *bold, *align, &s);
+                match en.as_ref().filter(|_| cv.en) {
+                    None => cv.text(*x, *y, *size, *bold, *align, &s),
+                    Some(en) => {
+                        let e_s = fill_pieces(&en.pieces, ctx);
+                        match en.at {
+                            Some((ex, ey)) => {
+                                cv.text(*x, *y, *size, *bold, *align, &s);
+                                cv.text_en(ex, ey, en.size, *bold, *align, &e_s);
+                            }
+                            None => {
+                                // Japanese, then the English on the same baseline, aligned
+                                // together.
+                                let w = cv.width(&s, *size, *bold);
+                                let we = cv.width_en(&e_s, en.size, *bold);
+                                let total = w + EN_GAP + we;
+                                let x0 = match align {
+                                    Align::Left => *x,
+                                    Align::Center => x - total / 2.0,
+                                    Align::Right => x - total,
+                                };
+                                cv.text(x0, *y, *size, *bold, Align::Left, &s);
+                                cv.text_en(x0 + w + EN_GAP, *y, en.size, *bold, Align::Left, &e_s);
+                            }
+                        }
+                    }
+                }
             }
-            Kind::Note { pieces, size } => {
+            Kind::Note { pieces, size, en } => {
                 let s = fill_pieces(pieces, ctx);
-                let lines = cv.wrap(&s, a.w, *size, false);
-                let lh = size * PT_TO_MM * 1.35;
-                if lines.len() as f32 * lh > a.h + 0.5 {
-                    cv.warnings.push(Warning::Overflow {
+                let mut used = cv.paragraph(a.x, a.y, a.w, &s, *size, false);
+                if let Some(en) = en.as_ref().filter(|_| cv.en) {
+                    let e_s = fill_pieces(en, ctx);
+                    used += NOTE_GAP;
+                    let es = en_size(*size);
+                    cv.latin = true;
+                    used += cv.paragraph(a.x, a.y + used, a.w, &e_s, es, false);
+                    cv.latin = false;
+                }
+                if used > a.h + 0.5 {
+                    cv.warn(Warning::Overflow {
                         page: cv.page_no,
                         form: cv.form.clone(),
                         field: "note".into(),
                     });
                 }
-                cv.paragraph(a.x, a.y, a.w, &s, *size, false);
             }
             Kind::Rect { line, fill } => {
                 cv.rect(a, (*line > 0.0).then_some(*line), *fill);
@@ -416,6 +538,7 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
             } => cv.line(*x1, *y1, *x2, *y2, *width, *dash),
             Kind::Field {
                 label,
+                label_en,
                 label_width,
                 value,
                 format,
@@ -425,13 +548,14 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                 lines,
                 boxed,
                 placeholder,
+                placeholder_en,
             } => {
                 let mut va = a;
                 if let Some(lw) = label_width {
                     let la = Area { w: *lw, ..a };
                     cv.rect(la, Some(LINE), Some(0.93));
                     if let Some(l) = label {
-                        cv.caption(la, l, 8.5, Align::Center, 2);
+                        cv.caption_pair(la, l, label_en.as_deref(), 8.5);
                     }
                     va = Area {
                         x: a.x + lw,
@@ -439,10 +563,10 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                         ..a
                     };
                 } else if let Some(l) = label {
-                    cv.text(a.x + 1.0, a.y + 2.7, 6.5, false, Align::Left, l);
+                    cv.caption_line(a.x + 1.0, a.y + 2.5, a.w - 2.0, l, label_en.as_deref(), 6.5);
                     va = Area {
-                        y: a.y + 3.0,
-                        h: a.h - 3.0,
+                        y: a.y + FIELD_CAPTION,
+                        h: a.h - FIELD_CAPTION,
                         ..a
                     };
                 }
@@ -456,19 +580,45 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                     Some(s) => cv.fit(va, &s, *size, *min_size, false, *align, *lines),
                     None => {
                         if let Some(p) = placeholder {
-                            let base = va.y + va.h / 2.0 + 1.0;
-                            cv.text(va.x + 1.5, base, 7.0, false, Align::Left, p);
+                            let en = placeholder_en.as_deref().filter(|_| cv.en);
+                            match en {
+                                // Room for two lines: the English under the Japanese.
+                                Some(e) if va.h >= 7.0 => {
+                                    let mid = va.y + va.h / 2.0;
+                                    cv.caption_line(
+                                        va.x + 1.5,
+                                        mid - 0.4,
+                                        va.w - 3.0,
+                                        p,
+                                        None,
+                                        7.0,
+                                    );
+                                    cv.caption_line(
+                                        va.x + 1.5,
+                                        mid + 2.6,
+                                        va.w - 3.0,
+                                        "",
+                                        Some(e),
+                                        7.0,
+                                    );
+                                }
+                                _ => {
+                                    let base = va.y + va.h / 2.0 + 1.0;
+                                    cv.caption_line(va.x + 1.5, base, va.w - 3.0, p, en, 7.0);
+                                }
+                            }
                         }
                     }
                 }
             }
             Kind::Check {
                 label,
+                label_en,
                 value,
                 equals,
+                size,
             } => {
-                let v = resolve(value, ctx);
-                let s = 4.5;
+                let s = CHECK_BOX;
                 cv.rect(
                     Area {
                         x: a.x,
@@ -479,39 +629,68 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                     Some(LINE),
                     None,
                 );
-                if is_checked(&v, equals.as_deref()) {
-                    cv.tick(a.x, a.y, s);
+                if let Some(v) = value {
+                    if is_checked(&resolve(v, ctx), equals.as_deref()) {
+                        cv.tick(a.x, a.y, s);
+                    }
                 }
-                cv.text(a.x + s + 1.2, a.y + 3.6, 9.0, false, Align::Left, label);
+                let x = a.x + s + CHECK_GAP;
+                let base = a.y + 3.6;
+                cv.text(x, base, *size, false, Align::Left, label);
+                if let Some(en) = label_en.as_deref().filter(|_| cv.en) {
+                    let w = cv.width(label, *size, false);
+                    let gap = if label.is_empty() { 0.0 } else { EN_GAP };
+                    cv.text_en(x + w + gap, base, en_size(*size), false, Align::Left, en);
+                }
             }
             Kind::Table {
                 rows: n,
-                row_h,
+                row_heights,
                 header_h,
                 columns,
                 ..
             } => {
-                draw_table(cv, a, *n, *row_h, *header_h, columns, ctx, rows);
+                draw_table(cv, a, *n, row_heights, *header_h, columns, ctx, rows);
             }
-            Kind::Signature { label, .. } => {
+            Kind::Signature {
+                label, label_en, ..
+            } => {
                 cv.rect(a, Some(0.5), None);
                 cv.text(a.x + 1.5, a.y + 4.5, 9.0, true, Align::Left, label);
+                if let Some(en) = label_en.as_deref().filter(|_| cv.en) {
+                    let w = cv.width(label, 9.0, true);
+                    cv.text_en(
+                        a.x + 1.5 + w + EN_GAP,
+                        a.y + 4.5,
+                        en_size(9.0),
+                        true,
+                        Align::Left,
+                        en,
+                    );
+                }
+                let hint_y = a.y + a.h - 1.8;
                 cv.line(
                     a.x + 30.0,
-                    a.y + a.h - 6.0,
+                    a.y + a.h - 6.0 - if cv.en { 2.4 } else { 0.0 },
                     a.x + a.w - 4.0,
-                    a.y + a.h - 6.0,
+                    a.y + a.h - 6.0 - if cv.en { 2.4 } else { 0.0 },
                     0.2,
                     true,
                 );
-                cv.text(
-                    a.x + a.w - 2.0,
-                    a.y + a.h - 1.8,
-                    7.0,
-                    false,
-                    Align::Right,
-                    "ご本人（またはご家族・代理人）が署名してください",
-                );
+                let ja = "ご本人（またはご家族・代理人）が署名してください";
+                if cv.en {
+                    cv.text(a.x + a.w - 2.0, hint_y - 2.6, 7.0, false, Align::Right, ja);
+                    cv.text_en(
+                        a.x + a.w - 2.0,
+                        hint_y,
+                        6.0,
+                        false,
+                        Align::Right,
+                        EN_SIGNATURE_HINT,
+                    );
+                } else {
+                    cv.text(a.x + a.w - 2.0, hint_y, 7.0, false, Align::Right, ja);
+                }
             }
             Kind::Office { label } => draw_office(cv, a, label),
         }
@@ -520,59 +699,89 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
     cv.qr(t.qr, code);
 }
 
+/// A table: a header line with the titles of the first line's columns, then one block per
+/// member (one line per `row_heights`; columns of the later lines carry their title as a
+/// small caption in the cell), and 「以下余白」 in the first block after the last member.
 #[allow(clippy::too_many_arguments)]
 fn draw_table(
     cv: &mut Canvas<'_>,
     a: Area,
     n: u32,
-    row_h: f32,
+    row_heights: &[f32],
     header_h: f32,
     columns: &[Column],
     ctx: &Ctx<'_>,
     rows: &[&Member],
 ) {
+    let block: f32 = row_heights.iter().sum();
     cv.rect(Area { h: header_h, ..a }, Some(LINE), Some(0.93));
     cv.rect(a, Some(0.4), None);
+    // Header: the first line's columns.
     let mut x = a.x;
-    for (k, c) in columns.iter().enumerate() {
+    for (k, c) in columns.iter().filter(|c| c.row == 1).enumerate() {
         if k > 0 {
-            cv.line(x, a.y, x, a.y + a.h, LINE, false);
+            cv.line(x, a.y, x, a.y + header_h, LINE, false);
         }
         cv.field = c.title.clone();
-        cv.caption(
-            Area {
-                x,
-                y: a.y,
-                w: c.width,
-                h: header_h,
-            },
-            &c.title,
-            7.5,
-            Align::Center,
-            1,
-        );
+        let cell = Area {
+            x,
+            y: a.y,
+            w: c.width,
+            h: header_h,
+        };
+        match c.title_en.as_deref().filter(|_| cv.en) {
+            Some(en) => cv.caption_pair(cell, &c.title, Some(en), 7.5),
+            None => cv.caption(cell, &c.title, 7.5, Align::Center, 1),
+        }
         x += c.width;
     }
     for r in 0..n {
-        let y = a.y + header_h + r as f32 * row_h;
-        cv.line(a.x, y, a.x + a.w, y, LINE, false);
-        let Some(m) = rows.get(r as usize) else {
-            continue;
-        };
-        let rctx = Ctx {
-            member: Some(m),
-            ..ctx.clone()
-        };
-        let mut x = a.x;
-        for c in columns {
-            cv.field = format!("{} ({}行目)", c.title, r + 1);
-            let cell = Area {
-                x,
-                y,
-                w: c.width,
-                h: row_h,
-            };
-            if let Some(v) = &c.value {
+        let y0 = a.y + header_h + r as f32 * block;
+        cv.line(
+            a.x,
+            y0,
+            a.x + a.w,
+            y0,
+            if r == 0 { LINE } else { 0.4 },
+            false,
+        );
+        let member = rows.get(r as usize);
+        let mut y = y0;
+        for (k, h) in row_heights.iter().enumerate() {
+            let line_no = k as u32 + 1;
+            if k > 0 {
+                cv.line(a.x, y, a.x + a.w, y, 0.15, false);
+            }
+            let mut x = a.x;
+            for (j, c) in columns.iter().filter(|c| c.row == line_no).enumerate() {
+                if j > 0 {
+                    cv.line(x, y, x, y + h, LINE, false);
+                }
+                let mut cell = Area {
+                    x,
+                    y,
+                    w: c.width,
+                    h: *h,
+                };
+                x += c.width;
+                if line_no > 1 {
+                    // The title of a later line's column is a caption in its cell.
+                    cv.field = c.title.clone();
+                    let en = c.title_en.as_deref().filter(|_| cv.en);
+                    cv.caption_line(cell.x + 0.8, cell.y + 2.1, cell.w - 1.6, &c.title, en, 5.5);
+                    cell = Area {
+                        y: cell.y + TABLE_CAPTION,
+                        h: cell.h - TABLE_CAPTION,
+                        ..cell
+                    };
+                }
+                let Some(m) = member else { continue };
+                cv.field = format!("{} ({}行目)", c.title, r + 1);
+                let rctx = Ctx {
+                    member: Some(m),
+                    ..ctx.clone()
+                };
+                let Some(v) = &c.value else { continue };
                 let val = resolve(v, &rctx);
                 match &c.check {
                     Some(eq) => {
@@ -600,10 +809,37 @@ fn draw_table(
                     }
                 }
             }
-            x += c.width;
+            y += h;
+        }
+        // 「以下余白」: nothing may be added after the last member.
+        if member.is_none() && r as usize == rows.len() && !rows.is_empty() {
+            cv.field = "以下余白".into();
+            if cv.en && row_heights[0] >= 7.0 {
+                cv.text(a.x + 3.0, y0 + 3.6, 9.0, false, Align::Left, END_OF_LIST);
+                cv.text_en(a.x + 3.0, y0 + 6.6, 6.0, false, Align::Left, EN_END_OF_LIST);
+            } else {
+                let base = y0 + row_heights[0] / 2.0 + 1.3;
+                cv.text(a.x + 3.0, base, 9.0, false, Align::Left, END_OF_LIST);
+                if cv.en {
+                    let w = cv.width(END_OF_LIST, 9.0, false);
+                    cv.text_en(
+                        a.x + 3.0 + w + EN_GAP,
+                        base,
+                        6.0,
+                        false,
+                        Align::Left,
+                        EN_END_OF_LIST,
+                    );
+                }
+            }
         }
     }
 }
+
+/// What closes a table's list of members (no one may be added by hand below it).
+pub const END_OF_LIST: &str = "以下余白";
+/// The height of a caption inside a cell of a table's later lines.
+pub const TABLE_CAPTION: f32 = 2.4;
 
 fn draw_office(cv: &mut Canvas<'_>, a: Area, label: &str) {
     let head = 5.0;
@@ -669,6 +905,7 @@ pub fn members_for<'a>(set: super::template::RowSet, ctx: &Ctx<'a>) -> Vec<&'a M
         RowSet::Subjects => i.subjects(),
         RowSet::Household => i.household.members.iter().collect(),
         RowSet::Remaining => i.remaining().collect(),
+        RowSet::Heirs => super::roles::heirs(i),
         RowSet::Children => i
             .household
             .members

@@ -41,6 +41,7 @@ pub mod guidance;
 pub mod labels;
 pub mod layout;
 pub mod pdf;
+pub mod preview;
 pub mod printer;
 pub mod render;
 pub mod roles;
@@ -120,7 +121,7 @@ pub fn template_files(dir: Option<&Path>) -> Result<Vec<template::TemplateFile>,
 /// The check environment for a procedure set.
 pub fn check_env<'a>(
     set: &'a ProcedureSet,
-    measure: &'a dyn Fn(&str, f32, bool) -> f32,
+    measure: &'a dyn Fn(&str, f32, usize) -> f32,
 ) -> template::CheckEnv<'a> {
     let mut ids: Vec<String> = set.procedures.iter().map(|p| p.id.clone()).collect();
     ids.extend(template::CATALOGUE_PROCEDURES.iter().map(|s| s.to_string()));
@@ -152,9 +153,7 @@ pub fn load_templates(
     fonts: &fonts::Fonts,
 ) -> Result<(Templates, Vec<Diagnostic>), Vec<Diagnostic>> {
     let files = template_files(dir)?;
-    let measure = |s: &str, size: f32, bold: bool| {
-        fonts.width_mm(if bold { fonts::BOLD } else { fonts::PRIMARY }, s, size)
-    };
+    let measure = |s: &str, size: f32, face: usize| fonts.width_mm(face, s, size);
     let env = check_env(set, &measure);
     let (list, diags) = template::load(&files, &env);
     if diags.iter().any(Diagnostic::is_error) {

@@ -173,7 +173,7 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
             case_code: code,
             procedures: procs.clone(),
             member: None,
-            roles: super::roles::resolve(input.intake, &procs, &t.signer_role),
+            roles: super::roles::resolve(input.intake, &procs, None, &t.signer_role),
         };
         // (member of the copy, procedures it serves, rows of its tables)
         let mut copies: Vec<(Option<&Member>, Vec<&Applied>, Vec<&Member>)> = vec![];
@@ -209,16 +209,22 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
                 None => copies.push((None, procs.clone(), vec![])),
             },
         }
-        for (member, serves, rows) in copies {
+        let sheets = copies.len();
+        for (k, (member, serves, rows)) in copies.into_iter().enumerate() {
             let n = pages.len() + 1;
             let ctx = Ctx {
                 member,
                 procedures: serves.clone(),
-                roles: super::roles::resolve(input.intake, &serves, &t.signer_role),
+                roles: super::roles::resolve(input.intake, &serves, member, &t.signer_role),
                 ..base.clone()
             };
             let mut cv = Canvas::new(fonts, t.width, t.height, n, form);
+            cv.en = input.lang == Lang::En;
             draw_form(&mut cv, t, &ctx, &rows, &page_code(code, n));
+            // A household form whose members take more than one sheet: 「2枚のうち1枚目」.
+            if t.per == Per::Household && sheets > 1 {
+                sheet_number(&mut cv, t, k + 1, sheets);
+            }
             entries.push(PageEntry {
                 page: n,
                 code: page_code(code, n),
@@ -292,6 +298,29 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
         },
         warnings,
     })
+}
+
+/// 「N枚のうちM枚目」 in the top margin at the right (with `--lang en` also "sheet M of N").
+fn sheet_number(cv: &mut Canvas<'_>, t: &Template, k: usize, n: usize) {
+    cv.field = "枚数".into();
+    let x = t.width - t.margin;
+    let y = t.margin - 3.0;
+    let ja = format!("{n}枚のうち{k}枚目");
+    if cv.en {
+        let en = format!("sheet {k} of {n}");
+        let we = cv.width_en(&en, 7.0, false);
+        cv.text_en(x, y, 7.0, false, super::template::Align::Right, &en);
+        cv.text(
+            x - we - super::template::EN_GAP,
+            y,
+            8.5,
+            true,
+            super::template::Align::Right,
+            &ja,
+        );
+    } else {
+        cv.text(x, y, 8.5, true, super::template::Align::Right, &ja);
+    }
 }
 
 impl Manifest {

@@ -7,6 +7,9 @@
 //! procedure check. Coordinates are millimetres from the top-left corner of the page.
 
 use super::bind::{self, check_binding, check_format, Where};
+use super::fonts::{
+    BOLD as BOLD_FACE, LATIN as LATIN_FACE, LATIN_BOLD as LATIN_BOLD_FACE, PRIMARY as PRIMARY_FACE,
+};
 use crate::rules::toml_walk::{Fields, Node, Source};
 use crate::rules::Diagnostic;
 use std::collections::BTreeSet;
@@ -63,6 +66,8 @@ pub enum RowSet {
     Remaining,
     /// Children for 児童手当 (grade ≤ 12 on the event date), in the household after the event.
     Children,
+    /// The deceased's heirs among the remaining members (`forms::roles`).
+    Heirs,
 }
 
 impl RowSet {
@@ -73,6 +78,7 @@ impl RowSet {
         "household",
         "remaining",
         "children",
+        "heirs",
     ];
     fn parse(s: &str) -> Option<Self> {
         Some(match s {
@@ -82,6 +88,7 @@ impl RowSet {
             "household" => RowSet::Household,
             "remaining" => RowSet::Remaining,
             "children" => RowSet::Children,
+            "heirs" => RowSet::Heirs,
             _ => return None,
         })
     }
@@ -90,7 +97,11 @@ impl RowSet {
 #[derive(Clone, Debug)]
 pub struct Column {
     pub title: String,
+    /// The English caption (`title_en`), shown under the Japanese one with `--lang en`.
+    pub title_en: Option<String>,
     pub width: f32,
+    /// Which line of a member's block the column is on (1 = the first; see `row_heights`).
+    pub row: u32,
     /// `None`: a blank cell for the resident.
     pub value: Option<String>,
     pub format: String,
@@ -111,10 +122,14 @@ pub enum Kind {
         size: f32,
         bold: bool,
         align: Align,
+        /// The English caption (`text_en`), printed with `--lang en`.
+        en: Option<EnText>,
     },
     Note {
         pieces: Vec<Piece>,
         size: f32,
+        /// The English paragraph (`text_en`), printed after the Japanese one with `--lang en`.
+        en: Option<Vec<Piece>>,
     },
     Rect {
         line: f32,
@@ -130,6 +145,8 @@ pub enum Kind {
     },
     Field {
         label: Option<String>,
+        /// The English caption (`label_en`), shown beside/under the label with `--lang en`.
+        label_en: Option<String>,
         label_width: Option<f32>,
         /// `None`: a boxed blank the resident fills in.
         value: Option<String>,
@@ -142,21 +159,27 @@ pub enum Kind {
         boxed: bool,
         /// Grey help text shown in a blank ("ご記入ください").
         placeholder: Option<String>,
+        placeholder_en: Option<String>,
     },
     Check {
         label: String,
-        value: String,
+        label_en: Option<String>,
+        /// `None`: a blank box the clerk or the resident ticks.
+        value: Option<String>,
         equals: Option<String>,
+        size: f32,
     },
     Table {
         rows: u32,
-        row_h: f32,
+        /// The heights of the lines of one member's block (one line: `[row_height]`).
+        row_heights: Vec<f32>,
         header_h: f32,
         members: RowSet,
         columns: Vec<Column>,
     },
     Signature {
         label: String,
+        label_en: Option<String>,
         /// The role that signs (`forms::roles`): `applicant` unless the template says.
         role: String,
     },
@@ -165,11 +188,30 @@ pub enum Kind {
     },
 }
 
+/// The English of a static text: its pieces, where it goes (`at_en`; default: after the
+/// Japanese on the same baseline) and its size (`font_size_en`).
+#[derive(Clone, Debug)]
+pub struct EnText {
+    pub pieces: Vec<Piece>,
+    pub at: Option<(f32, f32)>,
+    pub size: f32,
+}
+
+/// A condition on an element (`only_if`, `only_if_equals`): it is drawn only when the
+/// value is yes (or equals the code), e.g. the 委任状 box only for an agent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OnlyIf {
+    pub value: String,
+    pub equals: Option<String>,
+}
+
 /// One element: its kind, the area it takes (for bounds and overlaps) and where it is
 /// written (for messages).
 #[derive(Clone, Debug)]
 pub struct Element {
     pub kind: Kind,
+    /// Drawn only when this holds.
+    pub only_if: Option<OnlyIf>,
     pub area: Area,
     /// A name for warnings: the label, or the value it prints.
     pub name: String,
@@ -226,7 +268,7 @@ impl Template {
                     }
                 }
                 Kind::Field { value: Some(v), .. } => paths.push(v),
-                Kind::Check { value, .. } => paths.push(value),
+                Kind::Check { value: Some(v), .. } => paths.push(v),
                 Kind::Table { columns, .. } => {
                     paths.extend(columns.iter().filter_map(|c| c.value.as_deref()))
                 }
@@ -252,9 +294,31 @@ impl Template {
     }
 }
 
+/// The room between a Japanese caption and the English after it (mm).
+pub const EN_GAP: f32 = 1.5;
+/// The line height factor of notes (paragraphs).
+pub const NOTE_LEADING: f32 = 1.35;
+/// The room between a note's Japanese and English paragraphs (mm).
+pub const NOTE_GAP: f32 = 0.8;
+/// The size of a check box (mm) and the room between it and its caption.
+pub const CHECK_BOX: f32 = 4.5;
+pub const CHECK_GAP: f32 = 1.2;
+
+/// The literal part of a static text (bindings left out), for measuring.
+pub fn literal_of(ps: &[Piece]) -> String {
+    ps.iter()
+        .map(|p| match p {
+            Piece::Lit(l) => l.as_str(),
+            Piece::Bind { .. } => "",
+        })
+        .collect()
+}
+
 /// The size of the QR square and the room for its caption.
 pub const QR_SIZE: f32 = 20.0;
 pub const QR_CAPTION: f32 = 4.0;
+/// The height of a field's caption on top (a field without `label_width`).
+pub const FIELD_CAPTION: f32 = 3.0;
 /// The smallest signature box an elderly hand can write in.
 pub const MIN_SIGNATURE: (f32, f32) = (80.0, 20.0);
 /// The smallest font size for a printed value.
@@ -264,6 +328,7 @@ pub const MIN_SIZE: f32 = 7.0;
 /// these is expected even while the set does not use it yet.
 pub const CATALOGUE_FORMS: &[&str] = &[
     "juminido",
+    "juminido-head-change",
     "mynumber-card",
     "nhi",
     "nhi-funeral",
@@ -377,8 +442,9 @@ pub struct CheckEnv<'a> {
     pub bind: bind::Env<'a>,
     /// Form ids the procedure set uses.
     pub used_forms: BTreeSet<String>,
-    /// Measures literal texts (mm at a size in pt) to find text running off the page.
-    pub measure: &'a dyn Fn(&str, f32, bool) -> f32,
+    /// Measures literal texts (mm at a size in pt, in a face of `forms::fonts`: PRIMARY,
+    /// BOLD, LATIN, LATIN_BOLD) to find text running off the page.
+    pub measure: &'a dyn Fn(&str, f32, usize) -> f32,
 }
 
 /// One template file.
@@ -623,6 +689,94 @@ fn area(
     Some(Area { x, y, w, h })
 }
 
+/// Whether a caption holds Japanese (then it needs an English caption for `--lang en`).
+pub fn has_japanese(s: &str) -> bool {
+    s.chars().any(|c| {
+        matches!(c as u32,
+            0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF01..=0xFF60 | 0x20000..=0x3134F)
+    })
+}
+
+/// The English caption `key` of an element whose Japanese caption is `ja`: required when
+/// `ja` holds Japanese (`--lang en` prints both), and it must not be Japanese itself.
+fn english(
+    src: &mut Source<'_>,
+    f: &mut Fields<'_>,
+    key: &str,
+    ja: &str,
+    span: &Range<usize>,
+) -> Option<(String, Range<usize>)> {
+    match f.str(src, key) {
+        Some((en, esp)) => {
+            if has_japanese(&en) {
+                src.error(
+                    esp.clone(),
+                    format!("`{key}` is the English caption, but it holds Japanese: {en:?}"),
+                    Some("write it in English (printed beside the Japanese with --lang en)".into()),
+                );
+            }
+            Some((en, esp))
+        }
+        None => {
+            if has_japanese(ja) {
+                src.error(
+                    span.clone(),
+                    format!("「{}」 has no English caption", short(ja)),
+                    Some(format!(
+                        "add {key} = \"…\": with --lang en every form shows English beside the Japanese"
+                    )),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// `only_if` / `only_if_equals`: the element is drawn only when the value is yes or equals
+/// the code.
+fn only_if(
+    src: &mut Source<'_>,
+    f: &mut Fields<'_>,
+    at: Where,
+    env: &CheckEnv<'_>,
+) -> Option<OnlyIf> {
+    let v = f.str(src, "only_if");
+    let eq = f.str(src, "only_if_equals");
+    match (v, eq) {
+        (None, None) => None,
+        (None, Some((_, sp))) => {
+            src.error(
+                sp,
+                "`only_if_equals` without `only_if`",
+                Some("only_if = \"event.applicant_capacity\", only_if_equals = \"agent\"".into()),
+            );
+            None
+        }
+        (Some((v, vsp)), eq) => {
+            if let Some(ty) = binding(src, &v, vsp.clone(), None, at, env) {
+                if ty != bind::Ty::Bool && eq.is_none() {
+                    src.error(
+                        vsp,
+                        format!("`{v}` is not yes/no: say which value shows the element"),
+                        Some("add only_if_equals = \"…\" (a code)".into()),
+                    );
+                }
+            }
+            Some(OnlyIf {
+                value: v,
+                equals: eq.map(|e| e.0),
+            })
+        }
+    }
+}
+
+/// The smallest size of an English caption.
+pub const MIN_EN_SIZE: f32 = 5.5;
+/// The size of the English beside a Japanese caption of `size` pt.
+pub fn en_size(size: f32) -> f32 {
+    (size * 0.8).max(MIN_EN_SIZE)
+}
+
 fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<Template> {
     let doc = src.parse()?;
     let root = doc.as_table();
@@ -754,28 +908,88 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let size = opt_num(src, &mut f, "font_size", 10.0);
         let bold = opt_bool(src, &mut f, "bold", false);
         let al = align(src, &mut f);
-        f.finish(src);
+        let cond = only_if(src, &mut f, here, env);
         let (Some(at), Some((s, sspan))) = (at, text) else {
+            f.finish(src);
             continue;
         };
+        let ps = pieces(src, &s, sspan.clone(), here, env);
+        let literal = literal_of(&ps);
+        let en_text = english(src, &mut f, "text_en", &literal, &sspan);
+        let at_en = match f.get("at_en") {
+            Some(n) => pair(src, &n, "at_en"),
+            None => None,
+        };
+        let size_en = opt_num(src, &mut f, "font_size_en", en_size(size));
+        f.finish(src);
         let Some((x, y)) = pair(src, &at, "at") else {
             continue;
         };
-        let ps = pieces(src, &s, sspan, here, env);
-        let literal: String = ps
-            .iter()
-            .map(|p| match p {
-                Piece::Lit(l) => l.clone(),
-                Piece::Bind { .. } => String::new(),
-            })
-            .collect();
-        let w = (env.measure)(&literal, size, bold);
+        if size_en < MIN_EN_SIZE {
+            src.error(
+                span.clone(),
+                format!("font_size_en {size_en}pt is too small to read (at least {MIN_EN_SIZE}pt)"),
+                None,
+            );
+        }
+        let en = en_text.map(|(e, esp)| EnText {
+            pieces: pieces(src, &e, esp, here, env),
+            at: at_en,
+            size: size_en,
+        });
+        let face = if bold { BOLD_FACE } else { PRIMARY_FACE };
+        let w = (env.measure)(&literal, size, face);
+        // With --lang en the English follows on the same baseline (or goes to `at_en`).
+        let w_en = en.as_ref().map_or(0.0, |e| {
+            (env.measure)(
+                &literal_of(&e.pieces),
+                e.size,
+                if bold { LATIN_BOLD_FACE } else { LATIN_FACE },
+            )
+        });
+        let (w_line, en_area) = match en.as_ref().and_then(|e| e.at.map(|a| (a, e.size))) {
+            Some(((ex, ey), es)) => {
+                let eh = es * super::fonts::PT_TO_MM;
+                let ex0 = match al {
+                    Align::Left => ex,
+                    Align::Center => ex - w_en / 2.0,
+                    Align::Right => ex - w_en,
+                };
+                (
+                    w,
+                    Some(Area {
+                        x: ex0,
+                        y: ey - eh * 0.88,
+                        w: w_en,
+                        h: eh,
+                    }),
+                )
+            }
+            None if en.is_some() => (w + EN_GAP + w_en, None),
+            None => (w, None),
+        };
         let x0 = match al {
             Align::Left => x,
-            Align::Center => x - w / 2.0,
-            Align::Right => x - w,
+            Align::Center => x - w_line / 2.0,
+            Align::Right => x - w_line,
         };
         let h = size * super::fonts::PT_TO_MM;
+        let mut a = Area {
+            x: x0,
+            y: y - h * 0.88,
+            w: w_line,
+            h,
+        };
+        if let Some(e) = en_area {
+            let (x1, y1) = (a.x.min(e.x), a.y.min(e.y));
+            let (x2, y2) = ((a.x + a.w).max(e.x + e.w), (a.y + a.h).max(e.y + e.h));
+            a = Area {
+                x: x1,
+                y: y1,
+                w: x2 - x1,
+                h: y2 - y1,
+            };
+        }
         elements.push(Element {
             kind: Kind::Text {
                 x,
@@ -784,13 +998,10 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                 size,
                 bold,
                 align: al,
+                en,
             },
-            area: Area {
-                x: x0,
-                y: y - h * 0.88,
-                w,
-                h,
-            },
+            only_if: cond,
+            area: a,
             name: s.clone(),
             line: line_of(src, &span),
             span,
@@ -803,13 +1014,49 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let a = area(src, &mut f, "note", None);
         let text = f.req_str(src, "text", "text = \"…\" (wrapped inside the area)");
         let size = opt_num(src, &mut f, "font_size", 8.0);
-        f.finish(src);
-        let (Some(a), Some((s, sspan))) = (a, text) else {
+        let cond = only_if(src, &mut f, here, env);
+        let Some((s, sspan)) = text else {
+            f.finish(src);
             continue;
         };
-        let ps = pieces(src, &s, sspan, here, env);
+        let ps = pieces(src, &s, sspan.clone(), here, env);
+        let en = english(src, &mut f, "text_en", &literal_of(&ps), &sspan)
+            .map(|(e, esp)| pieces(src, &e, esp, here, env));
+        f.finish(src);
+        let Some(a) = a else { continue };
+        // Both paragraphs must fit the area (the check measures the literal text).
+        let lh = |sz: f32| sz * super::fonts::PT_TO_MM * NOTE_LEADING;
+        let lines = |t: &str, sz: f32, face: usize| {
+            super::fit::wrap(t, a.w, &|x| (env.measure)(x, sz, face)).len() as f32
+        };
+        let mut need = lines(&literal_of(&ps), size, PRIMARY_FACE) * lh(size);
+        let ja_only = need;
+        if let Some(e) = &en {
+            let es = en_size(size);
+            need += NOTE_GAP + lines(&literal_of(e), es, LATIN_FACE) * lh(es);
+        }
+        if need > a.h + 0.5 {
+            src.error(
+                span.clone(),
+                format!(
+                    "the note needs {need:.1} mm{} and its area is {:.1} mm high",
+                    if en.is_some() {
+                        format!(" with its English ({ja_only:.1} mm without)")
+                    } else {
+                        String::new()
+                    },
+                    a.h
+                ),
+                Some("make the area taller (size = [w, h]) or the text shorter".into()),
+            );
+        }
         elements.push(Element {
-            kind: Kind::Note { pieces: ps, size },
+            kind: Kind::Note {
+                pieces: ps,
+                size,
+                en,
+            },
+            only_if: cond,
             area: a,
             name: "note".into(),
             line: line_of(src, &span),
@@ -823,6 +1070,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let a = area(src, &mut f, "rectangle", None);
         let line = opt_num(src, &mut f, "line", 0.3);
         let fill = f.get("fill").and_then(|n| num(src, &n, "fill"));
+        let cond = only_if(src, &mut f, here, env);
         f.finish(src);
         let Some(a) = a else { continue };
         if let Some(g) = fill {
@@ -835,6 +1083,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             }
         }
         elements.push(Element {
+            only_if: cond,
             kind: Kind::Rect { line, fill },
             area: a,
             name: "rect".into(),
@@ -865,6 +1114,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             h: (y2 - y1).abs(),
         };
         elements.push(Element {
+            only_if: None,
             kind: Kind::Line {
                 x1,
                 y1,
@@ -909,8 +1159,32 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             .get("label_width")
             .and_then(|n| num(src, &n, "label_width"));
         let placeholder = f.str(src, "placeholder").map(|p| p.0);
+        let label_en = label
+            .as_ref()
+            .and_then(|l| english(src, &mut f, "label_en", l, &span))
+            .map(|e| e.0);
+        let placeholder_en = placeholder
+            .as_ref()
+            .and_then(|p| english(src, &mut f, "placeholder_en", p, &span))
+            .map(|e| e.0);
+        let cond = only_if(src, &mut f, here, env);
         f.finish(src);
         let Some(a) = a else { continue };
+        // The value's lines must fit the box at the smallest size.
+        let value_h = match (label_width, &label) {
+            (None, Some(_)) => a.h - FIELD_CAPTION,
+            _ => a.h,
+        };
+        let need = lines as f32 * min_size * super::fonts::PT_TO_MM * super::fit::LEADING;
+        if value.is_some() && need > value_h + 0.01 {
+            src.error(
+                span.clone(),
+                format!(
+                    "{lines} line(s) at {min_size}pt need {need:.1} mm, and the field has {value_h:.1} mm for its value"
+                ),
+                Some("make the field taller, or allow fewer lines".into()),
+            );
+        }
         if let Some((v, vspan)) = &value {
             binding(
                 src,
@@ -952,8 +1226,11 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             .or_else(|| value.as_ref().map(|v| v.0.clone()))
             .unwrap_or_else(|| "field".into());
         elements.push(Element {
+            only_if: cond,
             kind: Kind::Field {
                 label,
+                label_en,
+                placeholder_en,
                 label_width,
                 value: value.map(|v| v.0),
                 format: format.map_or("text".into(), |f| f.0),
@@ -976,37 +1253,64 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let mut f = Fields::new(t, Some(span.clone()), "[[check]]");
         let at = f.req(src, "at", "at = [x, y]: the check box's top-left corner");
         let label = f.str(src, "label").map(|l| l.0).unwrap_or_default();
-        let value = f.req_str(
-            src,
-            "value",
-            "value = \"applies.nhi\" (yes/no), or a code with `equals`",
-        );
-        let equals = f.str(src, "equals").map(|e| e.0);
+        let value = f.str(src, "value");
+        let equals = f.str(src, "equals");
         let size = opt_num(src, &mut f, "font_size", 9.0);
+        let label_en = english(src, &mut f, "label_en", &label, &span).map(|e| e.0);
+        let cond = only_if(src, &mut f, here, env);
         f.finish(src);
-        let (Some(at), Some((v, vspan))) = (at, value) else {
+        let Some(at) = at else {
             continue;
         };
         let Some((x, y)) = pair(src, &at, "at") else {
             continue;
         };
-        if let Some(ty) = binding(src, &v, vspan.clone(), None, here, env) {
-            if ty != bind::Ty::Bool && equals.is_none() {
-                src.error(
-                    vspan,
-                    format!("`{v}` is not yes/no: say which value ticks the box"),
-                    Some("add equals = \"…\" (a code)".into()),
-                );
+        match (&value, &equals) {
+            (Some((v, vspan)), _) => {
+                if let Some(ty) = binding(src, v, vspan.clone(), None, here, env) {
+                    if ty != bind::Ty::Bool && equals.is_none() {
+                        src.error(
+                            vspan.clone(),
+                            format!("`{v}` is not yes/no: say which value ticks the box"),
+                            Some("add equals = \"…\" (a code)".into()),
+                        );
+                    }
+                }
             }
+            (None, Some((_, esp))) => src.error(
+                esp.clone(),
+                "`equals` without a `value`",
+                Some("a check without `value` is a blank box to tick by hand".into()),
+            ),
+            (None, None) => {}
         }
-        let w = 4.5 + 1.2 + (env.measure)(&label, size, false);
+        if size < MIN_SIZE {
+            src.error(
+                span.clone(),
+                format!("size {size}pt is too small to read (at least {MIN_SIZE}pt)"),
+                None,
+            );
+        }
+        // The room it takes with --lang en: box, Japanese, English.
+        let mut w = CHECK_BOX + CHECK_GAP + (env.measure)(&label, size, PRIMARY_FACE);
+        if let Some(e) = &label_en {
+            w += EN_GAP + (env.measure)(e, en_size(size), LATIN_FACE);
+        }
         elements.push(Element {
             kind: Kind::Check {
                 label: label.clone(),
-                value: v,
-                equals,
+                label_en,
+                value: value.map(|v| v.0),
+                equals: equals.map(|e| e.0),
+                size,
             },
-            area: Area { x, y, w, h: 4.5 },
+            only_if: cond,
+            area: Area {
+                x,
+                y,
+                w,
+                h: CHECK_BOX,
+            },
             name: if label.is_empty() {
                 "check".into()
             } else {
@@ -1027,6 +1331,30 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             .unwrap_or(4)
             .max(1) as u32;
         let row_h = opt_num(src, &mut f, "row_height", 12.0);
+        let row_heights: Vec<f32> = match f.get("row_heights") {
+            None => vec![row_h],
+            Some(n) => {
+                let hs: Vec<f32> = n
+                    .array()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|h| num(src, h, "row_heights"))
+                    .collect();
+                if hs.is_empty() || hs.iter().any(|h| *h <= 0.0) {
+                    src.error_at(
+                        &n,
+                        "`row_heights` lists the heights of the lines of one member's block, in mm",
+                        Some(
+                            "e.g. row_heights = [8, 6.5] (columns say row = 2 for the second)"
+                                .into(),
+                        ),
+                    );
+                    vec![row_h]
+                } else {
+                    hs
+                }
+            }
+        };
         let header_h = opt_num(src, &mut f, "header_height", 6.0);
         let members = match f.str(src, "members") {
             None => RowSet::Procedure,
@@ -1060,6 +1388,25 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                 .req_str(src, "title", "title = \"氏名\"")
                 .map(|t| t.0)
                 .unwrap_or_default();
+            let cspan_or = cspan.clone().unwrap_or(span.clone());
+            let title_en = english(src, &mut cf, "title_en", &title, &cspan_or).map(|e| e.0);
+            let row = match cf.get("row") {
+                None => 1,
+                Some(n) => match n.as_integer() {
+                    Some(r) if r >= 1 && (r as usize) <= row_heights.len() => r as u32,
+                    _ => {
+                        src.error_at(
+                            &n,
+                            format!(
+                                "`row` is the line of the member's block (1–{})",
+                                row_heights.len()
+                            ),
+                            Some("add the line's height to the table's row_heights".into()),
+                        );
+                        1
+                    }
+                },
+            };
             let width = cf
                 .req(src, "width", "width = 40 (mm)")
                 .and_then(|n| num(src, &n, "width"))
@@ -1119,6 +1466,8 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             }
             columns.push(Column {
                 title,
+                title_en,
+                row,
                 width,
                 value: value.map(|v| v.0),
                 format: format.map_or("text".into(), |f| f.0),
@@ -1128,12 +1477,26 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                 check,
             });
         }
-        let w: f32 = columns.iter().map(|c| c.width).sum();
-        let h = header_h + rows as f32 * row_h;
+        // Every line of the block spans the table's width.
+        let line_w =
+            |r: u32| -> f32 { columns.iter().filter(|c| c.row == r).map(|c| c.width).sum() };
+        let w: f32 = line_w(1);
+        for r in 2..=row_heights.len() as u32 {
+            let wr = line_w(r);
+            if (wr - w).abs() > 0.05 {
+                src.error(
+                    span.clone(),
+                    format!("the columns of line {r} are {wr} mm wide, those of line 1 {w} mm"),
+                    Some("every line of a member's block spans the table's width".into()),
+                );
+            }
+        }
+        let h = header_h + rows as f32 * row_heights.iter().sum::<f32>();
         elements.push(Element {
+            only_if: None,
             kind: Kind::Table {
                 rows,
-                row_h,
+                row_heights,
                 header_h,
                 members,
                 columns,
@@ -1153,10 +1516,12 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         if let Some(t) = n.table() {
             let mut f = Fields::new(t, Some(span.clone()), "[signature]");
             let a = area(src, &mut f, "signature box", None);
-            let label = f
-                .str(src, "label")
-                .map(|l| l.0)
-                .unwrap_or_else(|| "署名".into());
+            let given = f.str(src, "label").map(|l| l.0);
+            let label_en = match &given {
+                Some(l) => english(src, &mut f, "label_en", l, &span).map(|e| e.0),
+                None => Some("Signature".into()),
+            };
+            let label = given.unwrap_or_else(|| "署名".into());
             let role = match f.str(src, "role") {
                 None => "applicant".to_string(),
                 Some((r, rspan)) => {
@@ -1201,7 +1566,12 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                     );
                 }
                 elements.push(Element {
-                    kind: Kind::Signature { label, role },
+                    only_if: None,
+                    kind: Kind::Signature {
+                        label,
+                        label_en,
+                        role,
+                    },
                     area: a,
                     name: "署名欄".into(),
                     line: line_of(src, &span),
@@ -1227,6 +1597,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                     src.error(span.clone(), "the office-use area needs at least 60×22 mm for the 受付・入力・審査 stamps", None);
                 }
                 elements.push(Element {
+                    only_if: None,
                     kind: Kind::Office { label },
                     area: a,
                     name: "事務処理欄".into(),
@@ -1301,16 +1672,33 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
     }
     // Fields must not overlap each other or the QR code.
     let fields: Vec<&Element> = elements.iter().filter(|e| e.is_field()).collect();
+    // Two elements that are never drawn together (`only_if` on the same value, different
+    // codes) may share room.
+    let exclusive = |a: &Element, b: &Element| match (&a.only_if, &b.only_if) {
+        (Some(x), Some(y)) => {
+            let code = |c: &OnlyIf| c.equals.clone().unwrap_or_else(|| "true".into());
+            x.value == y.value && code(x) != code(y)
+        }
+        _ => false,
+    };
     for (k, a) in fields.iter().enumerate() {
         for b in &fields[..k] {
-            if a.area.overlaps(&b.area) {
+            if a.area.overlaps(&b.area) && !exclusive(a, b) {
                 src.error(
                     a.span.clone(),
                     format!(
-                        "`{}` overlaps `{}` (line {})",
+                        "`{}` ({:.1}–{:.1} × {:.1}–{:.1} mm) overlaps `{}` (line {}: {:.1}–{:.1} × {:.1}–{:.1} mm)",
                         short(&a.name),
+                        a.area.x,
+                        a.area.x + a.area.w,
+                        a.area.y,
+                        a.area.y + a.area.h,
                         short(&b.name),
-                        b.line
+                        b.line,
+                        b.area.x,
+                        b.area.x + b.area.w,
+                        b.area.y,
+                        b.area.y + b.area.h,
                     ),
                     Some("fields must not share room: move or shrink one of them".into()),
                 );
