@@ -713,7 +713,9 @@ fn read_facts(
                     otherwise: None,
                     infer: vec![],
                     screen,
+                    position: raw_questions.len(),
                     sensitive_values: vec![],
+                    answers: vec![],
                 },
             );
             raw_questions.push(raw);

@@ -81,8 +81,13 @@ pub struct FactDecl {
     pub infer: Vec<Inference>,
     /// The checklist screen that asks it (a key of `[screens]`).
     pub screen: String,
+    /// Its place in `facts.toml` (the row order on its screen).
+    pub position: usize,
     /// Code values never offered on a clerk-read screen (e.g. 生活保護 among the insurances).
     pub sensitive_values: Vec<String>,
+    /// Short words for the code values as answer options and in checklist cells (「国保」);
+    /// a value without one uses its phrase.
+    pub answers: Vec<(String, Text)>,
 }
 
 impl FactDecl {
@@ -95,6 +100,14 @@ impl FactDecl {
             (Some(p), true) => p,
             _ => &self.question,
         }
+    }
+    /// The short answer word of a code value (its phrase when it has none).
+    pub fn answer_text(&self, code: &str) -> Option<&Text> {
+        self.answers
+            .iter()
+            .find(|(k, _)| k == code)
+            .map(|(_, t)| t)
+            .or_else(|| self.value_text(code))
     }
     /// The code values a clerk may read aloud (all but the sensitive ones).
     pub fn spoken_values(&self) -> Vec<&str> {

@@ -75,6 +75,7 @@ pub struct RawQuestionKeys {
     infer: Vec<RawInference>,
     pub screen: Option<(String, Range<usize>)>,
     sensitive_values: Vec<(String, Range<usize>)>,
+    answers: Vec<(String, Text, Range<usize>)>,
 }
 
 /// Reads `asked_when`, `otherwise`, `infer`, `screen` and `sensitive_values` of one fact.
@@ -107,6 +108,25 @@ pub fn read_question_keys(
                 &n,
                 "`sensitive_values` is a list of value codes",
                 Some("sensitive_values = [\"public_assistance\"]".into()),
+            ),
+        }
+    }
+    let mut answers = vec![];
+    if let Some(n) = f.get("answers") {
+        match n.table() {
+            Some(t) => {
+                for (code, item) in t.iter() {
+                    let span = t.key(code).and_then(|k| k.span()).unwrap_or(0..0);
+                    if let Some((text, _, _)) = read_text(src, &Node::Item(item), "an answer word")
+                    {
+                        answers.push((code.to_string(), text, span));
+                    }
+                }
+            }
+            None => src.error_at(
+                &n,
+                "`answers` is a table: code = { ja = \"国保\", en = \"NHI\" }",
+                None,
             ),
         }
     }
@@ -165,6 +185,7 @@ pub fn read_question_keys(
         infer,
         screen,
         sensitive_values,
+        answers,
     }
 }
 
@@ -446,6 +467,29 @@ pub fn compile_question_keys(
             ),
         }
     }
+    let mut answers = vec![];
+    for (code, text, span) in &raw.answers {
+        match &ty {
+            FactType::Code(values) | FactType::CodeSet(values) => {
+                if typed_value(
+                    src,
+                    &FactType::Code(values.clone()),
+                    &RawValue::Str(code.clone()),
+                    span,
+                    "answers",
+                )
+                .is_some()
+                {
+                    answers.push((code.clone(), text.clone()));
+                }
+            }
+            _ => src.error(
+                span.clone(),
+                format!("`{}` has no code values to give answer words for", raw.name),
+                None,
+            ),
+        }
+    }
     let screen_ok = match &raw.screen {
         Some((s, span)) => match screens.iter().find(|x| &x.key == s) {
             None => {
@@ -486,6 +530,7 @@ pub fn compile_question_keys(
         d.otherwise = otherwise;
         d.infer = infer;
         d.sensitive_values = sensitive_values;
+        d.answers = answers;
     }
     let _ = raw.name_span;
 }
@@ -494,9 +539,7 @@ pub fn compile_question_keys(
 pub fn fact_refs(c: &Cond, out: &mut Vec<(FactScope, String)>) {
     fn val(v: &Val, out: &mut Vec<(FactScope, String)>) {
         match v {
-            Val::Fact { scope, name, .. }
-                if !out.iter().any(|(s, n)| s == scope && n == name) =>
-            {
+            Val::Fact { scope, name, .. } if !out.iter().any(|(s, n)| s == scope && n == name) => {
                 out.push((*scope, name.clone()));
             }
             Val::Count(_, Some(body)) => fact_refs(body, out),
@@ -594,6 +637,56 @@ pub fn check_fact_cycles(
 impl RawQuestionKeys {
     pub fn key_span(&self) -> (FactScope, String, Range<usize>) {
         (self.scope, self.name.clone(), self.name_span.clone())
+    }
+}
+
+/// The screen to ask next: the first, in asking order, with an open question.
+pub fn next_screen<'a>(
+    set: &'a super::ProcedureSet,
+    open: &[&super::Question],
+) -> Option<&'a ScreenDecl> {
+    set.screens
+        .iter()
+        .find(|sc| open.iter().any(|q| q.screen == sc.key))
+}
+
+/// How a counter case goes through the checklist screens: the screen asked next is the first
+/// with an open question; on it every open question is answered, each answer reruns
+/// `determine` (so a follow-up question of the same screen appears on it at once), until the
+/// screen has none left. Returns the screens asked, in order, and the final determination.
+/// `answer` gives the value for a question (what the resident says); it may change the
+/// intake beyond the fact (the pseudo-questions head, deceased, relation, sex).
+pub fn simulate(
+    intake: &mut crate::intake::Intake,
+    set: &super::ProcedureSet,
+    today: chrono::NaiveDate,
+    mut answer: impl FnMut(&mut crate::intake::Intake, &super::Question),
+) -> (Vec<String>, super::Determination) {
+    let mut screens: Vec<String> = vec![];
+    let mut det = super::determine(intake, set, today);
+    let mut guard = 0;
+    loop {
+        let open = det.questions();
+        let Some(sc) = next_screen(set, &open) else {
+            return (screens, det);
+        };
+        screens.push(sc.key.clone());
+        // Answer what this screen shows, again while answers bring follow-ups to it.
+        loop {
+            let q = det
+                .questions()
+                .into_iter()
+                .find(|q| q.screen == sc.key)
+                .cloned();
+            let Some(q) = q else { break };
+            answer(intake, &q);
+            det = super::determine(intake, set, today);
+            guard += 1;
+            assert!(
+                guard < 10_000,
+                "an answer did not settle its question: {q:?}"
+            );
+        }
     }
 }
 

@@ -5,9 +5,9 @@
 //! commands only where nothing is being typed, so typing a name never triggers anything.
 
 use super::action::Action;
+use super::checklist::{self, RowKind};
 use super::state::{FieldKind, Overlay, PrintStatus, Screen, State};
 use super::strings::T;
-use crate::intake::FactType;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,44 +226,77 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
             out.push(hidden(K::Up, Action::Up));
             out.push(hidden(K::Down, Action::Down));
         }
-        Screen::Confirm => {
-            if let Some(q) = s.case.current_question() {
-                let scope = if q.member.is_some() {
-                    crate::intake::FactScope::Member
-                } else {
-                    crate::intake::FactScope::Household
-                };
-                match s.set.vocabulary.get(scope, &q.fact) {
-                    Some(FactType::Bool) => {
-                        out.push(b(K::Ch('1'), ("はい", "yes"), Action::Answer('1')));
-                        out.push(b(K::Ch('2'), ("いいえ", "no"), Action::Answer('2')));
-                        out.push(hidden(K::Ch('y'), Action::Answer('1')));
-                        out.push(hidden(K::Ch('n'), Action::Answer('2')));
+        Screen::Confirm => match checklist::build(s) {
+            Some(list) => {
+                let resident = list.screen.resident;
+                if let Some((r, _)) = list.focus {
+                    let kind = &list.rows[r].kind;
+                    match kind {
+                        RowKind::Bool => {
+                            out.push(b(K::Ch('1'), ("はい", "yes"), Action::Answer('1')));
+                            out.push(b(K::Ch('2'), ("いいえ", "no"), Action::Answer('2')));
+                            out.push(hidden(K::Ch('y'), Action::Answer('y')));
+                            out.push(hidden(K::Ch('n'), Action::Answer('n')));
+                        }
+                        RowKind::Count => out.extend(digits(0, 9, ("数", "number"))),
+                        RowKind::Codes(v) => {
+                            out.extend(digits(1, v.len().min(9) as u32, ("選ぶ/外す", "toggle")));
+                            out.push(b(K::Ch('0'), ("どれもない", "none"), Action::Answer('0')));
+                        }
+                        RowKind::Mark => out.push(b(
+                            K::Ch('1'),
+                            ("この方", "this person"),
+                            Action::Answer('1'),
+                        )),
+                        other => {
+                            let n = other.options().len().min(9) as u32;
+                            out.extend(digits(1, n, ("選択", "choose")));
+                        }
                     }
-                    Some(FactType::Count) => {
-                        out.extend(digits(0, 9, ("数", "count")));
-                    }
-                    Some(FactType::Code(v)) => {
-                        out.extend(digits(1, v.len().min(9) as u32, ("選択", "choose")));
-                    }
-                    Some(FactType::CodeSet(v)) => {
-                        out.extend(digits(1, v.len().min(9) as u32, ("選ぶ/外す", "toggle")));
-                        out.push(b(K::Ch('0'), ("どれもない", "none"), Action::Answer('0')));
-                        out.push(b(K::Enter, ("決定", "OK"), Action::Answer('\n')));
-                    }
-                    None => {}
                 }
-                out.push(b(K::Ch('s'), ("わからない", "don't know"), Action::Skip));
-            } else {
+                out.push(b(
+                    K::Enter,
+                    if resident {
+                        ("おわり (残りはいいえ)", "done (the rest: no)")
+                    } else {
+                        ("残りはいいえで次へ", "rest no, next")
+                    },
+                    Action::Next,
+                ));
+                out.push(b(K::Ch('s'), ("わからない", "not sure"), Action::Skip));
+                out.push(b(K::Up, ("上下左右 移動", "arrows move"), Action::Up));
+                out.push(hidden(K::Down, Action::Down));
+                out.push(hidden(K::Left, Action::CursorLeft));
+                out.push(hidden(K::Right, Action::CursorRight));
+                out.push(hidden(K::Tab, Action::FieldNext));
+                out.push(Binding {
+                    show: !resident,
+                    ..b(K::Backspace, ("答えを消す", "clear"), Action::Backspace)
+                });
+                if !s.case.answers.is_empty() {
+                    out.push(Binding {
+                        show: !resident,
+                        ..b(K::Ch('u'), ("元に戻す", "undo"), Action::Undo)
+                    });
+                }
+                if !s.case.skipped.is_empty() {
+                    out.push(hidden(K::Ch('r'), Action::Retry));
+                }
+            }
+            None => {
                 out.push(b(K::Enter, ("次へ", "next"), Action::Next));
+                if !s.case.answers.is_empty() {
+                    out.push(b(K::Ch('u'), ("元に戻す", "undo"), Action::Undo));
+                }
+                if !s.case.skipped.is_empty() {
+                    out.push(b(
+                        K::Ch('r'),
+                        ("わからない質問をもう一度", "ask skipped again"),
+                        Action::Retry,
+                    ));
+                }
             }
-            if !s.case.answers.is_empty() {
-                out.push(b(K::Ch('u'), ("前の質問に戻る", "undo"), Action::Undo));
-            }
-            if !s.case.skipped.is_empty() {
-                out.push(hidden(K::Ch('r'), Action::Retry));
-            }
-        }
+        },
         Screen::Procedures => {
             out.push(b(K::Enter, ("印刷へ", "to print"), Action::Next));
             out.push(b(K::Up, ("選択", "select"), Action::Up));
@@ -335,25 +368,43 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
     with_global_fkeys(s, out)
 }
 
+/// Whether the screen is turned to the resident (the footer then shows only their keys).
+pub fn resident_view(s: &State) -> bool {
+    match &s.overlay {
+        Some(Overlay::Pin(_)) => true,
+        Some(_) => false,
+        None => {
+            s.screen == Screen::Confirm && checklist::build(s).is_some_and(|l| l.screen.resident)
+        }
+    }
+}
+
 fn with_global_fkeys(s: &State, mut out: Vec<Binding>) -> Vec<Binding> {
+    let clerk_keys = !resident_view(s);
     for (i, screen) in Screen::STEPS.iter().enumerate() {
         out.push(hidden(K::F(i as u8 + 1), Action::Goto(*screen)));
     }
     // Bound for everyone: a clerk gets a message saying who may open it.
     out.push(hidden(K::F(7), Action::Goto(Screen::Supervisor)));
+    let mut global = vec![];
     if s.training {
-        out.push(b(
+        global.push(b(
             K::F(8),
             ("練習用カード", "virtual card"),
             Action::VirtualCard,
         ));
     }
-    out.push(b(K::F(12), ("English", "日本語"), Action::ToggleLang));
-    out.push(b(K::F(11), ("ヘルプ", "help"), Action::ToggleHelp));
+    global.push(b(K::F(12), ("English", "日本語"), Action::ToggleLang));
+    global.push(b(K::F(11), ("ヘルプ", "help"), Action::ToggleHelp));
     if !s.typing() {
-        out.push(hidden(K::Ch('?'), Action::ToggleHelp));
+        global.push(hidden(K::Ch('?'), Action::ToggleHelp));
     }
-    out.push(b(K::F(10), ("終了", "quit"), Action::Quit));
+    global.push(b(K::F(10), ("終了", "quit"), Action::Quit));
+    for mut g in global {
+        // The resident's view shows only the resident's keys (the clerk's still work).
+        g.show &= clerk_keys;
+        out.push(g);
+    }
     out
 }
 

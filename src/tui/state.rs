@@ -287,10 +287,17 @@ pub struct Case {
     pub card_target: Option<String>,
     /// Questions the clerk skipped (member, fact): they stay pending.
     pub skipped: Vec<(Option<String>, String)>,
-    /// Answers given, newest last, for undo: (member, fact, previous value).
-    pub answers: Vec<(Option<String>, String, Option<crate::intake::FactValue>)>,
-    /// Codes chosen so far for a multi-choice question.
-    pub multi: Vec<String>,
+    /// Answers given on the checklists, newest last, for undo: (member, fact, the intake
+    /// before the answer). Any other change of the intake clears it.
+    pub answers: Vec<(Option<String>, String, Box<Intake>)>,
+    /// The checklist screen being asked (a screen key), until Enter finishes it.
+    pub ask_screen: Option<String>,
+    /// The checklist screens finished, in order (the progress "3 / 5").
+    pub ask_visited: Vec<String>,
+    /// The cells answered on the current screen (they stay on it until Enter).
+    pub ask_here: Vec<(Option<String>, String)>,
+    /// The focused cell of the checklist: (member, fact).
+    pub ask_focus: Option<(Option<String>, String)>,
     pub proc_selected: usize,
     pub show_excluded: bool,
     /// (procedure id, reason)
@@ -474,7 +481,10 @@ impl Case {
             card_target: None,
             skipped: vec![],
             answers: vec![],
-            multi: vec![],
+            ask_screen: None,
+            ask_visited: vec![],
+            ask_here: vec![],
+            ask_focus: None,
             proc_selected: 0,
             show_excluded: false,
             set_aside: vec![],

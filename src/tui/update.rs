@@ -3,13 +3,13 @@
 //! each flow is a plain unit test.
 
 use super::action::{Action, Effect};
+use super::checklist::{self, RowKind};
 use super::services::{
     Basic4, CardError, DeviceEvent, QrFeed, ReaderEvent, ScannerEvent, SecretKind, Tries,
 };
 use super::state::*;
 use crate::intake::{
-    Applicant, EventKind, FactScope, FactType, FactValue, Intake, Member, OutsidePerson, Relation,
-    Sex, Vocabulary,
+    Applicant, EventKind, FactValue, Intake, Member, OutsidePerson, Relation, Sex, Vocabulary,
 };
 
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
@@ -184,6 +184,8 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
 /// After every change of the intake: rerun the engine and save the case.
 fn changed(s: &mut State) -> Vec<Effect> {
     s.redetermine();
+    // Undo on the checklists takes back answers only, never another change.
+    s.case.answers.clear();
     s.case.touched = true;
     s.case.done_armed = false;
     let max = s.case.intake.household.members.len().saturating_sub(1);
@@ -1385,45 +1387,67 @@ fn household(s: &mut State, a: Action) -> Vec<Effect> {
     }
 }
 
-/// The value an answer key gives for a fact of type `ty`; `None` when the key means nothing
-/// for it. Multi-choice answers collect in `multi` until Enter.
-fn answer_value(ty: &FactType, key: char, multi: &mut Vec<String>) -> Option<FactValue> {
-    let d = key.to_digit(10);
-    match ty {
-        FactType::Bool => match key {
-            '1' => Some(FactValue::Bool(true)),
-            '2' => Some(FactValue::Bool(false)),
+/// What an answer key gives for a row of the checklist, given the cell's current value:
+/// `None` when the key means nothing there.
+fn answer_value(kind: &RowKind, key: char, current: Option<&FactValue>) -> Option<Answer> {
+    let d = key.to_digit(10).map(|d| d as usize);
+    let pick = |v: &[(String, String, String)]| -> Option<String> {
+        let i = d?;
+        (1..=v.len()).contains(&i).then(|| v[i - 1].0.clone())
+    };
+    match kind {
+        RowKind::Bool => match key {
+            '1' | 'y' => Some(Answer::Fact(FactValue::Bool(true))),
+            '2' | 'n' => Some(Answer::Fact(FactValue::Bool(false))),
             _ => None,
         },
-        FactType::Count => d.map(FactValue::Count),
-        FactType::Code(v) => {
-            let i = d? as usize;
-            (1..=v.len())
-                .contains(&i)
-                .then(|| FactValue::Code(v[i - 1].clone()))
-        }
-        FactType::CodeSet(v) => {
-            if key == '\n' {
-                let mut chosen: Vec<String> =
-                    v.iter().filter(|c| multi.contains(c)).cloned().collect();
-                chosen.dedup();
-                multi.clear();
-                return Some(FactValue::Codes(chosen));
-            }
+        RowKind::Count => d.map(|n| Answer::Fact(FactValue::Count(n as u32))),
+        RowKind::Code(v) => pick(v).map(|c| Answer::Fact(FactValue::Code(c))),
+        RowKind::Codes(v) => {
             if key == '0' {
-                multi.clear();
-                return Some(FactValue::Codes(vec![]));
+                return Some(Answer::Fact(FactValue::Codes(vec![])));
             }
-            let i = d? as usize;
-            if let Some(code) = v.get(i.wrapping_sub(1)) {
-                if let Some(p) = multi.iter().position(|c| c == code) {
-                    multi.remove(p);
-                } else {
-                    multi.push(code.clone());
+            let code = pick(v)?;
+            let mut list = match current {
+                Some(FactValue::Codes(l)) => l.clone(),
+                _ => vec![],
+            };
+            match list.iter().position(|c| *c == code) {
+                Some(p) => {
+                    list.remove(p);
                 }
+                None => list.push(code),
             }
-            None
+            // Declaration order, whatever order they were chosen in.
+            list.sort_by_key(|c| v.iter().position(|o| &o.0 == c));
+            Some(Answer::Fact(FactValue::Codes(list)))
         }
+        RowKind::Relation => pick(&checklist::relations())
+            .and_then(|c| Relation::parse(&c))
+            .map(Answer::Relation),
+        RowKind::Sex => pick(&checklist::sexes())
+            .and_then(|c| Sex::parse(&c))
+            .map(Answer::Sex),
+        RowKind::Mark => matches!(key, '1' | 'y').then_some(Answer::Mark),
+    }
+}
+
+/// An answer on a checklist: a fact value, or one of the household's own data.
+enum Answer {
+    Fact(FactValue),
+    Relation(Relation),
+    Sex(Sex),
+    /// This member is the head / the deceased.
+    Mark,
+}
+
+/// The "no" Enter gives an open question of a row; `None` when there is none (a code fact).
+fn default_no(kind: &RowKind) -> Option<Answer> {
+    match kind {
+        RowKind::Bool => Some(Answer::Fact(FactValue::Bool(false))),
+        RowKind::Count => Some(Answer::Fact(FactValue::Count(0))),
+        RowKind::Codes(_) => Some(Answer::Fact(FactValue::Codes(vec![]))),
+        _ => None,
     }
 }
 
@@ -1444,68 +1468,280 @@ fn get_fact(i: &Intake, member: Option<&str>, fact: &str) -> Option<FactValue> {
     }
 }
 
-fn after_answer(s: &mut State, mut e: Vec<Effect>) -> Vec<Effect> {
-    if s.case.open_questions().is_empty() {
-        e.extend(goto(s, Screen::Procedures));
-        info(
-            s,
-            "確認が終わりました。手続の一覧です。",
-            "All questions answered. These are the procedures.",
-        );
+/// Writes an answer into the case (kept for undo) and reruns the engine.
+fn give_answer(s: &mut State, member: Option<String>, fact: &str, a: Answer) -> Vec<Effect> {
+    let before = Box::new(s.case.intake.clone());
+    let i = &mut s.case.intake;
+    match a {
+        Answer::Fact(v) => set_fact(i, member.as_deref(), fact, Some(v)),
+        Answer::Relation(r) => {
+            if let Some(m) = member.as_deref().and_then(|id| i.member_mut(id)) {
+                m.relation = Some(r);
+            }
+        }
+        Answer::Sex(x) => {
+            if let Some(m) = member.as_deref().and_then(|id| i.member_mut(id)) {
+                m.sex = Some(x);
+            }
+        }
+        Answer::Mark => match fact {
+            "head" => i.household.head = member.clone(),
+            _ => {
+                i.event.deceased = member.clone();
+                clear_deceased_applicant(i);
+            }
+        },
     }
+    s.case.skipped.retain(|(m, f)| !(*m == member && f == fact));
+    let key = (member.clone(), fact.to_string());
+    if !s.case.ask_here.contains(&key) {
+        s.case.ask_here.push(key);
+    }
+    let answers = std::mem::take(&mut s.case.answers);
+    let e = changed(s);
+    s.case.answers = answers;
+    s.case.answers.push((member, fact.to_string(), before));
     e
 }
 
+/// Finishes the checklist screen: what is still open takes its "no", and the next screen
+/// with open questions follows (or, when there is none, the procedures).
+fn finish_screen(s: &mut State) -> Vec<Effect> {
+    let Some(list) = checklist::build(s) else {
+        s.case.ask_screen = None;
+        return goto(s, Screen::Procedures);
+    };
+    let mut e = vec![];
+    // A code question has no "no": it needs an answer, or S (わからない).
+    for (r, row) in list.rows.iter().enumerate() {
+        for (c, _) in list.cols.iter().enumerate() {
+            if list.cell(r, c).is_open() && default_no(&row.kind).is_none() {
+                s.case.ask_focus = Some(list.key(r, c));
+                warn(
+                    s,
+                    format!("「{}」に答えてください (わからなければ S)。", row.label.0),
+                    format!("Answer \"{}\" first (S if unknown).", row.label.1),
+                );
+                return e;
+            }
+        }
+    }
+    for (r, row) in list.rows.iter().enumerate() {
+        for (c, col) in list.cols.iter().enumerate() {
+            if list.cell(r, c).is_open() {
+                if let Some(no) = default_no(&row.kind) {
+                    e.extend(give_answer(s, col.member.clone(), &row.fact, no));
+                }
+            }
+        }
+    }
+    // An answer may have opened a follow-up on this very screen: it is asked here first.
+    if let Some(again) = checklist::build(s) {
+        if again.screen.key == list.screen.key && again.open_count() > 0 {
+            info(
+                s,
+                "続けてこの画面の質問に答えてください。",
+                "Please answer the further questions on this screen.",
+            );
+            return e;
+        }
+    }
+    s.case.ask_visited.push(list.screen.key.clone());
+    s.case.ask_screen = None;
+    s.case.ask_here.clear();
+    s.case.ask_focus = None;
+    e.extend(after_answer(s));
+    e
+}
+
+/// After a screen: the next one with open questions, or the procedures when none is left.
+fn after_answer(s: &mut State) -> Vec<Effect> {
+    match checklist::build(s) {
+        Some(next) => {
+            s.case.ask_screen = Some(next.screen.key.clone());
+            s.case.ask_here.clear();
+            s.case.ask_focus = next.focus.map(|(r, c)| next.key(r, c));
+            vec![]
+        }
+        None => {
+            let e = goto(s, Screen::Procedures);
+            info(
+                s,
+                "確認が終わりました。手続の一覧です。",
+                "All questions answered. These are the procedures.",
+            );
+            e
+        }
+    }
+}
+
 fn confirm(s: &mut State, a: Action) -> Vec<Effect> {
+    let Some(list) = checklist::build(s) else {
+        return match a {
+            Action::Next => goto(s, Screen::Procedures),
+            Action::Undo => undo(s),
+            Action::Retry => {
+                s.case.skipped.clear();
+                vec![]
+            }
+            _ => vec![],
+        };
+    };
+    // The screen stays put while it is answered.
+    if s.case.ask_screen.is_none() {
+        s.case.ask_screen = Some(list.screen.key.clone());
+    }
+    let focus = list.focus;
+    let move_to = |s: &mut State, to: Option<(usize, usize)>| {
+        if let Some((r, c)) = to {
+            s.case.ask_focus = Some(list.key(r, c));
+        }
+        vec![]
+    };
     match a {
         Action::Answer(key) => {
-            let Some(q) = s.case.current_question().cloned() else {
+            let Some((r, c)) = focus else { return vec![] };
+            let row = &list.rows[r];
+            let (member, fact) = list.key(r, c);
+            if !list.cell(r, c).focusable() {
+                return vec![];
+            }
+            let current = get_fact(&s.case.intake, member.as_deref(), &fact);
+            let Some(ans) = answer_value(&row.kind, key, current.as_ref()) else {
                 return vec![];
             };
-            let scope = if q.member.is_some() {
-                FactScope::Member
-            } else {
-                FactScope::Household
-            };
-            let Some(ty) = s.set.vocabulary.get(scope, &q.fact).cloned() else {
-                return vec![];
-            };
-            let mut multi = std::mem::take(&mut s.case.multi);
-            let v = answer_value(&ty, key, &mut multi);
-            s.case.multi = multi;
-            let Some(v) = v else {
-                return vec![];
-            };
-            let prev = get_fact(&s.case.intake, q.member.as_deref(), &q.fact);
-            set_fact(&mut s.case.intake, q.member.as_deref(), &q.fact, Some(v));
-            s.case
-                .answers
-                .push((q.member.clone(), q.fact.clone(), prev));
-            let e = changed(s);
-            after_answer(s, e)
+            let multi = matches!(row.kind, RowKind::Codes(_)) && key != '0';
+            let e = give_answer(s, member, &fact, ans);
+            if !multi {
+                // On to the next open cell (the same row's next member first).
+                if let Some(after) = checklist::build(s) {
+                    let next = after.next_open(Some((r, c)));
+                    s.case.ask_focus = next.map(|(r, c)| after.key(r, c));
+                }
+            }
+            e
         }
         Action::Skip => {
-            if let Some(q) = s.case.current_question().cloned() {
-                s.case.skipped.push((q.member, q.fact));
-                s.case.multi.clear();
-            }
-            after_answer(s, vec![])
-        }
-        Action::Undo => {
-            if let Some((m, f, prev)) = s.case.answers.pop() {
-                set_fact(&mut s.case.intake, m.as_deref(), &f, prev);
-                s.case.skipped.retain(|(sm, sf)| !(*sm == m && *sf == f));
-                s.case.multi.clear();
-                return changed(s);
+            if let Some((r, c)) = focus {
+                if list.cell(r, c).is_open() {
+                    let (m, f) = list.key(r, c);
+                    s.case.skipped.push((m, f));
+                    let next = list.next_open(Some((r, c)));
+                    return move_to(s, next);
+                }
             }
             vec![]
         }
+        Action::Backspace => {
+            // Clears an answer given on this screen: the question is open again.
+            if let Some((r, c)) = focus {
+                let (m, f) = list.key(r, c);
+                if s.case.ask_here.contains(&(m.clone(), f.clone()))
+                    && !matches!(
+                        list.rows[r].kind,
+                        RowKind::Relation | RowKind::Sex | RowKind::Mark
+                    )
+                {
+                    let answers = std::mem::take(&mut s.case.answers);
+                    set_fact(&mut s.case.intake, m.as_deref(), &f, None);
+                    let e = changed(s);
+                    s.case.answers = answers;
+                    return e;
+                }
+            }
+            vec![]
+        }
+        Action::Undo => undo(s),
         Action::Retry => {
             s.case.skipped.clear();
             vec![]
         }
-        Action::Next => goto(s, Screen::Procedures),
+        Action::Up | Action::Down | Action::CursorLeft | Action::CursorRight => {
+            let Some((r, c)) = focus else { return vec![] };
+            let (dr, dc): (isize, isize) = match a {
+                Action::Up => (-1, 0),
+                Action::Down => (1, 0),
+                Action::CursorLeft => (0, -1),
+                _ => (0, 1),
+            };
+            let (mut nr, mut nc) = (r as isize, c as isize);
+            loop {
+                nr += dr;
+                nc += dc;
+                if nr < 0
+                    || nc < 0
+                    || nr as usize >= list.rows.len()
+                    || nc as usize >= list.cols.len()
+                {
+                    return vec![];
+                }
+                if list.cell(nr as usize, nc as usize).focusable() {
+                    return move_to(s, Some((nr as usize, nc as usize)));
+                }
+                // Up/Down: the nearest focusable cell of that row.
+                if dc == 0 {
+                    let row = nr as usize;
+                    let best = (0..list.cols.len())
+                        .filter(|&k| list.cell(row, k).focusable())
+                        .min_by_key(|&k| (k as isize - c as isize).abs());
+                    if let Some(k) = best {
+                        return move_to(s, Some((row, k)));
+                    }
+                }
+            }
+        }
+        Action::FieldNext => {
+            let next = list.next_open(focus.map(|(r, c)| (r, c + 1)));
+            move_to(s, next)
+        }
+        Action::Next => finish_screen(s),
         _ => vec![],
+    }
+}
+
+/// Takes back the last answer on the checklists (the screen it was on comes back).
+fn undo(s: &mut State) -> Vec<Effect> {
+    let Some((m, f, before)) = s.case.answers.pop() else {
+        return vec![];
+    };
+    s.case.intake = *before;
+    s.case.skipped.retain(|(sm, sf)| !(*sm == m && *sf == f));
+    let answers = std::mem::take(&mut s.case.answers);
+    let e = changed(s);
+    s.case.answers = answers;
+    // Back to the screen of that question, if it was finished already.
+    let screen = s
+        .case
+        .det
+        .questions()
+        .into_iter()
+        .find(|q| q.member == m && q.fact == f)
+        .map(|q| q.screen.clone());
+    if let Some(sc) = screen {
+        if s.case.ask_screen.as_deref() != Some(sc.as_str()) {
+            s.case.ask_visited.retain(|v| *v != sc);
+            s.case.ask_screen = Some(sc);
+            s.case.ask_here.clear();
+        }
+        s.case.ask_focus = Some((m, f));
+    }
+    s.screen = Screen::Confirm;
+    e
+}
+
+/// The deceased can never stay 届出人: when they were, another adult member takes it (the
+/// clerk can change it), or nobody.
+fn clear_deceased_applicant(i: &mut Intake) {
+    let Some(dead) = i.event.deceased.clone() else {
+        return;
+    };
+    if matches!(&i.event.applicant, Some(Applicant::Member(a)) if *a == dead) {
+        i.event.applicant = i
+            .household
+            .members
+            .iter()
+            .find(|m| m.id != dead && crate::calendar::age(m.birth_date, i.event.date) >= 15)
+            .map(|m| Applicant::Member(m.id.clone()));
     }
 }
 

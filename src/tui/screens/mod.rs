@@ -184,6 +184,10 @@ fn draw_header(f: &mut Frame, area: Rect, s: &State) {
 
 fn draw_tabs(f: &mut Frame, area: Rect, s: &State) {
     let l = s.lang;
+    if keymap::resident_view(s) {
+        // Turned to the resident: no clerk steps on screen.
+        return;
+    }
     let q = s.case.open_questions().len();
     let p = s.case.det.procedures.len();
     let names = [

@@ -203,3 +203,58 @@ pub fn heading(text: &str) -> Line<'static> {
 pub fn dim(text: &str) -> Span<'static> {
     Span::styled(safe(text), Style::default().fg(Color::DarkGray))
 }
+
+/// Wraps `text` to lines of at most `w` cells, never cutting anything off: Japanese breaks
+/// anywhere, a run of ASCII words at its spaces where it can.
+pub fn wrap_text(text: &str, w: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let w = w.max(2);
+    let mut lines: Vec<String> = vec![];
+    let mut cur = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw > w {
+            // Break an ASCII word at the last space of the line, if there is one.
+            let carry = if c.is_ascii_alphanumeric() {
+                match cur.rfind(' ') {
+                    Some(i) if cur[i + 1..].chars().all(|x| x.is_ascii_graphic()) => {
+                        let rest = cur[i + 1..].to_string();
+                        cur.truncate(i);
+                        rest
+                    }
+                    _ => String::new(),
+                }
+            } else {
+                String::new()
+            };
+            lines.push(cur.trim_end().to_string());
+            cur = carry;
+            used = width(&cur);
+            if c == ' ' {
+                continue;
+            }
+        }
+        cur.push(c);
+        used += cw;
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_text;
+
+    #[test]
+    fn wrapping_keeps_every_character() {
+        let t = "国民健康保険 加入、後期高齢者医療 加入、介護保険 資格取得";
+        let lines = wrap_text(t, 20);
+        assert!(lines.iter().all(|l| super::width(l) <= 20), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), t.replace(' ', ""));
+        let lines = wrap_text("National Health Insurance enrolment", 12);
+        assert_eq!(lines, vec!["National", "Health", "Insurance", "enrolment"]);
+    }
+}
