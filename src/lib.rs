@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod card;
 pub mod cli;
 pub mod config;
+pub mod error_kind;
 pub mod forms;
 pub mod intake;
 pub mod qr;

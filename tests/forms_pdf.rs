@@ -263,7 +263,7 @@ fn same_inputs_same_bytes() {
 fn itaiji_through_a_fallback_font() {
     let set = set();
     let fonts = Fonts::system();
-    if fonts.faces.len() <= 2 {
+    if fonts.fallback_names().is_empty() {
         if std::env::var("MADOGUCHI_REQUIRE_SERVICES").as_deref() == Ok("1") {
             panic!("no fallback font (fonts-noto-cjk) installed");
         }
@@ -419,7 +419,7 @@ fn death_with_an_applicant_from_outside_the_household() {
     }
     if !d.excluded.is_empty() {
         assert!(
-            guidance.contains("確認した結果、該当しなかった手続き"),
+            guidance.contains("確認した結果、今回は必要のない手続き"),
             "{guidance}"
         );
     }

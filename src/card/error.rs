@@ -3,7 +3,7 @@
 //! Messages never contain anything read from the card, nor the PIN: only status words,
 //! counts and fixed descriptions of where a record was malformed.
 
-use crate::cli::exit;
+use crate::error_kind::ErrorKind;
 
 /// One distinct value per outcome the clerk can meet (`mynumber-card.md`, "Status words").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,8 +125,9 @@ impl CardError {
         }
     }
 
-    /// The exit code of `cli.md`: 3 device, 4 refused by the card, 2 bad input, 1 a bug.
-    pub fn exit_code(&self) -> i32 {
+    /// What kind of failure this is (the CLI maps it to `cli.md`'s exit codes: 3 device,
+    /// 4 refused by the card, 2 bad input, 1 a bug).
+    pub fn kind(&self) -> ErrorKind {
         match self {
             CardError::ServiceNotRunning
             | CardError::NoReader
@@ -134,15 +135,15 @@ impl CardError {
             | CardError::NoCard
             | CardError::CardRemoved
             | CardError::Unresponsive
-            | CardError::Pcsc(_) => exit::DEVICE,
+            | CardError::Pcsc(_) => ErrorKind::Unavailable,
             CardError::WrongPin { .. } | CardError::Blocked | CardError::NotMyNumberCard => {
-                exit::CARD_REFUSED
+                ErrorKind::CardRefused
             }
-            CardError::BadSecretFormat => exit::BAD_INPUT,
+            CardError::BadSecretFormat => ErrorKind::BadInput,
             // "69 82" means this program read before verifying: a bug.
-            CardError::Status(0x69, 0x82) => exit::INTERNAL,
+            CardError::Status(0x69, 0x82) => ErrorKind::Internal,
             // A malformed record or an unknown status: the card cannot be used today.
-            CardError::Damaged(_) | CardError::Status(..) => exit::DEVICE,
+            CardError::Damaged(_) | CardError::Status(..) => ErrorKind::Unavailable,
         }
     }
 }
@@ -191,11 +192,14 @@ mod tests {
         let b = CardError::Blocked.message_ja();
         assert!(b.contains("市区町村の窓口") && b.contains("照合番号B") && b.contains("手入力"));
         assert!(CardError::Status(0x6F, 0x00).message_ja().contains("6F 00"));
-        assert_eq!(CardError::NoCard.exit_code(), 3);
-        assert_eq!(CardError::Blocked.exit_code(), 4);
-        assert_eq!(CardError::WrongPin { tries_left: 2 }.exit_code(), 4);
-        assert_eq!(CardError::NotMyNumberCard.exit_code(), 4);
-        assert_eq!(CardError::Status(0x69, 0x82).exit_code(), 1);
+        assert_eq!(CardError::NoCard.kind(), ErrorKind::Unavailable);
+        assert_eq!(CardError::Blocked.kind(), ErrorKind::CardRefused);
+        assert_eq!(
+            CardError::WrongPin { tries_left: 2 }.kind(),
+            ErrorKind::CardRefused
+        );
+        assert_eq!(CardError::NotMyNumberCard.kind(), ErrorKind::CardRefused);
+        assert_eq!(CardError::Status(0x69, 0x82).kind(), ErrorKind::Internal);
         assert!(CardError::WrongPin { tries_left: 2 }
             .message_ja_for(KeyKind::CodeB)
             .starts_with("照合番号B"));

@@ -267,7 +267,10 @@ mod tests {
             E::RemovedCard,
             E::UnresponsiveCard,
         ] {
-            assert_eq!(map_pcsc(e).exit_code(), 3);
+            assert_eq!(
+                map_pcsc(e).kind(),
+                crate::error_kind::ErrorKind::Unavailable
+            );
         }
     }
 }

@@ -324,8 +324,11 @@ mod tests {
         ]);
         let e = read_basic4(&mut t, &pin()).unwrap_err();
         assert_eq!(
-            (e.clone(), e.exit_code()),
-            (CardError::Status(0x69, 0x82), 1)
+            (e.clone(), e.kind()),
+            (
+                CardError::Status(0x69, 0x82),
+                crate::error_kind::ErrorKind::Internal
+            )
         );
     }
 

@@ -55,10 +55,10 @@ pub fn run(cmd: Cmd, _g: &Global) -> i32 {
 }
 
 fn report(e: &CardError, key: KeyKind) -> i32 {
-    eprintln!("{}\n{}", e.message_ja_for(key), e.message_en_for(key));
-    let code = e.exit_code();
+    crate::say!("{}\n{}", e.message_ja_for(key), e.message_en_for(key));
+    let code = exit::of(e.kind());
     if code == exit::INTERNAL {
-        eprintln!("This is a bug in madoguchi; please report it with the command you ran (never with personal data).");
+        crate::say!("This is a bug in madoguchi; please report it with the command you ran (never with personal data).");
     }
     code
 }
@@ -77,19 +77,29 @@ fn readers(json: bool) -> i32 {
             .iter()
             .map(|r| json!({"name": r.name, "card_present": r.card_present, "atr": r.atr.as_deref().map(hex)}))
             .collect();
-        println!("{}", serde_json::Value::Array(v));
+        super::output::stdout(format!("{}\n", serde_json::Value::Array(v)))
     } else if list.is_empty() {
-        eprintln!("カードリーダーが接続されていません。 (no reader)");
+        crate::say!("カードリーダーが接続されていません。 (no reader)");
+        exit::OK
     } else {
-        for r in &list {
-            match &r.atr {
-                Some(atr) => println!("{}\tカードあり (card present, ATR {})", r.name, hex(atr)),
-                None if r.card_present => println!("{}\tカードあり (card present)", r.name),
-                None => println!("{}\tカードなし (empty)", r.name),
+        super::output::with_stdout(|out| {
+            for r in &list {
+                match &r.atr {
+                    Some(atr) => writeln!(
+                        out,
+                        "{}\tカードあり (card present, ATR {})",
+                        r.name,
+                        hex(atr)
+                    )?,
+                    None if r.card_present => {
+                        writeln!(out, "{}\tカードあり (card present)", r.name)?
+                    }
+                    None => writeln!(out, "{}\tカードなし (empty)", r.name)?,
+                }
             }
-        }
+            Ok(())
+        })
     }
-    exit::OK
 }
 
 /// Reads one line of stdin into a zeroizing buffer. On a terminal, echo is turned off (raw
@@ -98,7 +108,7 @@ fn read_secret_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
     let mut line = Zeroizing::new(String::with_capacity(64));
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("{prompt}");
+        let _ = write!(std::io::stderr(), "{prompt}");
         let _ = std::io::stderr().flush();
         crossterm::terminal::enable_raw_mode()?;
         let mut byte = [0u8; 1];
@@ -126,7 +136,7 @@ fn read_secret_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
         };
         zeroize::Zeroize::zeroize(&mut byte);
         let _ = crossterm::terminal::disable_raw_mode();
-        eprintln!();
+        crate::say!();
         r?;
     } else {
         stdin.lock().read_line(&mut line)?;
@@ -138,7 +148,7 @@ fn read_secret_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
 
 fn read(reader: Option<&str>, pin_stdin: bool, code_b_stdin: bool, json: bool) -> i32 {
     if !pin_stdin && !code_b_stdin {
-        eprintln!("暗証番号は --pin-stdin、照合番号Bは --code-b-stdin を付けて標準入力から渡してください。\nGive the PIN with --pin-stdin (or 照合番号B with --code-b-stdin), one line on stdin.");
+        crate::say!("暗証番号は --pin-stdin、照合番号Bは --code-b-stdin を付けて標準入力から渡してください。\nGive the PIN with --pin-stdin (or 照合番号B with --code-b-stdin), one line on stdin.");
         return exit::BAD_INPUT;
     }
     let key = if code_b_stdin {
@@ -153,7 +163,7 @@ fn read(reader: Option<&str>, pin_stdin: bool, code_b_stdin: bool, json: bool) -
     let line = match read_secret_line(prompt) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!(
+            crate::say!(
                 "標準入力を読めませんでした。 (could not read stdin: {})",
                 e.kind()
             );
@@ -183,7 +193,7 @@ fn read(reader: Option<&str>, pin_stdin: bool, code_b_stdin: bool, json: bool) -
             "sex": sex,
             "reader": reader,
         });
-        println!("{v}");
+        super::output::stdout(format!("{v}\n"))
     } else {
         let sex_ja = match b.sex {
             Some(crate::intake::Sex::Male) => "男",
@@ -191,17 +201,14 @@ fn read(reader: Option<&str>, pin_stdin: bool, code_b_stdin: bool, json: bool) -
             Some(crate::intake::Sex::NotApplicable) => "該当なし",
             None => "不明",
         };
-        println!("氏名\t{}", b.name);
-        println!("住所\t{}", b.address);
-        println!(
-            "生年月日\t{} ({})",
+        super::output::stdout(format!(
+            "氏名\t{}\n住所\t{}\n生年月日\t{} ({})\n性別\t{sex_ja}\nリーダー\t{reader}\n",
+            b.name,
+            b.address,
             crate::calendar::format_wareki(b.birth_date),
             b.birth_date.format("%Y-%m-%d")
-        );
-        println!("性別\t{sex_ja}");
-        println!("リーダー\t{reader}");
+        ))
     }
-    exit::OK
 }
 
 fn event_json(e: &ReaderEvent) -> serde_json::Value {
@@ -238,7 +245,7 @@ fn emulate(file: &std::path::Path, port: u16) -> i32 {
     let card = match VirtualCard::from_toml_file(file) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("カード定義ファイルが正しくありません。 (invalid card identity) {e}");
+            crate::say!("カード定義ファイルが正しくありません。 (invalid card identity) {e}");
             return exit::BAD_INPUT;
         }
     };
@@ -247,17 +254,17 @@ fn emulate(file: &std::path::Path, port: u16) -> i32 {
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register(sig, stop.clone());
     }
-    eprintln!("仮想カードを vpcd (127.0.0.1:{port}) に接続します。Ctrl-C で取り外します。\nVirtual card on vpcd port {port}; Ctrl-C removes it.");
+    crate::say!("仮想カードを vpcd (127.0.0.1:{port}) に接続します。Ctrl-C で取り外します。\nVirtual card on vpcd port {port}; Ctrl-C removes it.");
     match card::run_vpcd(card, port, stop.clone()) {
         Ok(()) => exit::OK,
         Err(_) if stop.load(Ordering::SeqCst) => exit::OK,
         Err(e) => {
-            eprintln!(
+            crate::say!(
                 "{}\n{} (vpcd 127.0.0.1:{port}: is pcscd running with vsmartcard-vpcd installed?)",
                 e.message_ja(),
                 e.message_en()
             );
-            e.exit_code()
+            exit::of(e.kind())
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `madoguchi determine --intake FILE [--format json|text]`.
 
-use super::{exit, Global};
+use super::Global;
 use crate::calendar::format_wareki_weekday;
 use crate::rules::{determine, Determination};
 use std::path::PathBuf;
@@ -27,10 +27,9 @@ pub fn run(a: Args, g: &Global) -> i32 {
     };
     let d = determine(&intake, &set, g.today());
     match a.format {
-        Format::Json => println!("{}", d.to_json_pretty()),
-        Format::Text => print!("{}", text_report(&intake, &d)),
+        Format::Json => super::output::stdout(d.to_json_pretty() + "\n"),
+        Format::Text => super::output::stdout(text_report(&intake, &d)),
     }
-    exit::OK
 }
 
 /// A readable Japanese list for a clerk.

@@ -5,6 +5,7 @@
 pub mod card;
 pub mod cases;
 pub mod determine;
+pub mod output;
 pub mod print;
 pub mod procedures;
 pub mod qr;
@@ -24,6 +25,17 @@ pub mod exit {
     pub const DEVICE: i32 = 3;
     /// The card refused: wrong PIN, blocked, not a My Number card.
     pub const CARD_REFUSED: i32 = 4;
+
+    /// The exit code of an error kind: the one place where kinds become codes.
+    pub fn of(kind: crate::error_kind::ErrorKind) -> i32 {
+        use crate::error_kind::ErrorKind as K;
+        match kind {
+            K::BadInput => BAD_INPUT,
+            K::Unavailable => DEVICE,
+            K::CardRefused => CARD_REFUSED,
+            K::Internal => INTERNAL,
+        }
+    }
 }
 
 /// madoguchi — 書かない窓口: My Number card, resident QR codes, every procedure of a move or a
@@ -144,11 +156,11 @@ pub fn load_set_and_intake(
 ) -> Result<(crate::rules::ProcedureSet, crate::intake::Intake), i32> {
     let set = procedures::load_set(g, None)?;
     let text = read_input(path).map_err(|e| {
-        eprintln!("{}: cannot read: {e}", path.display());
+        crate::say!("{}: cannot read: {e}", path.display());
         exit::BAD_INPUT
     })?;
     let intake = crate::intake::parse_intake(&text, &set.vocabulary).map_err(|e| {
-        eprintln!("{}: {e}", path.display());
+        crate::say!("{}: {e}", path.display());
         exit::BAD_INPUT
     })?;
     Ok((set, intake))
@@ -156,6 +168,6 @@ pub fn load_set_and_intake(
 
 /// Reports a bug the way `cli.md` asks: say so, and ask for a report.
 pub fn internal_error(what: impl std::fmt::Display) -> i32 {
-    eprintln!("内部エラー (internal error): {what}\nThis is a bug in madoguchi; please report it with the command you ran (never with personal data).");
+    crate::say!("内部エラー (internal error): {what}\nThis is a bug in madoguchi; please report it with the command you ran (never with personal data).");
     exit::INTERNAL
 }

@@ -2,7 +2,7 @@
 //! sheet and every pre-filled form in `DIR/bundle.pdf`, the page map in `DIR/manifest.json`,
 //! and with `--printer` the bundle sent to that CUPS queue.
 
-use super::{exit, Global};
+use super::{exit, output, Global};
 use crate::forms::printer::{Cups, PrintJob, Printer};
 use crate::forms::{self, fonts::Fonts, Input};
 use crate::rules::determine;
@@ -31,6 +31,9 @@ pub struct Args {
     /// Print even though some characters have no glyph (they will be written by hand).
     #[arg(long)]
     pub accept_missing_glyphs: bool,
+    /// Print even though some values do not fit their box (the rest will be written by hand).
+    #[arg(long)]
+    pub accept_overflow: bool,
 }
 
 pub fn run(a: Args, g: &Global) -> i32 {
@@ -43,16 +46,16 @@ pub fn run(a: Args, g: &Global) -> i32 {
         Ok((t, _warnings)) => t,
         Err(diags) => {
             for d in &diags {
-                eprintln!("{d}");
+                crate::say!("{d}");
             }
-            eprintln!("様式テンプレートにエラーがあります。`madoguchi templates check` で確認してください。 (the templates have errors)");
+            crate::say!("様式テンプレートにエラーがあります。`madoguchi templates check` で確認してください。 (the templates have errors)");
             return exit::BAD_INPUT;
         }
     };
     let today = g.today();
     let det = determine(&intake, &set, today);
     if !det.pending.is_empty() {
-        eprintln!(
+        crate::say!(
             "注意: 確認が必要な手続が{}件あります (案内シートに記載します)。 ({} procedure(s) still need an answer; they are listed on the guidance sheet)",
             det.pending.len(),
             det.pending.len()
@@ -88,28 +91,33 @@ pub fn run(a: Args, g: &Global) -> i32 {
     let bundle = match forms::render(&input, &fonts) {
         Ok(b) => b,
         Err(e @ forms::RenderError::MissingTemplate(_)) => {
-            eprintln!("{e}");
+            crate::say!("{e}");
             return exit::BAD_INPUT;
         }
         Err(e) => return super::internal_error(e),
     };
     // The clerk sees every character that cannot be printed before anything is printed.
     for w in &bundle.warnings {
-        eprintln!("警告 (warning): {w}");
+        crate::say!("警告 (warning): {w}");
     }
-    if let Err(e) = std::fs::create_dir_all(&a.out) {
-        eprintln!("{}: cannot create the folder: {e}", a.out.display());
-        return exit::BAD_INPUT;
+    // The papers of a case are personal data: folders we create are 0700, files 0600.
+    if let Err(e) = output::create_private_dir_all(&a.out) {
+        crate::say!("{}: cannot create the folder: {e}", a.out.display());
+        return output::io_exit(&e);
     }
     let pdf_path = a.out.join("bundle.pdf");
     let manifest_path = a.out.join("manifest.json");
-    if let Err(e) = std::fs::write(&pdf_path, &bundle.pdf)
-        .and_then(|_| std::fs::write(&manifest_path, bundle.manifest.to_json_pretty() + "\n"))
-    {
-        eprintln!("{}: cannot write: {e}", a.out.display());
-        return exit::BAD_INPUT;
+    let manifest_text = bundle.manifest.to_json_pretty() + "\n";
+    for (path, bytes) in [
+        (&pdf_path, &bundle.pdf[..]),
+        (&manifest_path, manifest_text.as_bytes()),
+    ] {
+        if let Err(e) = output::write_private_file(path, bytes) {
+            crate::say!("{}: cannot write: {e}", path.display());
+            return output::io_exit(&e);
+        }
     }
-    eprintln!(
+    crate::say!(
         "{}: {} ページ (pages), 受付番号 (case) {case_code}",
         pdf_path.display(),
         bundle.manifest.pages.len()
@@ -120,11 +128,22 @@ pub fn run(a: Args, g: &Global) -> i32 {
         .iter()
         .filter(|w| matches!(w, forms::Warning::MissingGlyph { .. }))
         .count();
+    let overflow = bundle
+        .warnings
+        .iter()
+        .filter(|w| matches!(w, forms::Warning::Overflow { .. }))
+        .count();
     let (code, printed) = match &a.printer {
         None => (exit::OK, None),
         Some(_) if missing > 0 && !a.accept_missing_glyphs => {
-            eprintln!(
+            crate::say!(
                 "印刷していません: 印字できない文字が{missing}か所あります。確認のうえ、手書きで補う場合は --accept-missing-glyphs を付けて印刷してください。 (not printed: {missing} character(s) have no glyph; check them, then print with --accept-missing-glyphs)"
+            );
+            (exit::BAD_INPUT, None)
+        }
+        Some(_) if overflow > 0 && !a.accept_overflow => {
+            eprintln!(
+                "印刷していません: 欄に収まらない値が{overflow}か所あります。確認のうえ、手書きで補う場合は --accept-overflow を付けて印刷してください。 (not printed: {overflow} value(s) do not fit their box; check them, then print with --accept-overflow)"
             );
             (exit::BAD_INPUT, None)
         }
@@ -134,7 +153,7 @@ pub fn run(a: Args, g: &Global) -> i32 {
             let mut cups = Cups::default();
             match cups.print(&pdf_path, &job) {
                 Ok(p) => {
-                    eprintln!("印刷しました (printed): {} → {}", p.job_id, job.queue);
+                    crate::say!("印刷しました (printed): {} → {}", p.job_id, job.queue);
                     (exit::OK, Some((queue.clone(), p.job_id)))
                 }
                 Err(_) => (send(&mut cups, &pdf_path, &job), None),
@@ -156,7 +175,7 @@ pub fn run(a: Args, g: &Global) -> i32 {
                 }
             });
         if let Err(e) = r {
-            eprintln!("{e}");
+            crate::say!("{e}");
             return e.exit_code();
         }
     }
@@ -171,13 +190,13 @@ fn open_record(
     det: &crate::rules::Determination,
 ) -> Result<(crate::store::Store, crate::store::CaseId), i32> {
     let config = crate::config::Config::load(g.config.as_deref()).map_err(|e| {
-        eprintln!("{e}");
+        crate::say!("{e}");
         exit::BAD_INPUT
     })?;
     let path = config.db_path(g.db.as_deref(), g.training);
     let fail = |e: crate::store::StoreError| {
-        eprintln!("{e}");
-        eprintln!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
+        crate::say!("{e}");
+        crate::say!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
         e.exit_code()
     };
     let mut store = crate::store::Store::open(&path).map_err(fail)?;
@@ -194,12 +213,12 @@ fn open_record(
 pub fn send(printer: &mut dyn Printer, pdf: &Path, job: &PrintJob) -> i32 {
     match printer.print(pdf, job) {
         Ok(p) => {
-            eprintln!("印刷しました (printed): {} → {}", p.job_id, job.queue);
+            crate::say!("印刷しました (printed): {} → {}", p.job_id, job.queue);
             exit::OK
         }
         Err(e) => {
-            eprintln!("{e}");
-            eprintln!(
+            crate::say!("{e}");
+            crate::say!(
                 "書類は {} に保存されています。プリンタを確認して再印刷するか、別のプリンタを選んでください: lp -d <プリンタ> -o media=A4 {} (the bundle is kept; retry, or pick another printer with --printer)",
                 pdf.display(),
                 pdf.display()

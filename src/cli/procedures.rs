@@ -1,7 +1,8 @@
 //! `madoguchi procedures check|test|list|show`: the supervisor's tools.
 
 use super::{exit, Global};
-use crate::rules::{self, loader, scenario, Diagnostic, ProcedureSet};
+use crate::rules::{loader, scenario, Diagnostic, ProcedureSet};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand, Debug)]
@@ -26,7 +27,7 @@ fn files(dir: Option<&std::path::Path>) -> Result<Vec<loader::SourceFile>, Vec<D
 
 fn print_diags(diags: &[Diagnostic]) {
     for d in diags {
-        eprintln!("{d}");
+        crate::say!("{d}");
     }
 }
 
@@ -45,7 +46,7 @@ pub fn load_set(g: &Global, dir: Option<&std::path::Path>) -> Result<ProcedureSe
         Err(diags) => {
             print_diags(&diags);
             let n = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!("手続定義にエラーが{n}件あります。定義は読み込まれませんでした。 (the procedure set was refused: {n} error(s))");
+            crate::say!("手続定義にエラーが{n}件あります。定義は読み込まれませんでした。 (the procedure set was refused: {n} error(s))");
             Err(exit::BAD_INPUT)
         }
     }
@@ -78,26 +79,25 @@ fn check(g: &Global, dir: Option<PathBuf>) -> i32 {
         Ok((set, warnings)) => {
             print_diags(&warnings);
             if known.is_none() {
-                eprintln!("warning: no form templates found; form ids were not checked");
+                crate::say!("warning: no form templates found; form ids were not checked");
             }
             if let Err(d) = scenario::read_scenarios(&files) {
                 print_diags(&d);
                 return exit::BAD_INPUT;
             }
-            println!(
-                "OK: {label}: {} procedures, {} facts, {} warnings — {} ({})",
+            super::output::stdout(format!(
+                "OK: {label}: {} procedures, {} facts, {} warnings — {} ({})\n",
                 set.procedures.len(),
                 set.facts.len(),
                 warnings.len(),
                 set.name,
                 set.digest
-            );
-            exit::OK
+            ))
         }
         Err(diags) => {
             print_diags(&diags);
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!("{label}: {errors} error(s); the set is refused as a whole (手続定義は読み込まれません)");
+            crate::say!("{label}: {errors} error(s); the set is refused as a whole (手続定義は読み込まれません)");
             exit::BAD_INPUT
         }
     }
@@ -118,20 +118,29 @@ fn test(g: &Global, dir: Option<PathBuf>) -> i32 {
         }
     };
     let mut failed = 0;
-    for s in &scenarios {
-        let r = scenario::run(&set, s);
-        if r.passed() {
-            println!("ok    {}  {}", r.name, r.description);
-        } else {
-            failed += 1;
-            println!("FAIL  {}  {}", r.name, r.description);
-            for line in &r.diff {
-                println!("        {line}");
+    let written = super::output::with_stdout(|out| {
+        for s in &scenarios {
+            let r = scenario::run(&set, s);
+            if r.passed() {
+                writeln!(out, "ok    {}  {}", r.name, r.description)?;
+            } else {
+                failed += 1;
+                writeln!(out, "FAIL  {}  {}", r.name, r.description)?;
+                for line in &r.diff {
+                    writeln!(out, "        {line}")?;
+                }
             }
         }
-    }
-    println!("{} passed, {} failed", scenarios.len() - failed, failed);
-    if failed == 0 {
+        writeln!(
+            out,
+            "{} passed, {} failed",
+            scenarios.len() - failed,
+            failed
+        )
+    });
+    if written != exit::OK {
+        written
+    } else if failed == 0 {
         exit::OK
     } else {
         exit::BAD_INPUT
@@ -143,25 +152,28 @@ fn list(g: &Global) -> i32 {
         Ok(s) => s,
         Err(c) => return c,
     };
-    println!("{} ({})", set.name, set.digest);
-    for p in &set.procedures {
-        let section = set
-            .municipality
-            .sections
-            .iter()
-            .find(|s| s.key == p.section)
-            .map_or("", |s| s.name.ja.as_str());
-        let events: Vec<&str> = p.events.iter().map(|e| e.as_str()).collect();
-        println!(
-            "{:<36} {:<8} {:<10} {}  [{}]",
-            p.id,
-            p.kind.as_str(),
-            section,
-            p.name.ja,
-            events.join(", ")
-        );
-    }
-    exit::OK
+    super::output::with_stdout(|out| {
+        writeln!(out, "{} ({})", set.name, set.digest)?;
+        for p in &set.procedures {
+            let section = set
+                .municipality
+                .sections
+                .iter()
+                .find(|s| s.key == p.section)
+                .map_or("", |s| s.name.ja.as_str());
+            let events: Vec<&str> = p.events.iter().map(|e| e.as_str()).collect();
+            writeln!(
+                out,
+                "{:<36} {:<8} {:<10} {}  [{}]",
+                p.id,
+                p.kind.as_str(),
+                section,
+                p.name.ja,
+                events.join(", ")
+            )?;
+        }
+        Ok(())
+    })
 }
 
 fn show(g: &Global, id: &str) -> i32 {
@@ -173,14 +185,14 @@ fn show(g: &Global, id: &str) -> i32 {
         let hint = crate::intake::closest(id, set.procedures.iter().map(|p| p.id.as_str()))
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default();
-        eprintln!("no procedure `{id}`{hint}");
+        crate::say!("no procedure `{id}`{hint}");
         return exit::BAD_INPUT;
     };
     let file = set.files.get(id).cloned().unwrap_or_default();
-    println!("# {} — {} / {} ({})", p.id, p.name.ja, p.name.en(), file);
+    let mut text = format!("# {} — {} / {} ({})\n", p.id, p.name.ja, p.name.en(), file);
     let files = files(g.procedures.as_deref()).unwrap_or_default();
     if let Some(f) = files.iter().find(|f| f.path == file) {
-        print!("{}", f.text);
+        text.push_str(&f.text);
     }
     let scenarios = scenario::read_scenarios(&files).unwrap_or_default();
     let using: Vec<String> = scenarios
@@ -192,10 +204,9 @@ fn show(g: &Global, id: &str) -> i32 {
         })
         .map(|s| format!("{}  {}", s.name, s.description))
         .collect();
-    println!("\n# scenarios that exercise {id} ({}):", using.len());
+    let _ = writeln!(text, "\n# scenarios that exercise {id} ({}):", using.len());
     for u in using {
-        println!("  {u}");
+        let _ = writeln!(text, "  {u}");
     }
-    let _ = rules::Lang::Ja;
-    exit::OK
+    super::output::stdout(text)
 }

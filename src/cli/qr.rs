@@ -8,7 +8,7 @@
 use super::{exit, read_input, Global};
 use crate::intake::{parse_intake, Vocabulary};
 use crate::qr::{self, Assembler, Feed, QrError};
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]
@@ -43,44 +43,45 @@ fn encode(intake_path: &Path, out: &Path, vocab: &Vocabulary) -> i32 {
     let text = match read_input(intake_path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("{}: cannot read: {e}", intake_path.display());
+            crate::say!("{}: cannot read: {e}", intake_path.display());
             return exit::BAD_INPUT;
         }
     };
     let intake = match parse_intake(&text, vocab) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("{}: {e}", intake_path.display());
+            crate::say!("{}: {e}", intake_path.display());
             return exit::BAD_INPUT;
         }
     };
     let parts = match qr::try_encode_parts(&intake, qr::random_set_id()) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{}: {e}", intake_path.display());
+            crate::say!("{}: {e}", intake_path.display());
             return exit::BAD_INPUT;
         }
     };
-    if let Err(e) = std::fs::create_dir_all(out) {
-        eprintln!("{}: cannot create the folder: {e}", out.display());
-        return exit::BAD_INPUT;
+    // The codes carry the intake: folders we create are 0700, files 0600.
+    if let Err(e) = super::output::create_private_dir_all(out) {
+        crate::say!("{}: cannot create the folder: {e}", out.display());
+        return super::output::io_exit(&e);
     }
     let mut list = String::new();
     for (i, p) in parts.iter().enumerate() {
         let file = out.join(format!("part-{:02}.png", i + 1));
-        if let Err(e) = std::fs::write(&file, qr::render_png(p)) {
-            eprintln!("{}: cannot write: {e}", file.display());
-            return exit::BAD_INPUT;
+        if let Err(e) = super::output::write_private_file(&file, &qr::render_png(p)) {
+            crate::say!("{}: cannot write: {e}", file.display());
+            return super::output::io_exit(&e);
         }
         list.push_str(p);
         list.push('\n');
     }
     let file = out.join("parts.txt");
-    if let Err(e) = std::fs::write(&file, list) {
-        eprintln!("{}: cannot write: {e}", file.display());
-        return exit::BAD_INPUT;
+    if let Err(e) = super::output::write_private_file(&file, list.as_bytes()) {
+        crate::say!("{}: cannot write: {e}", file.display());
+        return super::output::io_exit(&e);
     }
-    eprintln!(
+    crate::say!(
         "{}枚のQRコードを書き出しました ({} part(s) written to {})",
         parts.len(),
         parts.len(),
@@ -117,7 +118,7 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
                 current_set,
                 new_set,
             }) => {
-                eprintln!(
+                crate::say!(
                     "{}: 別のコード一式 ({new_set:06}) の一部です。読み取り中の一式 ({current_set:06}) と混ぜることはできません (a part of another code set: {new_set:06} while reading {current_set:06}; the two are never mixed)",
                     src.0
                 );
@@ -126,7 +127,7 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
             // Photos often hold other codes too (a URL, a ticket); only MDG1 parts count.
             Err(QrError::NotMadoguchi) if from_image => Ok(()),
             Err(e) => {
-                eprintln!("{}: {e}", src.0);
+                crate::say!("{}: {e}", src.0);
                 Err(exit::BAD_INPUT)
             }
         }
@@ -141,14 +142,14 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
         }
         for path in images {
             let found = qr::decode_image_file(path).map_err(|e| {
-                eprintln!("{}: {e}", path.display());
+                crate::say!("{}: {e}", path.display());
                 exit::BAD_INPUT
             })?;
             if !found
                 .iter()
                 .any(|t| qr::parse_part(t) != Err(QrError::NotMadoguchi))
             {
-                eprintln!(
+                crate::say!(
                     "{}: 窓口用のQRコードが見つかりません (no madoguchi QR code found in the image)",
                     path.display()
                 );
@@ -169,20 +170,18 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
         return code;
     }
     if let Some(intake) = done {
-        // `| head` closing the pipe early is not an error worth a panic.
-        let _ = writeln!(std::io::stdout().lock(), "{}", intake.to_json_pretty());
-        return exit::OK;
+        return super::output::stdout(intake.to_json_pretty() + "\n");
     }
     match (asm.progress(), asm.missing()) {
         (Some((read, total)), missing) => {
             let missing: Vec<String> = missing.iter().map(u8::to_string).collect();
-            eprintln!(
+            crate::say!(
                 "コードが揃っていません: {total}枚中{read}枚を読み取りました。足りないのは {} 枚目です (incomplete: {read} of {total} parts read; missing part(s) {})",
                 missing.join("・"),
                 missing.join(", ")
             );
         }
-        (None, _) => eprintln!("コードが与えられていません (no MDG1 part given)"),
+        (None, _) => crate::say!("コードが与えられていません (no MDG1 part given)"),
     }
     exit::BAD_INPUT
 }
@@ -197,7 +196,7 @@ fn feed_stdin(
     let stdin = std::io::stdin();
     if std::io::IsTerminal::is_terminal(&stdin) {
         // A person at a terminal (or a keyboard-mode scanner typing into it).
-        eprintln!("パートを1行ずつ読み取ってください。終わりは Ctrl-D (scan or paste parts, one per line; Ctrl-D ends)");
+        crate::say!("パートを1行ずつ読み取ってください。終わりは Ctrl-D (scan or paste parts, one per line; Ctrl-D ends)");
     }
     let mut input = stdin.lock();
     let mut line = Vec::new();
@@ -209,7 +208,7 @@ fn feed_stdin(
             let buf = match input.fill_buf() {
                 Ok(b) => b,
                 Err(e) => {
-                    eprintln!("stdin: cannot read: {e}");
+                    crate::say!("stdin: cannot read: {e}");
                     return Err(exit::BAD_INPUT);
                 }
             };
@@ -241,7 +240,7 @@ fn feed_stdin(
             } else {
                 QrError::PartDamaged
             };
-            eprintln!("{}: {e}", src.0);
+            crate::say!("{}: {e}", src.0);
             return Err(exit::BAD_INPUT);
         } else if line.is_empty() {
             match input.fill_buf() {

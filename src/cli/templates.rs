@@ -32,7 +32,7 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
             match forms::load_templates(dir.as_deref(), &set, &fonts) {
                 Ok((t, warnings)) => {
                     for w in &warnings {
-                        eprintln!("{w}");
+                        crate::say!("{w}");
                     }
                     let ids = forms::template_ids(dir.as_deref());
                     let mut missing = vec![];
@@ -44,25 +44,24 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
                         }
                     }
                     if !missing.is_empty() {
-                        eprintln!(
+                        crate::say!(
                             "error: the procedure set uses forms without a template: {}",
                             missing.join(", ")
                         );
                         return exit::BAD_INPUT;
                     }
-                    println!(
-                        "{label}: {} templates OK ({} warning(s))",
+                    super::output::stdout(format!(
+                        "{label}: {} templates OK ({} warning(s))\n",
                         t.len(),
                         warnings.len()
-                    );
-                    exit::OK
+                    ))
                 }
                 Err(diags) => {
                     for d in &diags {
-                        eprintln!("{d}");
+                        crate::say!("{d}");
                     }
                     let n = diags.iter().filter(|d| d.is_error()).count();
-                    eprintln!("様式テンプレートにエラーが{n}件あります。 ({n} error(s))");
+                    crate::say!("様式テンプレートにエラーが{n}件あります。 ({n} error(s))");
                     exit::BAD_INPUT
                 }
             }
@@ -72,13 +71,13 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
                 Ok((t, _)) => t,
                 Err(diags) => {
                     for d in &diags {
-                        eprintln!("{d}");
+                        crate::say!("{d}");
                     }
                     return exit::BAD_INPUT;
                 }
             };
             let Some(t) = templates.get(&id) else {
-                eprintln!(
+                crate::say!(
                     "no template `{id}`; templates: {}",
                     templates.keys().cloned().collect::<Vec<_>>().join(", ")
                 );
@@ -87,12 +86,12 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
             match preview(&set, &templates, t, &fonts, g.today()) {
                 Ok(bytes) => match std::fs::write(&out, bytes) {
                     Ok(()) => {
-                        eprintln!("{}: {id}", out.display());
+                        crate::say!("{}: {id}", out.display());
                         exit::OK
                     }
                     Err(e) => {
-                        eprintln!("{}: {e}", out.display());
-                        exit::BAD_INPUT
+                        crate::say!("{}: cannot write: {e}", out.display());
+                        super::output::io_exit(&e)
                     }
                 },
                 Err(e) => super::internal_error(e),

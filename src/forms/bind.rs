@@ -6,7 +6,7 @@
 //! the check accepts, so the two cannot drift apart.
 
 use crate::calendar::{age, format_en, format_wareki, format_wareki_weekday, grade};
-use crate::intake::{Applicant, FactScope, FactType, FactValue, Intake, Member, Vocabulary};
+use crate::intake::{FactScope, FactType, FactValue, Intake, Member, Vocabulary};
 use crate::rules::{Applied, Determination, ProcedureSet};
 use chrono::NaiveDate;
 
@@ -59,6 +59,7 @@ pub const PERSON: &[(&str, Ty)] = &[
     ("address", Ty::Address),
     ("phone", Ty::Text),
     ("relation_to_deceased", Ty::Text),
+    ("new_relation", Ty::Code),
 ];
 
 pub const EVENT: &[(&str, Ty)] = &[
@@ -208,7 +209,7 @@ pub fn check_binding(path: &str, at: Where, env: &Env<'_>) -> Result<Ty, (String
                 }
             }
         }
-        "member" | "head" | "applicant" | "deceased" => {
+        h if h == "member" || super::roles::ROLES.iter().any(|(r, _)| *r == h) => {
             if head == "member" && at == Where::Household {
                 return Err((
                     format!("`{path}` needs a member, and this is a household form"),
@@ -261,7 +262,10 @@ pub fn check_binding(path: &str, at: Where, env: &Env<'_>) -> Result<Ty, (String
         }
         _ => Err((
             format!("unknown value `{path}`"),
-            "a value starts with event., household., member., head., applicant., deceased., procedure., town., param., applies. or case.".into(),
+            format!(
+                "a value starts with event., household., member., a role ({}), procedure., town., param., applies. or case.",
+                super::roles::ROLES.iter().map(|(r, _)| *r).collect::<Vec<_>>().join(", ")
+            ),
         )),
     }
 }
@@ -310,22 +314,18 @@ pub struct Ctx<'a> {
     pub procedures: Vec<&'a Applied>,
     /// The member of a per-member form or a table row.
     pub member: Option<&'a Member>,
+    /// Who is in each role on this page (`forms::roles`).
+    pub roles: super::roles::Roles<'a>,
 }
 
 impl<'a> Ctx<'a> {
     fn person(&self, who: &str) -> Option<Person<'a>> {
-        let i = self.intake;
-        let m = |id: Option<&str>| id.and_then(|id| i.member(id)).map(Person::Member);
         match who {
             "member" => self.member.map(Person::Member),
-            "head" => m(i.household.head.as_deref()),
-            "deceased" => m(i.event.deceased.as_deref()),
-            "applicant" => match &i.event.applicant {
-                Some(Applicant::Member(id)) => m(Some(id)),
-                Some(Applicant::Person(p)) => Some(Person::Outside(p)),
-                None => m(i.household.head.as_deref()),
-            },
-            _ => None,
+            role => self.roles.get(role).map(|w| match w {
+                super::roles::Who::Member(m) => Person::Member(m),
+                super::roles::Who::Outside(p) => Person::Outside(p),
+            }),
         }
     }
 
@@ -411,7 +411,7 @@ pub fn resolve(path: &str, ctx: &Ctx<'_>) -> Value {
                 decl.and_then(|d| d.value_text(c)).map(|t| t.ja.clone())
             })
         }
-        ("member" | "head" | "applicant" | "deceased", attr) => {
+        (who, attr) if who == "member" || super::roles::ROLES.iter().any(|(r, _)| *r == who) => {
             let Some(p) = ctx.person(head) else {
                 return Value::Empty;
             };
@@ -501,10 +501,34 @@ fn member_value(m: &Member, attr: &str, ctx: &Ctx<'_>) -> Value {
         }),
         "relation" => match (&m.relation_label, m.relation) {
             (Some(l), r) => Value::Code(r.map(|r| r.as_str()).unwrap_or("").into(), l.clone()),
-            (None, Some(r)) => Value::Code(r.as_str().into(), r.label_ja().into()),
+            (None, Some(r)) => {
+                let head = i.household.head.as_deref().and_then(|h| i.member(h));
+                let label = super::labels::member_relation(m, Some(r), head).unwrap_or_default();
+                Value::Code(r.as_str().into(), label)
+            }
             (None, None) => Value::Empty,
         },
-        "nationality" => Value::Text(nationality_label(&m.nationality)),
+        "new_relation" => {
+            let head = ctx.roles.get("head");
+            let head_m = match head {
+                Some(super::roles::Who::Member(h)) => Some(h),
+                _ => None,
+            };
+            if head_m.is_some_and(|h| h.id == m.id) {
+                Value::Code("head".into(), "世帯主".into())
+            } else {
+                match super::roles::new_relation(m) {
+                    Some(r) => Value::Code(
+                        r.as_str().into(),
+                        super::labels::member_relation(m, Some(r), head_m).unwrap_or_default(),
+                    ),
+                    None => Value::Empty,
+                }
+            }
+        }
+        "nationality" => {
+            super::labels::country_ja(&m.nationality).map_or(Value::Empty, Value::Text)
+        }
         "age" => Value::Number(age(m.birth_date, i.event.date)),
         "grade" => Value::Number(grade(m.birth_date, i.event.date)),
         "address" => text(ctx.household_address()),
@@ -518,13 +542,6 @@ fn member_value(m: &Member, attr: &str, ctx: &Ctx<'_>) -> Value {
                     .or_else(|| core_code_label(fact, c).map(str::to_string))
             })
         }
-    }
-}
-
-fn nationality_label(code: &str) -> String {
-    match code {
-        "JP" => "日本".into(),
-        other => other.into(),
     }
 }
 
@@ -810,6 +827,7 @@ mod tests {
             case_code: "7K3M9QXA",
             procedures: det.procedures.iter().collect(),
             member: intake.household.members.first(),
+            roles: crate::forms::roles::resolve(&intake, &[], "applicant"),
         };
         let mut names: Vec<String> = vec![];
         for (p, t) in [
@@ -821,7 +839,8 @@ mod tests {
         ] {
             names.extend(t.iter().map(|(n, _)| format!("{p}.{n}")));
         }
-        for who in ["member", "head", "applicant", "deceased"] {
+        let roles = crate::forms::roles::ROLES.iter().map(|(r, _)| *r);
+        for who in std::iter::once("member").chain(roles) {
             names.extend(PERSON.iter().map(|(n, _)| format!("{who}.{n}")));
             names.extend(set.vocabulary.member.keys().map(|n| format!("{who}.{n}")));
         }

@@ -5,6 +5,7 @@
 //! the town's contacts. Japanese or English, normal or large print.
 
 use super::fonts::PT_TO_MM;
+use super::labels;
 use super::layout::Canvas;
 use super::template::{Align, Area, QR_CAPTION, QR_SIZE};
 use crate::calendar::{age, format_en, format_wareki_weekday};
@@ -33,9 +34,32 @@ struct Flow<'f> {
     fonts: &'f super::fonts::Fonts,
     first_page: usize,
     continued: String,
+    /// English: Latin letters in the proportional face.
+    latin: bool,
 }
 
 impl<'f> Flow<'f> {
+    fn new(s: &Sheet<'_>, fonts: &'f super::fonts::Fonts, first_page: usize) -> Self {
+        let lang = s.lang;
+        Flow {
+            pages: vec![],
+            y: M,
+            scale: if s.large { 1.45 } else { 1.0 },
+            fonts,
+            first_page,
+            continued: format!(
+                "{} — {} {}",
+                t(
+                    lang,
+                    "窓口案内シート（つづき）",
+                    "Guidance sheet (continued)"
+                ),
+                t(lang, "受付番号", "Case"),
+                s.case_code
+            ),
+            latin: lang == Lang::En,
+        }
+    }
     fn cv(&mut self) -> &mut Canvas<'f> {
         self.pages.last_mut().expect("a page")
     }
@@ -45,13 +69,21 @@ impl<'f> Flow<'f> {
     fn new_page(&mut self) {
         let n = self.first_page + self.pages.len();
         let mut cv = Canvas::new(self.fonts, W, H, n, "guidance");
+        cv.latin = self.latin;
+        let first = self.pages.is_empty();
         cv.field = self
             .pages
             .last()
             .map_or_else(|| "案内".into(), |p| p.field.clone());
-        let size = 9.0 * self.scale;
-        cv.text(M, M + 4.0, size, false, Align::Left, &self.continued);
         self.pages.push(cv);
+        if first {
+            self.y = M;
+            return;
+        }
+        let size = 9.0 * self.scale;
+        let continued = self.continued.clone();
+        self.cv()
+            .text(M, M + 4.0, size, false, Align::Left, &continued);
         self.y = M + 4.0 + size * PT_TO_MM * 1.5;
     }
     /// Makes room for `h` mm, starting a new page if needed.
@@ -78,10 +110,12 @@ impl<'f> Flow<'f> {
             self.y += lh;
         }
     }
-    fn heading(&mut self, text: &str) {
+    /// A section heading, kept together with the first `next` mm of what follows (never
+    /// alone at the foot of a page).
+    fn heading(&mut self, text: &str, next: f32) {
         let size = self.size(12.0);
         let h = size * PT_TO_MM * 1.7;
-        self.need(h + self.lh(10.0) * 2.0);
+        self.need(h + 3.0 + next);
         self.y += 1.5;
         let y = self.y;
         self.cv().field = text.to_string();
@@ -115,11 +149,12 @@ fn date(lang: Lang, d: NaiveDate) -> String {
     }
 }
 
-fn relation(lang: Lang, m: &Member) -> String {
+/// 続柄 as the 住民票 prints it (by sex), or in English.
+fn relation(lang: Lang, m: &Member, head: Option<&Member>) -> String {
     match (lang, &m.relation_label, m.relation) {
         (Lang::Ja, Some(l), _) => l.clone(),
-        (Lang::Ja, None, Some(r)) => r.label_ja().to_string(),
-        (Lang::En, _, Some(r)) => r.as_str().replace('_', " "),
+        (Lang::Ja, None, r) => labels::member_relation(m, r, head).unwrap_or_default(),
+        (Lang::En, _, Some(r)) => labels::relation_en(r, m.sex).to_string(),
         _ => String::new(),
     }
 }
@@ -147,35 +182,31 @@ pub fn status(lang: Lang, p: &Applied) -> &'static str {
     }
 }
 
-/// Lays out the sheet; pages are numbered from `first_page`. The QR codes are added by the
-/// caller once page numbers are final.
+/// Lays out the sheet, one function per section; pages are numbered from `first_page`. The
+/// QR codes are added by the caller once page numbers are final.
 pub fn draw<'f>(
     s: &Sheet<'_>,
     fonts: &'f super::fonts::Fonts,
     first_page: usize,
 ) -> Vec<Canvas<'f>> {
+    let mut f = Flow::new(s, fonts, first_page);
+    header(&mut f, s);
+    notification(&mut f, s);
+    at_city_hall(&mut f, s);
+    outside_city_hall(&mut f, s);
+    open_questions(&mut f, s);
+    not_applicable(&mut f, s);
+    contacts(&mut f, s);
+    f.pages
+}
+
+/// The title, the town, the 届出日 and the case code, and how to read the sheet.
+fn header(f: &mut Flow<'_>, s: &Sheet<'_>) {
     let lang = s.lang;
     let town = s.set.municipality.name.get(lang).to_string();
     let notified = s.intake.notified_on(s.today);
-    let mut f = Flow {
-        pages: vec![],
-        y: M,
-        scale: if s.large { 1.45 } else { 1.0 },
-        fonts,
-        first_page,
-        continued: format!(
-            "{} — {} {}",
-            t(
-                lang,
-                "窓口案内シート（つづき）",
-                "Guidance sheet (continued)"
-            ),
-            t(lang, "受付番号", "Case"),
-            s.case_code
-        ),
-    };
-    // First page header.
-    let mut cv = Canvas::new(fonts, W, H, first_page, "guidance");
+    f.new_page();
+    let cv = f.cv();
     cv.field = "見出し".into();
     let title = t(lang, "窓口案内シート", "Your procedures at city hall");
     let ts = if s.large { 24.0 } else { 18.0 };
@@ -188,16 +219,11 @@ pub fn draw<'f>(
         ),
         Lang::En => format!("{town} — {} — case {}", date(lang, notified), s.case_code),
     };
-    cv.text(
-        W / 2.0,
-        M + 8.0 + ts * PT_TO_MM * 0.9 + 2.0,
-        f.size(9.5),
-        false,
-        Align::Center,
-        &sub,
-    );
-    f.pages.push(cv);
-    f.y = M + 8.0 + ts * PT_TO_MM * 0.9 + 2.0 + f.lh(9.5) + 1.0;
+    let sub_size = f.size(9.5);
+    let y = M + 8.0 + ts * PT_TO_MM * 0.9 + 2.0;
+    f.cv()
+        .text(W / 2.0, y, sub_size, false, Align::Center, &sub);
+    f.y = y + f.lh(9.5) + 1.0;
     let intro = t(
         lang,
         "本日のお届けで必要になる手続きを、回る順番にまとめました。「本日受付」の手続きは、このあとの書類に署名するだけで終わります。「要手続き」は期限までにご自身でお手続きください。",
@@ -205,10 +231,16 @@ pub fn draw<'f>(
     );
     f.para(M, intro, 9.0, false);
     f.y += 2.0;
+}
 
-    // The household and the event.
-    f.heading(t(lang, "お届けの内容", "Your notification"));
+/// The event and the household.
+fn notification(f: &mut Flow<'_>, s: &Sheet<'_>) {
+    let lang = s.lang;
     let i = s.intake;
+    f.heading(
+        t(lang, "お届けの内容", "Your notification"),
+        f.lh(10.0) * 2.0,
+    );
     let kind = match lang {
         Lang::Ja => i.event.kind.label_ja(),
         Lang::En => i.event.kind.label_en(),
@@ -246,12 +278,13 @@ pub fn draw<'f>(
     for l in lines {
         f.para(M + 2.0, &l, 10.0, false);
     }
+    let head = i.household.head.as_deref().and_then(|h| i.member(h));
     let members: Vec<String> = i
         .household
         .members
         .iter()
         .map(|m| {
-            let rel = relation(lang, m);
+            let rel = relation(lang, m, head);
             let a = age(m.birth_date, i.event.date);
             match lang {
                 Lang::Ja => format!("{}（{rel}・{a}歳）", m.name),
@@ -270,199 +303,299 @@ pub fn draw<'f>(
         false,
     );
     f.y += 2.0;
+}
 
-    // Procedures at city hall, by counter.
+/// "Place · phone" of a section, for the counter headings.
+fn place(s: &Sheet<'_>, key: &str, with_name: bool) -> String {
+    let lang = s.lang;
+    s.set
+        .municipality
+        .sections
+        .iter()
+        .find(|x| x.key == key)
+        .map(|x| {
+            let name = if with_name {
+                x.name.get(lang).to_string()
+            } else {
+                String::new()
+            };
+            let loc = x
+                .location
+                .as_ref()
+                .map(|l| l.get(lang).to_string())
+                .unwrap_or_default();
+            let tel = x
+                .phone
+                .as_ref()
+                .map(|p| format!("{} {p}", t(lang, "電話", "Tel.")))
+                .unwrap_or_default();
+            [name, loc, tel]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("　")
+        })
+        .unwrap_or_default()
+}
+
+/// The procedures at city hall, by counter in visiting order.
+fn at_city_hall(f: &mut Flow<'_>, s: &Sheet<'_>) {
+    let lang = s.lang;
     let inside: Vec<&Applied> = s
         .det
         .procedures
         .iter()
         .filter(|p| !p.extra.outside)
         .collect();
-    let outside: Vec<&Applied> = s
-        .det
-        .procedures
-        .iter()
-        .filter(|p| p.extra.outside)
-        .collect();
-    f.heading(t(
-        lang,
-        "市役所での手続き（上から順にお回りください）",
-        "At city hall (visit the counters in this order)",
-    ));
+    f.heading(
+        t(
+            lang,
+            "市役所での手続き（上から順にお回りください）",
+            "At city hall (visit the counters in this order)",
+        ),
+        f.lh(11.0) * 6.5,
+    );
     let mut current = String::new();
     let mut stop = 0;
     for p in &inside {
         if p.extra.section_key != current {
             current = p.extra.section_key.clone();
             stop += 1;
-            let sec = s
-                .set
-                .municipality
-                .sections
-                .iter()
-                .find(|x| x.key == current);
-            let (counter, section) = match lang {
-                Lang::Ja => (p.counter.clone(), p.section.clone()),
-                Lang::En => (p.extra.counter_en.clone(), p.extra.section_en.clone()),
-            };
-            let place = sec
-                .map(|x| {
-                    let loc = x
-                        .location
-                        .as_ref()
-                        .map(|l| l.get(lang).to_string())
-                        .unwrap_or_default();
-                    let tel = x
-                        .phone
-                        .as_ref()
-                        .map(|p| format!("{} {p}", t(lang, "電話", "Tel.")))
-                        .unwrap_or_default();
-                    [loc, tel]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join("　")
-                })
-                .unwrap_or_default();
-            let size = f.size(11.0);
-            f.need(f.lh(11.0) * 6.5);
-            f.y += 1.0;
-            let y = f.y;
-            let badge = format!("{stop}");
-            let bw = 6.0 * f.scale;
-            f.cv().rect(
-                Area {
-                    x: M,
-                    y,
-                    w: bw,
-                    h: bw,
-                },
-                Some(0.6),
-                None,
-            );
-            f.cv().text(
-                M + bw / 2.0,
-                y + bw * 0.75,
-                size * 0.85,
-                true,
-                Align::Center,
-                &badge,
-            );
-            f.cv().text(
-                M + bw + 1.5,
-                y + bw * 0.78,
-                size,
-                true,
-                Align::Left,
-                &format!("{counter}　{section}"),
-            );
-            f.y += bw + 0.8;
-            if !place.is_empty() {
-                f.para(M + bw + 1.5, &place, 8.5, false);
-            }
+            counter_heading(f, s, p, stop);
         }
-        draw_procedure(&mut f, s, p);
+        draw_procedure(f, s, p);
     }
     if inside.is_empty() {
         f.para(M + 2.0, t(lang, "ありません。", "None."), 10.0, false);
     }
+}
 
-    if !outside.is_empty() {
-        f.heading(t(
+/// A numbered counter: its number, name, section, place and phone.
+fn counter_heading(f: &mut Flow<'_>, s: &Sheet<'_>, p: &Applied, stop: usize) {
+    let (counter, section) = match s.lang {
+        Lang::Ja => (p.counter.clone(), p.section.clone()),
+        Lang::En => (p.extra.counter_en.clone(), p.extra.section_en.clone()),
+    };
+    let place = place(s, &p.extra.section_key, false);
+    let size = f.size(11.0);
+    f.need(f.lh(11.0) * 6.5);
+    f.y += 1.0;
+    let y = f.y;
+    let bw = 6.0 * f.scale;
+    f.cv().rect(
+        Area {
+            x: M,
+            y,
+            w: bw,
+            h: bw,
+        },
+        Some(0.6),
+        None,
+    );
+    f.cv().text(
+        M + bw / 2.0,
+        y + bw * 0.75,
+        size * 0.85,
+        true,
+        Align::Center,
+        &stop.to_string(),
+    );
+    f.cv().text(
+        M + bw + 1.5,
+        y + bw * 0.78,
+        size,
+        true,
+        Align::Left,
+        &format!("{counter}　{section}"),
+    );
+    f.y += bw + 0.8;
+    if !place.is_empty() {
+        f.para(M + bw + 1.5, &place, 8.5, false);
+    }
+}
+
+/// The procedures outside city hall (年金事務所, 税務署, 法務局, 家庭裁判所).
+fn outside_city_hall(f: &mut Flow<'_>, s: &Sheet<'_>) {
+    let lang = s.lang;
+    let outside: Vec<&Applied> = s
+        .det
+        .procedures
+        .iter()
+        .filter(|p| p.extra.outside)
+        .collect();
+    if outside.is_empty() {
+        return;
+    }
+    f.heading(
+        t(
             lang,
             "市役所の外での手続き（期限までにご自身で）",
             "Outside city hall (by yourself, before the deadline)",
-        ));
-        for p in &outside {
-            let sec = s
-                .set
-                .municipality
-                .sections
-                .iter()
-                .find(|x| x.key == p.extra.section_key);
-            let place = sec
-                .map(|x| {
-                    let name = x.name.get(lang).to_string();
-                    let loc = x
-                        .location
-                        .as_ref()
-                        .map(|l| l.get(lang).to_string())
-                        .unwrap_or_default();
-                    let tel = x
-                        .phone
-                        .as_ref()
-                        .map(|p| format!("{} {p}", t(lang, "電話", "Tel.")))
-                        .unwrap_or_default();
-                    [name, loc, tel]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join("　")
-                })
-                .unwrap_or_default();
-            f.para(
-                M + 2.0,
-                &format!("{}: {place}", t(lang, "場所", "Where")),
-                9.0,
-                true,
-            );
-            draw_procedure(&mut f, s, p);
-        }
-    }
-
-    if !s.det.pending.is_empty() {
-        f.heading(t(lang, "確認が必要な手続き", "Still to be confirmed"));
-        for p in &s.det.pending {
-            let name = proc_name(s, &p.id);
-            let qs: Vec<String> = p
-                .questions
-                .iter()
-                .map(|q| match lang {
-                    Lang::Ja => q.text.clone(),
-                    Lang::En => q.text_en.clone(),
-                })
-                .collect();
-            f.para(
-                M + 2.0,
-                &format!(
-                    "・{name} ({}) — {}",
-                    names(lang, i, &p.members),
-                    qs.join(" / ")
-                ),
-                9.0,
-                false,
-            );
-        }
-    }
-
-    if !s.det.excluded.is_empty() {
-        f.heading(t(
-            lang,
-            "確認した結果、該当しなかった手続き",
-            "Checked and not needed",
-        ));
+        ),
+        f.lh(10.5) * 4.0,
+    );
+    for p in &outside {
+        let place = place(s, &p.extra.section_key, true);
+        f.need(f.lh(10.5) * 4.0);
         f.para(
             M + 2.0,
-            t(
-                lang,
-                "次の手続きも確認しましたが、今回は必要ありません。",
-                "We also checked these; you do not need them this time.",
-            ),
-            8.5,
+            &format!("{}: {place}", t(lang, "場所", "Where")),
+            9.0,
+            true,
+        );
+        draw_procedure(f, s, p);
+    }
+}
+
+/// Questions still open: which procedure, about whom, and the question.
+fn open_questions(f: &mut Flow<'_>, s: &Sheet<'_>) {
+    let lang = s.lang;
+    if s.det.pending.is_empty() {
+        return;
+    }
+    f.heading(
+        t(lang, "確認が必要な手続き", "Still to be confirmed"),
+        f.lh(9.0) * 2.0,
+    );
+    f.para(
+        M + 2.0,
+        t(
+            lang,
+            "次のことがわかれば、必要かどうかが決まります。窓口でお知らせください。",
+            "Tell the counter the answers below; they decide whether these apply.",
+        ),
+        8.5,
+        false,
+    );
+    for p in &s.det.pending {
+        let name = proc_name(s, &p.id);
+        let mut qs: Vec<String> = vec![];
+        for q in &p.questions {
+            let who = q
+                .member
+                .as_deref()
+                .and_then(|id| s.intake.member(id))
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|| t(lang, "世帯", "household").to_string());
+            // A sensitive question is answered on the counter's screen, never printed.
+            let text = match (q.sensitive, lang) {
+                (true, _) => t(
+                    lang,
+                    "窓口の画面でお答えください",
+                    "please answer on the counter's screen",
+                ),
+                (false, Lang::Ja) => q.text.as_str(),
+                (false, Lang::En) => q.text_en.as_str(),
+            };
+            qs.push(format!("{who}: {text}"));
+        }
+        f.para(
+            M + 2.0,
+            &format!("・{name} — {}", qs.join(t(lang, "　", "; "))),
+            9.0,
             false,
         );
-        for e in &s.det.excluded {
-            let name = proc_name(s, &e.id);
-            let reason = match lang {
-                Lang::Ja => &e.reason,
-                Lang::En => &e.reason_en,
-            };
-            f.para(M + 4.0, &format!("・{name}: {reason}"), 8.0, false);
+    }
+}
+
+/// Whether the exclusion of a procedure hinges on a sensitive fact (pregnancy, disability,
+/// public assistance, …): it is never printed for the resident as a negative statement.
+fn is_sensitive(s: &Sheet<'_>, id: &str) -> bool {
+    const CORE: &[&str] = &[
+        "pregnant",
+        "disability_certificate",
+        "public_assistance",
+        "child_rearing_allowance_recipient",
+        "medical_certificates",
+    ];
+    let Some(p) = s.set.procedures.iter().find(|p| p.id == id) else {
+        return true;
+    };
+    let sensitive: Vec<&str> = s
+        .set
+        .facts
+        .values()
+        .filter(|d| d.sensitive)
+        .map(|d| d.name.as_str())
+        .chain(CORE.iter().copied())
+        .collect();
+    p.when_src
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|w| sensitive.contains(&w))
+}
+
+/// What was considered and is not needed: procedure names with the members they were checked
+/// for, in one short paragraph. No reasons (they could state a sensitive negative such as
+/// "妊娠していない"), no internal ids; procedures that hinge on a sensitive fact are only
+/// counted.
+fn not_applicable(f: &mut Flow<'_>, s: &Sheet<'_>) {
+    let lang = s.lang;
+    if s.det.excluded.is_empty() {
+        return;
+    }
+    let mut items: Vec<(String, Vec<String>)> = vec![];
+    let mut quiet = 0;
+    for e in &s.det.excluded {
+        if is_sensitive(s, &e.id) {
+            quiet += 1;
+            continue;
+        }
+        let name = proc_name(s, &e.id);
+        let who: Vec<String> = e
+            .members
+            .iter()
+            .filter_map(|id| s.intake.member(id))
+            .map(|m| m.name.clone())
+            .collect();
+        match items.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, w)) => {
+                for x in who {
+                    if !w.contains(&x) {
+                        w.push(x);
+                    }
+                }
+            }
+            None => items.push((name, who)),
         }
     }
+    f.heading(
+        t(
+            lang,
+            "確認した結果、今回は必要のない手続き",
+            "Checked and not needed this time",
+        ),
+        f.lh(8.5) * 2.0,
+    );
+    let list: Vec<String> = items
+        .iter()
+        .map(|(n, w)| {
+            if w.is_empty() {
+                n.clone()
+            } else {
+                match lang {
+                    Lang::Ja => format!("{n}（{}）", w.join("・")),
+                    Lang::En => format!("{n} ({})", w.join(", ")),
+                }
+            }
+        })
+        .collect();
+    let mut text = list.join(t(lang, "、", "; "));
+    if quiet > 0 {
+        text.push_str(t(
+            lang,
+            "。このほか、福祉・医療の手続きも確認しました。",
+            ". We also checked welfare and medical procedures.",
+        ));
+    } else if !text.is_empty() {
+        text.push_str(t(lang, "。", "."));
+    }
+    f.para(M + 2.0, &text, 8.5, false);
+}
 
-    // Contacts.
-    f.heading(t(lang, "お問い合わせ", "Contacts"));
+/// The town's and the sections' contacts.
+fn contacts(f: &mut Flow<'_>, s: &Sheet<'_>) {
+    let lang = s.lang;
+    f.heading(t(lang, "お問い合わせ", "Contacts"), f.lh(9.0) * 2.0);
     let m = &s.set.municipality;
     let mut head = vec![m.name.get(lang).to_string()];
     if let Some(a) = &m.address {
@@ -500,7 +633,6 @@ pub fn draw<'f>(
             false,
         );
     }
-    f.pages
 }
 
 /// The note at the bottom of every page of the sheet, left of the QR code.

@@ -4,7 +4,8 @@
 //! fit.
 
 use super::bind::{format_value, is_checked, resolve, Ctx};
-use super::fonts::{Fonts, BOLD, PRIMARY, PT_TO_MM};
+use super::fit;
+use super::fonts::{Fonts, BOLD, LATIN, LATIN_BOLD, PRIMARY, PT_TO_MM};
 use super::pdf::{Item, Page};
 use super::template::{Align, Area, Column, Element, Kind, Piece, Template};
 use crate::intake::Member;
@@ -21,12 +22,27 @@ pub enum Warning {
         field: String,
         ch: char,
     },
-    /// A value does not fit its box even at the smallest size.
+    /// A value does not fit its box even at the smallest size: it would be cut off.
     Overflow {
         page: usize,
         form: String,
         field: String,
     },
+    /// No face has the variant glyph of a variation sequence: the base character is printed.
+    VariantBase {
+        page: usize,
+        form: String,
+        field: String,
+        sequence: String,
+    },
+}
+
+impl Warning {
+    /// Whether printing stops until the clerk has looked (`--accept-missing-glyphs`,
+    /// `--accept-overflow`); a base character for a variant only informs.
+    pub fn blocks_printing(&self) -> bool {
+        !matches!(self, Warning::VariantBase { .. })
+    }
 }
 
 impl std::fmt::Display for Warning {
@@ -39,8 +55,17 @@ impl std::fmt::Display for Warning {
             ),
             Warning::Overflow { page, form, field } => write!(
                 f,
-                "{page}ページ ({form}) の「{field}」: 欄に収まりません。 (the value of {field:?} on page {page} does not fit its box)"
+                "{page}ページ ({form}) の「{field}」: 最小の文字サイズでも欄に収まらず、はみ出す部分が印字されません。内容を確認し、手書きで補ってください。 (the value of {field:?} on page {page} does not fit its box even at the smallest size; the rest is cut off)"
             ),
+            Warning::VariantBase { page, form, field, sequence } => {
+                let base: String = sequence.chars().take(1).collect();
+                let vs = sequence.chars().nth(1).map_or(0, |c| c as u32);
+                write!(
+                    f,
+                    "{page}ページ ({form}) の「{field}」: 異体字「{sequence}」(U+{:04X} U+{vs:04X}) の字形がフォントにないため、「{base}」で印字します。 (no face has the variant {sequence:?}; printed as its base character)",
+                    base.chars().next().map_or(0, |c| c as u32)
+                )
+            }
         }
     }
 }
@@ -54,10 +79,11 @@ pub struct Canvas<'f> {
     pub form: String,
     /// The field being drawn, for warnings.
     pub field: String,
+    /// Latin letters in the proportional Latin face (English text).
+    pub latin: bool,
 }
 
 pub const LINE: f32 = 0.3;
-const MIN_FIT: f32 = 5.5;
 
 impl<'f> Canvas<'f> {
     pub fn new(fonts: &'f Fonts, width: f32, height: f32, page_no: usize, form: &str) -> Self {
@@ -72,12 +98,21 @@ impl<'f> Canvas<'f> {
             page_no,
             form: form.to_string(),
             field: String::new(),
+            latin: false,
+        }
+    }
+
+    fn face(&self, bold: bool) -> usize {
+        match (self.latin, bold) {
+            (false, false) => PRIMARY,
+            (false, true) => BOLD,
+            (true, false) => LATIN,
+            (true, true) => LATIN_BOLD,
         }
     }
 
     pub fn width(&self, s: &str, size: f32, bold: bool) -> f32 {
-        self.fonts
-            .width_mm(if bold { BOLD } else { PRIMARY }, s, size)
+        self.fonts.width_mm(self.face(bold), s, size)
     }
 
     /// One line of text with its baseline at `y`; `x` is the left, centre or right edge.
@@ -85,19 +120,24 @@ impl<'f> Canvas<'f> {
         if s.is_empty() {
             return;
         }
-        let want = if bold { BOLD } else { PRIMARY };
-        let mut missing = vec![];
-        let runs = self.fonts.runs(want, s, &mut missing);
+        let want = self.face(bold);
+        let (mut missing, mut base_only) = (vec![], vec![]);
+        let runs = self.fonts.runs(want, s, &mut missing, &mut base_only);
         for ch in missing {
-            let w = Warning::MissingGlyph {
+            self.warn(Warning::MissingGlyph {
                 page: self.page_no,
                 form: self.form.clone(),
                 field: self.field.clone(),
                 ch,
-            };
-            if !self.warnings.contains(&w) {
-                self.warnings.push(w);
-            }
+            });
+        }
+        for sequence in base_only {
+            self.warn(Warning::VariantBase {
+                page: self.page_no,
+                form: self.form.clone(),
+                field: self.field.clone(),
+                sequence,
+            });
         }
         let total = self.width(s, size, bold);
         let mut cx = match align {
@@ -157,95 +197,91 @@ impl<'f> Canvas<'f> {
         );
     }
 
-    /// Breaks a text into lines of at most `width` mm (Japanese breaks between any two
-    /// characters, but not before 、。）」 and not inside a Latin word when avoidable).
-    pub fn wrap(&self, s: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
-        let mut lines = vec![];
-        for para in s.split('\n') {
-            let mut line = String::new();
-            for ch in para.chars() {
-                let mut cand = line.clone();
-                cand.push(ch);
-                if self.width(&cand, size, bold) > width && !line.is_empty() {
-                    let no_start = "、。，．）」』】・ー！？!?,.)";
-                    if no_start.contains(ch) {
-                        line.push(ch);
-                        continue;
-                    }
-                    // Break at the last space in a Latin run.
-                    if ch.is_ascii_alphanumeric() {
-                        if let Some(p) = line.rfind(' ') {
-                            let tail = line[p + 1..].to_string();
-                            if tail.chars().all(|c| c.is_ascii_graphic()) && !tail.is_empty() {
-                                line.truncate(p);
-                                lines.push(std::mem::take(&mut line));
-                                line = tail;
-                                line.push(ch);
-                                continue;
-                            }
-                        }
-                    }
-                    lines.push(std::mem::take(&mut line));
-                    if ch == ' ' {
-                        continue;
-                    }
-                }
-                line.push(ch);
-            }
-            lines.push(line);
+    /// Records a warning once.
+    pub fn warn(&mut self, w: Warning) {
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
         }
-        lines
     }
 
-    /// Draws `s` inside `a` (padding included): one line shrunk down to fit, or up to
-    /// `max_lines` wrapped lines; warns when it cannot fit.
-    pub fn fit(&mut self, a: Area, s: &str, size: f32, bold: bool, align: Align, max_lines: u32) {
+    /// Breaks a text into lines of at most `width` mm (see [`fit::wrap`]: 禁則 applied).
+    pub fn wrap(&self, s: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
+        fit::wrap(s, width, &|t| self.width(t, size, bold))
+    }
+
+    /// Draws a value inside `a` (padding included) at the largest size from `size` down to
+    /// `min` on at most `max_lines` lines, clipped to the box; reports it when it does not fit.
+    #[allow(clippy::too_many_arguments)]
+    pub fn fit(
+        &mut self,
+        a: Area,
+        s: &str,
+        size: f32,
+        min: f32,
+        bold: bool,
+        align: Align,
+        max_lines: u32,
+    ) {
         let pad = 1.2;
         let avail_w = (a.w - 2.0 * pad).max(1.0);
-        let avail_h = a.h.max(1.0);
-        let mut sz = size.min(avail_h / PT_TO_MM / 1.15);
-        while sz > MIN_FIT
-            && self.width(s, sz, bold) > avail_w
-            && (max_lines == 1 || sz > size * 0.8)
-        {
-            sz -= 0.25;
-        }
-        let lines = if self.width(s, sz, bold) <= avail_w || max_lines == 1 {
-            vec![s.to_string()]
-        } else {
-            let mut sz2 = sz;
-            loop {
-                let l = self.wrap(s, avail_w, sz2, bold);
-                let h = l.len() as f32 * sz2 * PT_TO_MM * 1.2;
-                if (l.len() as u32 <= max_lines && h <= avail_h) || sz2 <= MIN_FIT {
-                    sz = sz2;
-                    break l;
-                }
-                sz2 -= 0.25;
-            }
-        };
-        let fits = lines
-            .iter()
-            .all(|l| self.width(l, sz, bold) <= avail_w + 0.05)
-            && lines.len() as u32 <= max_lines.max(1);
-        if !fits {
-            self.warnings.push(Warning::Overflow {
+        let f = fit::fit(
+            s,
+            avail_w,
+            a.h.max(1.0),
+            size,
+            min,
+            max_lines.max(1),
+            &|t, sz| self.width(t, sz, bold),
+        );
+        if !f.fits {
+            self.warn(Warning::Overflow {
                 page: self.page_no,
                 form: self.form.clone(),
                 field: self.field.clone(),
             });
         }
-        let lh = sz * PT_TO_MM * 1.2;
-        let block = lines.len() as f32 * lh;
-        let top = a.y + (a.h - block) / 2.0;
+        self.set_lines(a, &f, bold, align, pad);
+    }
+
+    /// Draws a static caption inside `a`, shrinking it (no smaller than 5 pt) and clipping it:
+    /// captions come from the template, which the check measures, so nothing is reported.
+    pub fn caption(&mut self, a: Area, s: &str, size: f32, align: Align, max_lines: u32) {
+        let pad = 0.8;
+        let f = fit::fit(
+            s,
+            (a.w - 2.0 * pad).max(1.0),
+            a.h.max(1.0),
+            size,
+            5.0,
+            max_lines.max(1),
+            &|t, sz| self.width(t, sz, false),
+        );
+        self.set_lines(a, &f, false, align, pad);
+    }
+
+    fn set_lines(&mut self, a: Area, f: &fit::Fit, bold: bool, align: Align, pad: f32) {
+        let lh = f.size * PT_TO_MM * fit::LEADING;
+        let block = f.lines.len() as f32 * lh;
+        let top = a.y + ((a.h - block) / 2.0).max(0.0);
         let x = match align {
             Align::Left => a.x + pad,
             Align::Center => a.x + a.w / 2.0,
             Align::Right => a.x + a.w - pad,
         };
-        for (k, l) in lines.iter().enumerate() {
-            let base = top + k as f32 * lh + sz * PT_TO_MM * 0.95;
-            self.text(x, base, sz, bold, align, l);
+        if !f.fits {
+            self.page.items.push(Item::ClipBegin {
+                x: a.x,
+                y: a.y,
+                w: a.w,
+                h: a.h,
+            });
+        }
+        for (k, l) in f.lines.iter().enumerate() {
+            let base = top + k as f32 * lh + f.size * PT_TO_MM * 0.95;
+            self.text(x, base, f.size, bold, align, l);
+        }
+        if !f.fits {
+            self.page.items.push(Item::ClipEnd);
         }
     }
 
@@ -384,6 +420,7 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                 value,
                 format,
                 size,
+                min_size,
                 align,
                 lines,
                 boxed,
@@ -394,7 +431,7 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                     let la = Area { w: *lw, ..a };
                     cv.rect(la, Some(LINE), Some(0.93));
                     if let Some(l) = label {
-                        cv.fit(la, l, 8.5, false, Align::Center, 2);
+                        cv.caption(la, l, 8.5, Align::Center, 2);
                     }
                     va = Area {
                         x: a.x + lw,
@@ -416,7 +453,7 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                     .as_ref()
                     .and_then(|v| format_value(&resolve(v, ctx), format));
                 match text {
-                    Some(s) => cv.fit(va, &s, *size, false, *align, *lines),
+                    Some(s) => cv.fit(va, &s, *size, *min_size, false, *align, *lines),
                     None => {
                         if let Some(p) = placeholder {
                             let base = va.y + va.h / 2.0 + 1.0;
@@ -456,7 +493,7 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
             } => {
                 draw_table(cv, a, *n, *row_h, *header_h, columns, ctx, rows);
             }
-            Kind::Signature { label } => {
+            Kind::Signature { label, .. } => {
                 cv.rect(a, Some(0.5), None);
                 cv.text(a.x + 1.5, a.y + 4.5, 9.0, true, Align::Left, label);
                 cv.line(
@@ -502,7 +539,7 @@ fn draw_table(
             cv.line(x, a.y, x, a.y + a.h, LINE, false);
         }
         cv.field = c.title.clone();
-        cv.fit(
+        cv.caption(
             Area {
                 x,
                 y: a.y,
@@ -511,7 +548,6 @@ fn draw_table(
             },
             &c.title,
             7.5,
-            false,
             Align::Center,
             1,
         );
@@ -525,8 +561,7 @@ fn draw_table(
         };
         let rctx = Ctx {
             member: Some(m),
-            procedures: ctx.procedures.clone(),
-            ..*ctx
+            ..ctx.clone()
         };
         let mut x = a.x;
         for c in columns {
@@ -560,7 +595,7 @@ fn draw_table(
                     }
                     None => {
                         if let Some(s) = format_value(&val, &c.format) {
-                            cv.fit(cell, &s, c.size, false, c.align, 2);
+                            cv.fit(cell, &s, c.size, c.min_size, false, c.align, 2);
                         }
                     }
                 }

@@ -35,12 +35,15 @@ pub fn template_ids(dir: Option<&Path>) -> BTreeSet<String> {
 }
 
 pub mod bind;
+pub mod fit;
 pub mod fonts;
 pub mod guidance;
+pub mod labels;
 pub mod layout;
 pub mod pdf;
 pub mod printer;
 pub mod render;
+pub mod roles;
 pub mod template;
 
 pub use layout::Warning;

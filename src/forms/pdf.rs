@@ -7,11 +7,12 @@
 //! under fixed ids, the dates come from the case, and the trailer ids are replaced by a hash
 //! of the document's content (same length, so the cross-reference offsets stay right).
 
-use super::fonts::{Face, Fonts, PT_TO_MM};
+use super::fonts::{is_selector, Face, Fonts, PT_TO_MM};
 use chrono::{Datelike, NaiveDate};
 use printpdf::{
-    Color, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op, PaintMode, ParsedFont,
-    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix,
+    Codepoint, Color, DictItem, FontId, Greyscale, Line, LineDashPattern, LinePoint, Mm, Op,
+    PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rect,
+    TextItem, TextMatrix,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,6 +63,10 @@ pub enum Item {
         width: f32,
         dash: bool,
     },
+    /// Starts clipping to a rectangle (a value never draws outside its box).
+    ClipBegin { x: f32, y: f32, w: f32, h: f32 },
+    /// Ends the innermost clip.
+    ClipEnd,
 }
 
 fn parsed(face: &'static Face) -> ParsedFont {
@@ -136,13 +141,13 @@ pub fn write(doc: &Doc, fonts: &Fonts) -> Vec<u8> {
         pdf.resources
             .fonts
             .map
-            .insert(id.clone(), printpdf::PdfFont::new(parsed(fonts.faces[i])));
+            .insert(id.clone(), printpdf::PdfFont::new(parsed(fonts.face(i))));
     }
 
     let pages: Vec<PdfPage> = doc
         .pages
         .iter()
-        .map(|p| PdfPage::new(Mm(p.width), Mm(p.height), page_ops(p, &ids)))
+        .map(|p| PdfPage::new(Mm(p.width), Mm(p.height), page_ops(p, &ids, fonts)))
         .collect();
     let opts = PdfSaveOptions {
         optimize: true,
@@ -155,14 +160,18 @@ pub fn write(doc: &Doc, fonts: &Fonts) -> Vec<u8> {
     bytes
 }
 
-fn page_ops(p: &Page, ids: &BTreeMap<usize, FontId>) -> Vec<Op> {
+fn page_ops(p: &Page, ids: &BTreeMap<usize, FontId>, fonts: &Fonts) -> Vec<Op> {
     let h = p.height;
     let mut ops = vec![];
     let black = Color::Greyscale(Greyscale::new(0.0, None));
     ops.push(Op::SetOutlineColor { col: black.clone() });
     ops.push(Op::SetFillColor { col: black.clone() });
     let mut dashed = false;
+    let mut dashed_before_clip: Vec<bool> = vec![];
     for item in &p.items {
+        if matches!(item, Item::ClipBegin { .. }) {
+            dashed_before_clip.push(dashed);
+        }
         match item {
             Item::Rect {
                 x,
@@ -239,6 +248,30 @@ fn page_ops(p: &Page, ids: &BTreeMap<usize, FontId>) -> Vec<Op> {
                 });
             }
             Item::Text { y, size, runs } => {
+                // pdftotext reads an ideographic space (U+3000) as a word break and prints
+                // an ASCII space; an /ActualText span around the line keeps it in the text
+                // layer (PDF 32000-1 §14.9.4).
+                let all: String = runs.iter().map(|r| r.2.as_str()).collect();
+                let actual = all.contains('\u{3000}');
+                if actual {
+                    let utf16: Vec<u8> = [0xFEFFu16]
+                        .into_iter()
+                        .chain(all.encode_utf16())
+                        .flat_map(|u| u.to_be_bytes())
+                        .collect();
+                    ops.push(Op::BeginMarkedContentWithProperties {
+                        tag: "Span".into(),
+                        properties: DictItem::Dict {
+                            map: BTreeMap::from([(
+                                "ActualText".to_string(),
+                                DictItem::String {
+                                    data: utf16,
+                                    literal: false,
+                                },
+                            )]),
+                        },
+                    });
+                }
                 ops.push(Op::StartTextSection);
                 for (face, x, text) in runs {
                     ops.push(Op::SetFont {
@@ -249,11 +282,48 @@ fn page_ops(p: &Page, ids: &BTreeMap<usize, FontId>) -> Vec<Op> {
                     ops.push(Op::SetTextMatrix {
                         matrix: TextMatrix::Translate(mm(*x), mm(h - y)),
                     });
-                    ops.push(Op::ShowText {
-                        items: vec![TextItem::Text(text.clone())],
-                    });
+                    // A variation sequence is drawn with the face's variant glyph, standing
+                    // for base + selector in the text layer.
+                    let item = if text.chars().any(is_selector) {
+                        TextItem::GlyphIds(
+                            fonts
+                                .face(*face)
+                                .glyph_run(text)
+                                .into_iter()
+                                .map(|(gid, s)| Codepoint {
+                                    gid,
+                                    offset: 0.0,
+                                    cid: Some(s),
+                                })
+                                .collect(),
+                        )
+                    } else {
+                        TextItem::Text(text.clone())
+                    };
+                    ops.push(Op::ShowText { items: vec![item] });
                 }
                 ops.push(Op::EndTextSection);
+                if actual {
+                    ops.push(Op::EndMarkedContentWithProperties);
+                }
+            }
+            Item::ClipBegin { x, y, w, h: ch } => {
+                ops.push(Op::SaveGraphicsState);
+                ops.push(Op::DrawRectangle {
+                    rectangle: Rect {
+                        x: mm(*x),
+                        y: mm(h - y - ch),
+                        width: mm(*w),
+                        height: mm(*ch),
+                        mode: Some(PaintMode::Clip),
+                        winding_order: None,
+                    },
+                });
+            }
+            Item::ClipEnd => {
+                ops.push(Op::RestoreGraphicsState);
+                // The graphics state (dash, colours) is back to what it was before the clip.
+                dashed = dashed_before_clip.pop().unwrap_or(false);
             }
         }
     }

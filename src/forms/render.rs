@@ -84,6 +84,9 @@ pub struct PageEntry {
     pub member: Option<String>,
     /// The members listed on the page (tables).
     pub members: Vec<String>,
+    /// Who is in each role of the form (`forms::roles`): role → member id
+    /// (`event.applicant` for a 届出人 from outside the household; `heirs` is a list).
+    pub roles: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -146,6 +149,7 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
             procedures: vec![],
             member: None,
             members: vec![],
+            roles: BTreeMap::new(),
         });
         pages.push(cv);
     }
@@ -169,6 +173,7 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
             case_code: code,
             procedures: procs.clone(),
             member: None,
+            roles: super::roles::resolve(input.intake, &procs, &t.signer_role),
         };
         // (member of the copy, procedures it serves, rows of its tables)
         let mut copies: Vec<(Option<&Member>, Vec<&Applied>, Vec<&Member>)> = vec![];
@@ -209,7 +214,8 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
             let ctx = Ctx {
                 member,
                 procedures: serves.clone(),
-                ..base_clone(&base)
+                roles: super::roles::resolve(input.intake, &serves, &t.signer_role),
+                ..base.clone()
             };
             let mut cv = Canvas::new(fonts, t.width, t.height, n, form);
             draw_form(&mut cv, t, &ctx, &rows, &page_code(code, n));
@@ -221,6 +227,7 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
                 procedures: serves.iter().map(|p| p.id.clone()).collect(),
                 member: member.map(|m| m.id.clone()),
                 members: rows.iter().map(|m| m.id.clone()).collect(),
+                roles: ctx.roles.manifest(&t.roles_used),
             });
             pages.push(cv);
         }
@@ -285,18 +292,6 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
         },
         warnings,
     })
-}
-
-fn base_clone<'a>(c: &Ctx<'a>) -> Ctx<'a> {
-    Ctx {
-        intake: c.intake,
-        det: c.det,
-        set: c.set,
-        today: c.today,
-        case_code: c.case_code,
-        procedures: c.procedures.clone(),
-        member: c.member,
-    }
 }
 
 impl Manifest {

@@ -95,6 +95,8 @@ pub struct Column {
     pub value: Option<String>,
     pub format: String,
     pub size: f32,
+    /// The smallest size the value may shrink to (≥ 7 pt).
+    pub min_size: f32,
     pub align: Align,
     /// Tick when the value is true / equals this code (a check column).
     pub check: Option<Option<String>>,
@@ -133,6 +135,8 @@ pub enum Kind {
         value: Option<String>,
         format: String,
         size: f32,
+        /// The smallest size the value may shrink to (≥ 7 pt) before it wraps or overflows.
+        min_size: f32,
         align: Align,
         lines: u32,
         boxed: bool,
@@ -153,6 +157,8 @@ pub enum Kind {
     },
     Signature {
         label: String,
+        /// The role that signs (`forms::roles`): `applicant` unless the template says.
+        role: String,
     },
     Office {
         label: String,
@@ -201,6 +207,49 @@ pub struct Template {
     pub elements: Vec<Element>,
     /// Where the page's QR code goes (a square) and its caption below.
     pub qr: Area,
+    /// The role that signs (`[signature] role`, default `applicant`).
+    pub signer_role: String,
+    /// The roles the template's bindings use (for the manifest).
+    pub roles_used: Vec<String>,
+}
+
+impl Template {
+    fn collect_roles(elements: &[Element], signer: &str) -> Vec<String> {
+        let mut paths: Vec<&str> = vec![];
+        for e in elements {
+            match &e.kind {
+                Kind::Text { pieces, .. } | Kind::Note { pieces, .. } => {
+                    for p in pieces {
+                        if let Piece::Bind { path, .. } = p {
+                            paths.push(path);
+                        }
+                    }
+                }
+                Kind::Field { value: Some(v), .. } => paths.push(v),
+                Kind::Check { value, .. } => paths.push(value),
+                Kind::Table { columns, .. } => {
+                    paths.extend(columns.iter().filter_map(|c| c.value.as_deref()))
+                }
+                _ => {}
+            }
+        }
+        let mut out: Vec<String> = vec![];
+        for p in paths {
+            let head = p.split('.').next().unwrap_or_default();
+            if super::roles::ROLES.iter().any(|(r, _)| *r == head) && !out.iter().any(|o| o == head)
+            {
+                out.push(head.to_string());
+            }
+        }
+        if !out.iter().any(|o| o == signer) {
+            out.push(signer.to_string());
+        }
+        if signer == "heir" {
+            out.push("heirs".into());
+        }
+        out.sort();
+        out
+    }
 }
 
 /// The size of the QR square and the room for its caption.
@@ -395,6 +444,31 @@ fn align(src: &mut Source<'_>, f: &mut Fields<'_>) -> Align {
             }
         },
     }
+}
+
+/// `min_font_size`: the smallest size a value may shrink to (default 7 pt, never less, and
+/// not more than `font_size`).
+fn min_font_size(src: &mut Source<'_>, f: &mut Fields<'_>, size: f32) -> f32 {
+    let Some(n) = f.get("min_font_size") else {
+        return MIN_SIZE.min(size);
+    };
+    let Some(v) = num(src, &n, "min_font_size") else {
+        return MIN_SIZE;
+    };
+    if v < MIN_SIZE {
+        src.error_at(
+            &n,
+            format!("min_font_size {v}pt is too small to read (at least {MIN_SIZE}pt)"),
+            Some("let the value wrap instead: lines = 2".into()),
+        );
+    } else if v > size {
+        src.error_at(
+            &n,
+            format!("min_font_size {v}pt is larger than font_size {size}pt"),
+            None,
+        );
+    }
+    v.clamp(MIN_SIZE, size.max(MIN_SIZE))
 }
 
 /// Checks a binding and its format where it is used; returns the type.
@@ -780,6 +854,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         let value = f.str(src, "value");
         let format = f.str(src, "format");
         let size = opt_num(src, &mut f, "font_size", 11.0);
+        let min_size = min_font_size(src, &mut f, size);
         let al = align(src, &mut f);
         let lines = match f.get("lines") {
             None => 1,
@@ -849,6 +924,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                 value: value.map(|v| v.0),
                 format: format.map_or("text".into(), |f| f.0),
                 size,
+                min_size,
                 align: al,
                 lines,
                 boxed,
@@ -957,6 +1033,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
             let value = cf.str(src, "value");
             let format = cf.str(src, "format");
             let size = opt_num(src, &mut cf, "font_size", 10.0);
+            let min_size = min_font_size(src, &mut cf, size);
             let al = align(src, &mut cf);
             let check = match cf.get("check") {
                 None => None,
@@ -1012,6 +1089,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                 value: value.map(|v| v.0),
                 format: format.map_or("text".into(), |f| f.0),
                 size,
+                min_size,
                 align: al,
                 check,
             });
@@ -1034,6 +1112,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
     }
     // [signature], [office]
     let mut has_sig = false;
+    let mut signer_role = "applicant".to_string();
     if let Some(n) = top.get("signature") {
         has_sig = true;
         let span = n.span().unwrap_or(0..0);
@@ -1044,6 +1123,33 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                 .str(src, "label")
                 .map(|l| l.0)
                 .unwrap_or_else(|| "署名".into());
+            let role = match f.str(src, "role") {
+                None => "applicant".to_string(),
+                Some((r, rspan)) => {
+                    let known = super::roles::ROLES
+                        .iter()
+                        .any(|(k, _)| *k == r && *k != "signer");
+                    if !known {
+                        let names = super::roles::ROLES
+                            .iter()
+                            .map(|(k, _)| *k)
+                            .filter(|k| *k != "signer");
+                        src.error(
+                            rspan,
+                            format!("unknown role `{r}` for the signature"),
+                            Some(
+                                crate::intake::closest(&r, names.clone())
+                                    .map(|c| format!("did you mean `{c}`?"))
+                                    .unwrap_or_else(|| {
+                                        format!("roles: {}", names.collect::<Vec<_>>().join(", "))
+                                    }),
+                            ),
+                        );
+                    }
+                    r
+                }
+            };
+            signer_role = role.clone();
             f.finish(src);
             if let Some(a) = a {
                 if a.w < MIN_SIGNATURE.0 || a.h < MIN_SIGNATURE.1 {
@@ -1061,7 +1167,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
                     );
                 }
                 elements.push(Element {
-                    kind: Kind::Signature { label },
+                    kind: Kind::Signature { label, role },
                     area: a,
                     name: "署名欄".into(),
                     line: line_of(src, &span),
@@ -1191,7 +1297,10 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
         }
     }
 
+    let roles_used = Template::collect_roles(&elements, &signer_role);
     Some(Template {
+        signer_role,
+        roles_used,
         id: id.to_string(),
         file: src.file.to_string(),
         title,

@@ -42,6 +42,31 @@ pub struct Event {
     pub deceased: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applicant: Option<Applicant>,
+    /// Edition 2, death only: the day of the funeral (葬祭費・埋葬料 periods run from the
+    /// day after).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funeral_date: Option<NaiveDate>,
+    /// Edition 2: 届出人の資格 (`agent` prints the 委任状 box).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicant_capacity: Option<ApplicantCapacity>,
+}
+
+impl Event {
+    /// An event with only the required data; everything else unknown.
+    pub fn new(kind: EventKind, date: NaiveDate) -> Self {
+        Event {
+            kind,
+            date,
+            notified_on: None,
+            planned_move_out_date: None,
+            previous_address: None,
+            new_address: None,
+            deceased: None,
+            applicant: None,
+            funeral_date: None,
+            applicant_capacity: None,
+        }
+    }
 }
 
 /// 届出人: a member, or someone outside the household.
@@ -93,7 +118,66 @@ pub struct Member {
     pub relation_label: Option<String>,
     pub nationality: String,
     pub moving: bool,
+    /// Edition 2: 本籍 (Japanese nationals; printed on the 住民異動届).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub honseki: Option<String>,
+    /// Edition 2: 筆頭者 of that 戸籍.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hittosha: Option<String>,
+    /// Edition 2: foreign residents' 在留 data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub residence: Option<Residence>,
+    /// Edition 2 (世帯主変更・世帯変更): the member's 続柄 to the new head.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_relation: Option<Relation>,
     pub facts: MemberFacts,
+}
+
+/// A foreign resident's 在留 data (Edition 2). Every part is optional: the clerk fills in what
+/// the 在留カード shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Residence {
+    /// 在留資格 as printed on the card ("留学", "永住者", …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// 在留期間の満了日.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_until: Option<NaiveDate>,
+    /// 在留カード等の番号.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_number: Option<ResidenceCardNumber>,
+    /// 住民基本台帳法 第30条の45 の区分.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubun: Option<ResidenceKubun>,
+}
+
+/// The number of a 在留カード or 特別永住者証明書: 2 letters, 8 digits, 2 letters
+/// (`AB12345678CD`). With only 8 digits it can never hold a 12-digit 個人番号.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ResidenceCardNumber(String);
+
+impl ResidenceCardNumber {
+    /// Accepts the canonical form; lower-case letters (a scanner with Caps Lock) are
+    /// upper-cased. Anything else (spaces, full-width characters, other lengths) is refused.
+    pub fn parse(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        let ok = b.len() == 12
+            && b[..2].iter().all(u8::is_ascii_alphabetic)
+            && b[2..10].iter().all(u8::is_ascii_digit)
+            && b[10..].iter().all(u8::is_ascii_alphabetic);
+        ok.then(|| ResidenceCardNumber(s.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ResidenceCardNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// Member facts: the core vocabulary typed, declared facts by name. `None` is *unknown*,
@@ -384,6 +468,10 @@ impl Member {
             relation_label: None,
             nationality: "JP".to_string(),
             moving: true,
+            honseki: None,
+            hittosha: None,
+            residence: None,
+            new_relation: None,
             facts: MemberFacts::default(),
         }
     }

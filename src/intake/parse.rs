@@ -142,6 +142,15 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// A string value as messages show it: quoted, and cut after 40 characters.
+fn quoted(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{:?}…", s.chars().take(40).collect::<String>())
+    } else {
+        format!("{s:?}")
+    }
+}
+
 fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => format!("{s:?}"),
@@ -408,6 +417,36 @@ fn outside_person(v: &Value, path: &str) -> Result<OutsidePerson, IntakeError> {
     Ok(person)
 }
 
+/// `member.residence` (Edition 2): a foreign resident's 在留 data.
+fn residence(v: &Value, path: &str) -> Result<Residence, IntakeError> {
+    let mut o = Obj::new(v, path)?;
+    let status = o.opt_str("status")?;
+    let period_until = o.opt_date("period_until")?;
+    let p = o.path("card_number");
+    let card_number = match o.opt_str("card_number")? {
+        None => None,
+        Some(s) => Some(ResidenceCardNumber::parse(&s).ok_or_else(|| IntakeError {
+            path: p.clone(),
+            message: format!(
+                "{} is not a 在留カード number (2 letters, 8 digits, 2 letters, e.g. AB12345678CD)",
+                quoted(&s)
+            ),
+        })?),
+    };
+    let p = o.path("kubun");
+    let kubun = o
+        .opt("kubun")
+        .map(|v| code(v, &p, ResidenceKubun::parse, ResidenceKubun::VALUES))
+        .transpose()?;
+    o.finish()?;
+    Ok(Residence {
+        status,
+        period_until,
+        card_number,
+        kubun,
+    })
+}
+
 fn member(v: &Value, path: &str, vocab: &Vocabulary) -> Result<Member, IntakeError> {
     let mut o = Obj::new(v, path)?;
     let id = o.req_str("id")?;
@@ -440,6 +479,15 @@ fn member(v: &Value, path: &str, vocab: &Vocabulary) -> Result<Member, IntakeErr
         }
     };
     let moving = o.opt_bool("moving")?.unwrap_or(true);
+    let honseki = o.opt_str("honseki")?;
+    let hittosha = o.opt_str("hittosha")?;
+    let p = o.path("residence");
+    let residence = o.opt("residence").map(|v| residence(v, &p)).transpose()?;
+    let p = o.path("new_relation");
+    let new_relation = o
+        .opt("new_relation")
+        .map(|v| code(v, &p, Relation::parse, Relation::VALUES))
+        .transpose()?;
     let p = o.path("facts");
     let facts = member_facts(o.opt("facts"), &p, vocab)?;
     o.finish()?;
@@ -453,6 +501,10 @@ fn member(v: &Value, path: &str, vocab: &Vocabulary) -> Result<Member, IntakeErr
         relation_label,
         nationality,
         moving,
+        honseki,
+        hittosha,
+        residence,
+        new_relation,
         facts,
     })
 }
@@ -498,6 +550,18 @@ pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, Intak
             )
         }
     };
+    let funeral_date = e.opt_date("funeral_date")?;
+    let applicant_capacity = e
+        .opt("applicant_capacity")
+        .map(|v| {
+            code(
+                v,
+                "event.applicant_capacity",
+                ApplicantCapacity::parse,
+                ApplicantCapacity::VALUES,
+            )
+        })
+        .transpose()?;
     e.finish()?;
 
     let hh = root.req("household")?;
@@ -560,6 +624,17 @@ pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, Intak
     if planned_move_out_date.is_some() && !matches!(kind, EventKind::MoveIn) {
         return err("event.planned_move_out_date", "is only for a move-in");
     }
+    if let Some(f) = funeral_date {
+        if kind != EventKind::Death {
+            return err("event.funeral_date", "is only for a death");
+        }
+        if f < event_date {
+            return err(
+                "event.funeral_date",
+                format!("{f} is before the date of death {event_date}"),
+            );
+        }
+    }
 
     Ok(Intake {
         format: FORMAT.to_string(),
@@ -572,6 +647,8 @@ pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, Intak
             new_address,
             deceased,
             applicant,
+            funeral_date,
+            applicant_capacity,
         },
         household: Household {
             address,
@@ -719,6 +796,135 @@ mod tests {
         assert_eq!(
             parse_intake(&bad, &vocab).unwrap_err().path,
             "household.members[0].facts.hearing_aid"
+        );
+    }
+
+    /// Every Edition 2 field set, as a death (funeral date) with a foreign member.
+    pub(crate) fn edition2_sample() -> String {
+        with(|v| {
+            v["event"]["kind"] = "death".into();
+            v["event"]["deceased"] = "m1".into();
+            v["event"]["planned_move_out_date"] = Value::Null;
+            v["event"]["funeral_date"] = "2026-04-04".into();
+            v["event"]["applicant_capacity"] = "agent".into();
+            let m = &mut v["household"]["members"][0];
+            m["honseki"] = "北海道北見市北五条東２丁目１番地".into();
+            m["hittosha"] = "山田　一郎".into();
+            m["new_relation"] = "child".into();
+            m["residence"] = serde_json::json!({
+                "status": "留学", "period_until": "2028-03-31",
+                "card_number": "AB12345678CD", "kubun": "mid_long_term"
+            });
+        })
+    }
+
+    #[test]
+    fn edition2_fields_are_typed_and_round_trip() {
+        let i = parse(&edition2_sample()).unwrap();
+        assert_eq!(i.event.funeral_date, parse_date("2026-04-04"));
+        assert_eq!(i.event.applicant_capacity, Some(ApplicantCapacity::Agent));
+        let m = &i.household.members[0];
+        assert_eq!(
+            m.honseki.as_deref(),
+            Some("北海道北見市北五条東２丁目１番地")
+        );
+        assert_eq!(m.hittosha.as_deref(), Some("山田　一郎"));
+        assert_eq!(m.new_relation, Some(Relation::Child));
+        let r = m.residence.as_ref().unwrap();
+        assert_eq!(r.status.as_deref(), Some("留学"));
+        assert_eq!(r.period_until, parse_date("2028-03-31"));
+        assert_eq!(r.card_number.as_ref().unwrap().as_str(), "AB12345678CD");
+        assert_eq!(r.kubun, Some(ResidenceKubun::MidLongTerm));
+        // Serialized back with the spec's keys, and parsed again to the same intake.
+        let json: Value = serde_json::from_str(&i.to_json()).unwrap();
+        assert_eq!(json["event"]["applicant_capacity"], "agent");
+        assert_eq!(
+            json["household"]["members"][0]["residence"]["card_number"],
+            "AB12345678CD"
+        );
+        assert_eq!(parse(&i.to_json()).unwrap(), i);
+        assert_eq!(parse(&i.to_json_pretty()).unwrap(), i);
+        // An empty residence object is kept as known-but-empty.
+        let e = parse(&with(|v| {
+            v["household"]["members"][0]["residence"] = serde_json::json!({})
+        }))
+        .unwrap();
+        assert_eq!(e.household.members[0].residence, Some(Residence::default()));
+        assert_eq!(parse(&e.to_json()).unwrap(), e);
+        // Lower-case card numbers (Caps Lock) are upper-cased.
+        let e = parse(&with(|v| {
+            v["household"]["members"][0]["residence"] =
+                serde_json::json!({"card_number": "ab12345678cd"})
+        }))
+        .unwrap();
+        let r = e.household.members[0].residence.as_ref().unwrap();
+        assert_eq!(r.card_number.as_ref().unwrap().as_str(), "AB12345678CD");
+    }
+
+    #[test]
+    fn edition2_fields_are_checked_with_their_path() {
+        let member = |key: &str, val: Value| {
+            let key = key.to_string();
+            parse(&with(move |v| {
+                v["household"]["members"][0][key.as_str()] = val
+            }))
+            .unwrap_err()
+        };
+        let residence = |val: Value| member("residence", val);
+        for bad in [
+            "AB1234567CD",
+            "A123456789CD",
+            "AB12345678C",
+            "AB 12345678CD",
+            "ＡＢ12345678CD",
+            "AB1234567８CD",
+        ] {
+            let e = residence(serde_json::json!({ "card_number": bad }));
+            assert_eq!(
+                e.path, "household.members[0].residence.card_number",
+                "{bad}"
+            );
+            assert!(e.message.contains("2 letters, 8 digits, 2 letters"), "{e}");
+        }
+        let e = residence(serde_json::json!({ "kubun": "tourist" }));
+        assert_eq!(e.path, "household.members[0].residence.kubun");
+        assert!(e.message.contains("mid_long_term"), "{e}");
+        let e = residence(serde_json::json!({ "period_until": "2028-02-30" }));
+        assert_eq!(e.path, "household.members[0].residence.period_until");
+        let e = residence(serde_json::json!({ "colour": "red" }));
+        assert_eq!(e.path, "household.members[0].residence.colour");
+        let e = residence("留学".into());
+        assert_eq!(e.path, "household.members[0].residence");
+        let e = member("new_relation", "boss".into());
+        assert_eq!(e.path, "household.members[0].new_relation");
+        let e = member("honseki", 12.into());
+        assert_eq!(e.path, "household.members[0].honseki");
+        let e = parse(&with(|v| {
+            v["event"]["applicant_capacity"] = "friend".into()
+        }))
+        .unwrap_err();
+        assert_eq!(e.path, "event.applicant_capacity");
+        assert!(
+            e.message.contains("self, head, household_member, agent"),
+            "{e}"
+        );
+        let e = parse(&with(|v| v["event"]["funeral_date"] = "2026-04-04".into())).unwrap_err();
+        assert_eq!(e.to_string(), "event.funeral_date: is only for a death");
+        let death_on = |funeral: &str| {
+            let f = funeral.to_string();
+            parse(&with(move |v| {
+                v["event"]["kind"] = "death".into();
+                v["event"]["deceased"] = "m1".into();
+                v["event"]["planned_move_out_date"] = Value::Null;
+                v["event"]["funeral_date"] = f.into();
+            }))
+        };
+        let e = death_on("2026-03-31").unwrap_err();
+        assert_eq!(e.path, "event.funeral_date");
+        assert!(e.message.contains("before the date of death"), "{e}");
+        assert!(
+            death_on("2026-04-01").is_ok(),
+            "a funeral on the day of death"
         );
     }
 }

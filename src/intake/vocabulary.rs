@@ -145,6 +145,52 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// 届出人の資格 (Edition 2): who the applicant is to the people the notice is about.
+    ApplicantCapacity {
+        Myself = "self",
+        Head = "head",
+        HouseholdMember = "household_member",
+        Agent = "agent",
+    }
+);
+
+impl ApplicantCapacity {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            ApplicantCapacity::Myself => "本人",
+            ApplicantCapacity::Head => "世帯主",
+            ApplicantCapacity::HouseholdMember => "世帯員",
+            ApplicantCapacity::Agent => "代理人",
+        }
+    }
+}
+
+code_enum!(
+    /// 住民基本台帳法 第30条の45 の区分 of a foreign resident (Edition 2, `residence.kubun`).
+    /// The law's table has four rows; the last covers both 経過滞在者 (by birth and by loss of
+    /// Japanese nationality), which the 住民票 does not tell apart.
+    ResidenceKubun {
+        MidLongTerm = "mid_long_term",
+        SpecialPermanent = "special_permanent",
+        TemporaryRefuge = "temporary_refuge",
+        ProvisionalStay = "provisional_stay",
+        TransitionalStay = "transitional_stay",
+    }
+);
+
+impl ResidenceKubun {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            ResidenceKubun::MidLongTerm => "中長期在留者",
+            ResidenceKubun::SpecialPermanent => "特別永住者",
+            ResidenceKubun::TemporaryRefuge => "一時庇護許可者",
+            ResidenceKubun::ProvisionalStay => "仮滞在許可者",
+            ResidenceKubun::TransitionalStay => "経過滞在者",
+        }
+    }
+}
+
 /// Whether a fact belongs to a member or to the household.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

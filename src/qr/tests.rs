@@ -47,6 +47,27 @@ fn family_round_trips() {
 }
 
 #[test]
+fn edition2_fields_round_trip() {
+    for text in [
+        include_str!("../../fixtures/intakes/death-edition2.json"),
+        include_str!("../../fixtures/intakes/move-in-foreign-resident.json"),
+    ] {
+        let i = parse_intake(text, &vocab()).expect("fixture is a valid intake");
+        let parts = encode_parts(&i, 654_321);
+        let back = assemble(&parts).unwrap();
+        assert_eq!(back, i);
+        assert_eq!(back.to_json(), i.to_json());
+    }
+    let foreign = parse_intake(
+        include_str!("../../fixtures/intakes/move-in-foreign-resident.json"),
+        &vocab(),
+    )
+    .unwrap();
+    let r = foreign.household.members[0].residence.as_ref().unwrap();
+    assert_eq!(r.card_number.as_ref().unwrap().as_str(), "AB12345678CD");
+}
+
+#[test]
 fn part_layout_follows_the_spec() {
     // Bytes 0x78 0xDA 0x01 → "30938" (0x78DA) and "001".
     let p = encode_part(1, 1, 42, &[0x78, 0xDA, 0x01]);
@@ -386,8 +407,9 @@ fn member_strategy() -> impl Strategy<Value = serde_json::Value> {
         ])),
         prop::option::of(any::<bool>()),
         any::<bool>(),
+        edition2_member_strategy(),
     )
-        .prop_map(|(name, kana, (y, m, d), sex, hi, card, moving)| {
+        .prop_map(|(name, kana, (y, m, d), sex, hi, card, moving, ed2)| {
             let mut facts = serde_json::Map::new();
             if let Some(h) = hi {
                 facts.insert("health_insurance".into(), h.into());
@@ -395,10 +417,69 @@ fn member_strategy() -> impl Strategy<Value = serde_json::Value> {
             if let Some(c) = card {
                 facts.insert("mynumber_card".into(), c.into());
             }
-            serde_json::json!({
+            let mut m = serde_json::json!({
                 "name": name, "kana": kana, "birth_date": format!("{y:04}-{m:02}-{d:02}"),
                 "sex": sex, "moving": moving, "facts": facts
-            })
+            });
+            for (k, v) in ed2 {
+                m[k] = v;
+            }
+            m
+        })
+}
+
+/// Edition 2 member fields, each present or not.
+fn edition2_member_strategy() -> impl Strategy<Value = Vec<(&'static str, serde_json::Value)>> {
+    (
+        prop::option::of("[一-龠]{2,8}[1-9]丁目[1-9]番地"),
+        prop::option::of("[山田川本佐藤]{1,3}　[一-龠]{1,3}"),
+        prop::option::of((
+            prop::option::of(prop::sample::select(vec![
+                "留学",
+                "永住者",
+                "技術・人文知識・国際業務",
+            ])),
+            prop::option::of((2026i32..2035, 1u32..=12, 1u32..=28)),
+            prop::option::of("[A-Z]{2}[0-9]{8}[A-Z]{2}"),
+            prop::option::of(prop::sample::select(
+                crate::intake::ResidenceKubun::VALUES.to_vec(),
+            )),
+        )),
+        prop::option::of(prop::sample::select(
+            crate::intake::Relation::VALUES.to_vec(),
+        )),
+    )
+        .prop_map(|(honseki, hittosha, residence, new_relation)| {
+            let mut out = Vec::new();
+            if let Some(h) = honseki {
+                out.push(("honseki", h.into()));
+            }
+            if let Some(h) = hittosha {
+                out.push(("hittosha", h.into()));
+            }
+            if let Some((status, until, card, kubun)) = residence {
+                let mut r = serde_json::Map::new();
+                if let Some(s) = status {
+                    r.insert("status".into(), s.into());
+                }
+                if let Some((y, m, d)) = until {
+                    r.insert(
+                        "period_until".into(),
+                        format!("{y:04}-{m:02}-{d:02}").into(),
+                    );
+                }
+                if let Some(c) = card {
+                    r.insert("card_number".into(), c.into());
+                }
+                if let Some(k) = kubun {
+                    r.insert("kubun".into(), k.into());
+                }
+                out.push(("residence", r.into()));
+            }
+            if let Some(r) = new_relation {
+                out.push(("new_relation", r.into()));
+            }
+            out
         })
 }
 
@@ -413,14 +494,18 @@ fn intake_strategy() -> impl Strategy<Value = String> {
             "household_change",
         ]),
         0u32..5,
+        prop::option::of(prop::sample::select(
+            crate::intake::ApplicantCapacity::VALUES.to_vec(),
+        )),
     )
-        .prop_map(|(mut members, addr, kind, dogs)| {
+        .prop_map(|(mut members, addr, kind, dogs, capacity)| {
             for (i, m) in members.iter_mut().enumerate() {
                 m["id"] = format!("m{}", i + 1).into();
             }
             serde_json::json!({
                 "format": "madoguchi-intake/1",
-                "event": { "kind": kind, "date": "2026-04-01", "new_address": addr },
+                "event": { "kind": kind, "date": "2026-04-01", "new_address": addr,
+                           "applicant_capacity": capacity },
                 "household": { "address": addr, "head": "m1", "members": members,
                                "facts": { "dogs": dogs } }
             })

@@ -438,16 +438,7 @@ pub fn reception_form(i: &Intake) -> Form {
 pub fn empty_intake(today: NaiveDate) -> Intake {
     Intake {
         format: FORMAT.to_string(),
-        event: Event {
-            kind: EventKind::MoveIn,
-            date: today,
-            notified_on: None,
-            planned_move_out_date: None,
-            previous_address: None,
-            new_address: None,
-            deceased: None,
-            applicant: None,
-        },
+        event: Event::new(EventKind::MoveIn, today),
         household: Household {
             address: None,
             head: None,

@@ -95,11 +95,11 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                         s.msg = Some(Msg::new(
                             MsgKind::Warn,
                             format!(
-                                "フォントにない文字があります: {} (印刷後に手書きで補ってください)",
+                                "印字できない文字・欄に収まらない値があります: {} (印刷後に手書きで補ってください)",
                                 b.missing_glyphs.join(" ")
                             ),
                             format!(
-                                "Characters missing from the font: {}",
+                                "Characters missing from the font or values that do not fit: {}",
                                 b.missing_glyphs.join(" ")
                             ),
                         ));

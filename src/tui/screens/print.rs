@@ -99,7 +99,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             lines.push(Line::from(Span::styled(
                 safe(&format!(
                     " {}: {}",
-                    tr(l, ("フォントにない文字", "Missing glyphs")),
+                    tr(l, ("印字の確認 (文字・欄)", "Check before printing")),
                     b.missing_glyphs.join(" ")
                 )),
                 Style::default().fg(Color::Yellow),
