@@ -359,10 +359,26 @@ impl Services for RealServices {
         self.manifests
             .insert(case_code.to_string(), b.manifest.to_json_pretty());
         self.last_code = case_code.to_string();
+        // Kept in this counter's private folder until the case closes: printed from there,
+        // and the clerk is told where it is (it can be opened when no printer works).
+        let path = tempfile_dir()
+            .ok()
+            .map(|d| {
+                d.join(format!(
+                    "{}.pdf",
+                    if case_code.is_empty() {
+                        "bundle"
+                    } else {
+                        case_code
+                    }
+                ))
+            })
+            .filter(|p| std::fs::write(p, &b.pdf).is_ok());
         Ok(Bundle {
             pdf: b.pdf,
             items,
             missing_glyphs: b.warnings.iter().map(|w| w.to_string()).collect(),
+            path,
         })
     }
 
@@ -388,20 +404,24 @@ impl Services for RealServices {
             job.pages = Some(page_ranges(&bundle.items, items));
         }
         let pdf = bundle.pdf.clone();
+        let kept = bundle.path.clone();
         std::thread::spawn(move || {
             let r = (|| {
-                let dir = tempfile_dir()?;
-                let path = dir.join("bundle.pdf");
-                std::fs::write(&path, &pdf).map_err(|e| PrintError {
-                    message_ja: format!("一時ファイルを書けません: {e}"),
-                    message_en: e.to_string(),
-                })?;
-                let r = forms::printer::Cups::default().print(&path, &job);
-                let _ = std::fs::remove_file(&path);
-                r.map(|_| ()).map_err(|e| PrintError {
-                    message_ja: e.to_string(),
-                    message_en: e.to_string(),
-                })
+                let path = match kept.filter(|p| p.exists()) {
+                    Some(p) => p,
+                    None => {
+                        let p = tempfile_dir()?.join("bundle.pdf");
+                        std::fs::write(&p, &pdf).map_err(|e| PrintError {
+                            message_ja: format!("一時ファイルを書けません: {e}"),
+                            message_en: e.to_string(),
+                        })?;
+                        p
+                    }
+                };
+                forms::printer::Cups::default()
+                    .print(&path, &job)
+                    .map(|_| ())
+                    .map_err(|e| print_error(&e))
             })();
             let _ = tx.send(DeviceEvent::Printed(r));
         });
@@ -473,8 +493,21 @@ impl Services for RealServices {
     }
 
     fn close_case(&mut self, code: &str) -> Result<(), StoreError> {
+        // The kept PDF holds the resident's data: it goes with the case.
+        if let Ok(d) = tempfile_dir() {
+            let _ = std::fs::remove_file(d.join(format!("{code}.pdf")));
+        }
         let id = self.id(code)?;
         self.store()?.close_case(&id).map_err(se)
+    }
+
+    fn discard_case(&mut self, code: &str) -> Result<(), StoreError> {
+        // The store's `discard` (personal data removed, the anonymous record kept) is being
+        // added by the store's own work; until then nothing is removed and the clerk is told.
+        let _ = self.id(code)?;
+        Err(StoreError(
+            "この版では破棄できません (madoguchi cases discard が必要です)".into(),
+        ))
     }
 
     fn unfinished(&mut self) -> Vec<Unfinished> {
@@ -499,9 +532,44 @@ impl Services for RealServices {
     }
 }
 
+/// A CUPS error as the clerk reads it: what happened and what to do, in Japanese; the
+/// English text keeps CUPS's own words.
+fn print_error(e: &forms::printer::PrintError) -> PrintError {
+    use forms::printer::PrintError as E;
+    let ja = match e {
+        E::NoSuchPrinter(q, _) => format!(
+            "プリンタ「{q}」が見つかりません。O で別のプリンタを選ぶか、係の者に連絡してください。"
+        ),
+        E::Offline(q, _) => format!(
+            "プリンタ「{q}」は止まっています。電源・用紙・カバーを確かめて R で再試行、または O で別のプリンタへ。"
+        ),
+        E::Submit(_) => {
+            "印刷を送れませんでした。R で再試行、または O で別のプリンタへ。".to_string()
+        }
+        E::JobFailed(id, _) => format!(
+            "印刷 ({id}) が失敗しました。プリンタを確かめて R で再試行、または O で別のプリンタへ。"
+        ),
+        E::Timeout(id, secs) => format!(
+            "印刷 ({id}) が{secs}秒たっても終わりません。用紙・カバーを確かめてください。R で再試行。"
+        ),
+        E::Tools(cmd, _) => format!(
+            "印刷のコマンド ({cmd}) を実行できません。CUPS が入っているか係の者に確認してください。"
+        ),
+    };
+    PrintError {
+        message_ja: ja,
+        message_en: e.to_string(),
+    }
+}
+
 fn tempfile_dir() -> Result<PathBuf, PrintError> {
     let dir = std::env::temp_dir().join(format!("madoguchi-print-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| PrintError {
+    // Only this user may look inside: the PDFs hold residents' data.
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(&dir).map_err(|e| PrintError {
         message_ja: format!("一時フォルダを作れません: {e}"),
         message_en: e.to_string(),
     })?;

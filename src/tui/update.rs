@@ -30,6 +30,13 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Quit => {
+            // A case in the middle is never dropped by one key: ask first.
+            let open = s.case.touched && s.case.code.is_some() && s.screen != Screen::Done;
+            if open && !matches!(s.overlay, Some(Overlay::ConfirmQuit)) {
+                s.help = false;
+                s.overlay = Some(Overlay::ConfirmQuit);
+                return vec![];
+            }
             s.quit = true;
             vec![Effect::Quit]
         }
@@ -80,6 +87,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 s.overlay = Some(Overlay::Resume {
                     cases: list,
                     selected: 0,
+                    discarding: false,
                 });
                 vec![]
             }
@@ -120,6 +128,29 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             s.printers = list;
             vec![]
         }
+        Action::PrintersNext(list) => {
+            s.printers = list;
+            if s.printers.is_empty() {
+                s.msg = Some(Msg::new(
+                    MsgKind::Error,
+                    "プリンタが1台も見つかりません。係の者に連絡してください。PDF は画面に出ている場所にあります。",
+                    "No printer found. The PDF is kept where the screen says.",
+                ));
+                return vec![];
+            }
+            let cur = s.printer().map(str::to_string);
+            let i = cur
+                .and_then(|c| s.printers.iter().position(|x| *x == c))
+                .map_or(0, |i| (i + 1) % s.printers.len());
+            let p = s.printers[i].clone();
+            s.printer_choice = Some(p.clone());
+            info(
+                s,
+                format!("プリンタを「{p}」に変えました。Enter で印刷します。"),
+                format!("Printer: {p}. Enter prints."),
+            );
+            vec![]
+        }
         Action::SupResult {
             ok,
             lines,
@@ -127,6 +158,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         } => {
             s.supervisor.output = lines;
             s.supervisor.output_ok = Some(ok);
+            s.supervisor.scroll = 0;
             if let Some((set, files, dir)) = reloaded {
                 s.set = set;
                 s.supervisor.scenarios =
@@ -183,6 +215,14 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
 
 /// After every change of the intake: rerun the engine and save the case.
 fn changed(s: &mut State) -> Vec<Effect> {
+    // The deceased never stays 届出人, whatever changed.
+    if s.case.intake.event.kind == EventKind::Death {
+        clear_deceased_applicant(&mut s.case.intake);
+    }
+    if s.screen != Screen::Reception || s.overlay.is_some() {
+        // The 受付 form follows (its list of members to choose the deceased from).
+        refresh_reception(s);
+    }
     s.redetermine();
     // Undo on the checklists takes back answers only, never another change.
     s.case.answers.clear();
@@ -205,7 +245,8 @@ fn warn(s: &mut State, ja: impl Into<String>, en: impl Into<String>) {
     s.msg = Some(Msg::new(MsgKind::Warn, ja, en));
 }
 
-/// Edits a form; returns whether the value changed.
+/// Edits a form; returns whether the value changed. A choice picked by its digit, and a date
+/// typed as 8 digits, move the focus on by themselves (one key less per field).
 fn edit_form(f: &mut Form, a: &Action) -> bool {
     let n = f.fields.len();
     match a {
@@ -218,12 +259,14 @@ fn edit_form(f: &mut Form, a: &Action) -> bool {
             false
         }
         _ => {
+            let last = f.focus + 1 >= n;
             let Some(field) = f.fields.get_mut(f.focus) else {
                 return false;
             };
             if let FieldKind::Choice(opts) = &field.kind {
                 let len = opts.len().max(1);
                 let i = field.index();
+                let mut advance = false;
                 let ni = match a {
                     Action::CursorLeft => (i + len - 1) % len,
                     Action::CursorRight | Action::Input(' ') => (i + 1) % len,
@@ -233,6 +276,7 @@ fn edit_form(f: &mut Form, a: &Action) -> bool {
                         let first_blank = opts.first().is_some_and(|o| o.0.is_empty());
                         let idx = if first_blank { d } else { d.wrapping_sub(1) };
                         if idx < len {
+                            advance = true;
                             idx
                         } else {
                             i
@@ -241,42 +285,102 @@ fn edit_form(f: &mut Form, a: &Action) -> bool {
                     _ => i,
                 };
                 field.value = ni.to_string();
+                if advance && !last {
+                    f.focus += 1;
+                }
                 return ni != i;
             }
             let mut chars: Vec<char> = field.value.chars().collect();
             let cur = field.cursor.min(chars.len());
+            let fresh = field.fresh;
             match a {
                 Action::Input(c) => {
-                    chars.insert(cur, *c);
-                    field.cursor = cur + 1;
+                    if fresh {
+                        // A value put there before: the first key replaces it.
+                        chars.clear();
+                        chars.push(*c);
+                        field.cursor = 1;
+                    } else {
+                        chars.insert(cur, *c);
+                        field.cursor = cur + 1;
+                    }
+                }
+                Action::Backspace | Action::Delete | Action::ClearField if fresh => {
+                    chars.clear();
+                    field.cursor = 0;
                 }
                 Action::Backspace if cur > 0 => {
                     chars.remove(cur - 1);
                     field.cursor = cur - 1;
                 }
+                Action::Delete if cur < chars.len() => {
+                    chars.remove(cur);
+                }
+                Action::ClearField => {
+                    chars.clear();
+                    field.cursor = 0;
+                }
                 Action::CursorLeft => {
+                    field.fresh = false;
                     field.cursor = cur.saturating_sub(1);
                     return false;
                 }
                 Action::CursorRight => {
+                    // At the end of an empty field, → takes the value offered.
+                    if chars.is_empty() {
+                        if let Some(sug) = field.suggest.take() {
+                            field.value = sug;
+                            field.cursor = field.value.chars().count();
+                            field.fresh = false;
+                            return true;
+                        }
+                    }
+                    field.fresh = false;
                     field.cursor = (cur + 1).min(chars.len());
+                    return false;
+                }
+                Action::Home => {
+                    field.fresh = false;
+                    field.cursor = 0;
+                    return false;
+                }
+                Action::End => {
+                    field.fresh = false;
+                    field.cursor = chars.len();
                     return false;
                 }
                 _ => return false,
             }
+            field.fresh = false;
             field.value = chars.into_iter().collect();
             field.invalid = field.kind == FieldKind::Date
                 && !field.value.trim().is_empty()
                 && field.date_value().is_none();
+            // A date typed as 8 digits: shown as YYYY-MM-DD, and on to the next field.
+            if field.kind == FieldKind::Date
+                && matches!(a, Action::Input(_))
+                && field.value.len() == 8
+                && field.value.bytes().all(|b| b.is_ascii_digit())
+            {
+                if let Some(d) = field.date_value() {
+                    field.value = d.to_string();
+                    field.cursor = field.value.len();
+                    if !last {
+                        f.focus += 1;
+                    }
+                }
+            }
             true
         }
     }
 }
 
-/// The 受付 form into the intake. Invalid dates are marked and leave the intake as it was.
+/// The 受付 form into the intake. Invalid dates are marked and leave the intake as it was;
+/// a field the form of this event does not have leaves its value alone.
 fn apply_reception(s: &mut State) {
     let f = &s.case.reception;
-    let ev = &mut s.case.intake.event;
+    let i = &mut s.case.intake;
+    let ev = &mut i.event;
     if let Some(k) = f
         .get("kind")
         .and_then(|x| x.code())
@@ -294,46 +398,91 @@ fn apply_reception(s: &mut State) {
     };
     ev.notified_on = opt_date("notified_on", ev.notified_on);
     ev.planned_move_out_date = opt_date("planned_move_out_date", ev.planned_move_out_date);
-    ev.previous_address = f.get("previous_address").and_then(|x| x.opt_text());
-    ev.new_address = f.get("new_address").and_then(|x| x.opt_text());
-    s.case.intake.household.address = f.get("household_address").and_then(|x| x.opt_text());
+    ev.funeral_date = opt_date("funeral_date", ev.funeral_date);
+    if let Some(x) = f.get("previous_address") {
+        ev.previous_address = x.opt_text();
+    }
+    if let Some(x) = f.get("new_address") {
+        ev.new_address = x.opt_text();
+    }
+    if let Some(x) = f.get("deceased") {
+        // Chosen among the members on this screen.
+        ev.deceased = x.code().filter(|c| !c.is_empty()).map(str::to_string);
+    }
+    if let Some(x) = f.get("household_address") {
+        i.household.address = x.opt_text();
+    }
 }
 
+/// The 受付 form again from the intake (after a card, a QR code, a change of the event's
+/// kind), the focus kept on the same field, and the dates checked.
 fn refresh_reception(s: &mut State) {
-    let focus = s.case.reception.focus;
-    s.case.reception = reception_form(&s.case.intake);
-    s.case.reception.focus = focus;
+    let old = &s.case.reception;
+    let key = old.focused().map(|f| f.key);
+    let focus = old.focus;
+    // Values mid-typing (not yet a valid date) stay as typed.
+    let typed: Vec<(&'static str, String, bool)> = old
+        .fields
+        .iter()
+        .filter(|f| f.invalid)
+        .map(|f| (f.key, f.value.clone(), f.invalid))
+        .collect();
+    let mut form = reception_form(&s.case.intake);
+    for (k, v, inv) in typed {
+        if let Some(f) = form.get_mut(k) {
+            f.value = v;
+            f.cursor = f.value.chars().count();
+            f.invalid = inv;
+            f.fresh = false;
+        }
+    }
+    form.focus = key
+        .and_then(|k| form.fields.iter().position(|f| f.key == k))
+        .unwrap_or(focus.min(form.fields.len().saturating_sub(1)));
+    flag_dates(&mut form, &s.case.intake, s.today);
+    s.case.reception = form;
 }
 
-pub fn member_form(m: Option<&Member>) -> Form {
+/// The member form: the fields in the order they are typed (name, birth date, sex, 続柄;
+/// フリガナ and 国籍 last, optional). `first` gives a new first member 世帯主 as 続柄.
+pub fn member_form(m: Option<&Member>, first: bool) -> Form {
     let sex = m
         .and_then(|m| m.sex)
         .and_then(|x| Sex::ALL.iter().position(|y| *y == x))
         .map_or(0, |i| i + 1);
     let rel = m
         .and_then(|m| m.relation)
+        .or(first.then_some(Relation::Head))
         .and_then(|x| Relation::ALL.iter().position(|y| *y == x))
         .map_or(0, |i| i + 1);
+    let nationality = m.map_or("", |m| &m.nationality);
+    let mut nat = Field::text(
+        "nationality",
+        ("国籍", "Nationality"),
+        if nationality == "JP" { "" } else { nationality },
+    )
+    .with_hint((
+        "空欄は日本。外国籍は PH などの2文字",
+        "empty: Japan; else a 2-letter code",
+    ));
+    nat.fresh = false;
     Form {
         fields: vec![
             Field::text("name", ("氏名", "Name"), m.map_or("", |m| &m.name)),
+            Field::date(
+                "birth_date",
+                ("生年月日", "Birth date"),
+                m.map(|m| m.birth_date),
+            )
+            .with_hint(("19800217 の8桁でも", "or 8 digits: 19800217")),
+            Field::choice("sex", ("性別", "Sex"), sex_options(), sex),
+            Field::choice("relation", ("続柄", "Relation"), relation_options(), rel),
             Field::text(
                 "kana",
                 ("フリガナ", "Kana"),
                 m.and_then(|m| m.kana.as_deref()).unwrap_or(""),
             ),
-            Field::date(
-                "birth_date",
-                ("生年月日", "Birth date"),
-                m.map(|m| m.birth_date),
-            ),
-            Field::choice("sex", ("性別", "Sex"), sex_options(), sex),
-            Field::choice("relation", ("続柄", "Relation"), relation_options(), rel),
-            Field::text(
-                "nationality",
-                ("国籍", "Nationality"),
-                m.map_or("JP", |m| &m.nationality),
-            ),
+            nat,
         ],
         focus: 0,
     }
@@ -562,6 +711,9 @@ fn apply_basic4(s: &mut State, b: &Basic4) {
         m.birth_date = b.birth_date;
         m.sex = b.sex;
         let _ = m.facts.set("mynumber_card", Some(FactValue::Bool(true)));
+    }
+    if !s.case.card_read.contains(&id) {
+        s.case.card_read.push(id.clone());
     }
     if let Some(i) = s
         .case
@@ -857,9 +1009,10 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 s.screen = Screen::Household;
                 let target = s.case.card_target.take();
                 let m = target.as_deref().and_then(|id| s.case.intake.member(id));
+                let first = s.case.intake.household.members.is_empty();
                 s.overlay = Some(Overlay::MemberEdit(MemberEdit {
                     id: m.map(|m| m.id.clone()),
-                    form: member_form(m),
+                    form: member_form(m, first),
                 }));
                 info(
                     s,
@@ -949,9 +1102,24 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                             .household
                             .members
                             .push(Member::new(&id, &name, birth));
+                        let ev = &mut s.case.intake.event;
+                        let death = ev.kind == EventKind::Death;
                         if first {
                             s.case.intake.household.head = Some(id.clone());
-                            s.case.intake.event.applicant = Some(Applicant::Member(id.clone()));
+                            if death && ev.deceased.is_none() {
+                                // A death is reported from the deceased first: the first
+                                // member entered is the one who died (the clerk can change it).
+                                ev.deceased = Some(id.clone());
+                                s.case.deceased_auto = true;
+                            } else {
+                                ev.applicant = Some(Applicant::Member(id.clone()));
+                            }
+                        } else if death
+                            && ev.applicant.is_none()
+                            && crate::calendar::age(birth, ev.date) >= 15
+                        {
+                            // The one reporting the death: the first adult after the deceased.
+                            ev.applicant = Some(Applicant::Member(id.clone()));
                         }
                         s.case.selected_member = s.case.intake.household.members.len() - 1;
                         id
@@ -965,7 +1133,15 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                     m.kana = kana;
                     m.nationality = nat.to_ascii_uppercase();
                 }
-                info(s, "世帯員を保存しました。", "Member saved.");
+                if std::mem::take(&mut s.case.deceased_auto) {
+                    info(
+                        s,
+                        "保存しました。この方を「亡くなった方」にしました (受付の画面か K で変えられます)。",
+                        "Saved, as the deceased (change it on the event screen or with K).",
+                    );
+                } else {
+                    info(s, "世帯員を保存しました。", "Member saved.");
+                }
                 changed(s)
             }
             other => {
@@ -1110,8 +1286,29 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 vec![]
             }
         },
-        Overlay::Resume { cases, selected } => match a {
-            Action::Up | Action::Down => {
+        Overlay::Resume {
+            cases,
+            selected,
+            discarding,
+        } => match (&a, discarding) {
+            (Action::Yes, true) => {
+                let code = cases[selected].code.clone();
+                info(
+                    s,
+                    format!("受付 {code} を破棄しました (個人情報を消去しました)。"),
+                    format!("Case {code} discarded (its personal data removed)."),
+                );
+                vec![Effect::DiscardCase(code)]
+            }
+            (_, true) => {
+                s.overlay = Some(Overlay::Resume {
+                    cases,
+                    selected,
+                    discarding: false,
+                });
+                vec![]
+            }
+            (Action::Up | Action::Down, false) => {
                 let n = cases.len().max(1);
                 let sel = if matches!(a, Action::Up) {
                     (selected + n - 1) % n
@@ -1121,14 +1318,33 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 s.overlay = Some(Overlay::Resume {
                     cases,
                     selected: sel,
+                    discarding: false,
                 });
                 vec![]
             }
-            Action::Yes => match cases.get(selected) {
+            (Action::Discard, false) => {
+                s.overlay = Some(Overlay::Resume {
+                    cases,
+                    selected,
+                    discarding: true,
+                });
+                vec![]
+            }
+            (Action::Yes, false) => match cases.get(selected) {
                 Some(c) => vec![Effect::LoadCase(c.code.clone())],
                 None => vec![Effect::OpenCase],
             },
             _ => vec![Effect::OpenCase],
+        },
+        Overlay::ConfirmQuit => match a {
+            Action::Yes | Action::Quit => {
+                s.quit = true;
+                vec![Effect::Quit]
+            }
+            _ => {
+                info(s, "受付を続けます。", "Back to the case.");
+                vec![]
+            }
         },
     }
 }
@@ -1221,11 +1437,24 @@ fn screen(s: &mut State, a: Action) -> Vec<Effect> {
     }
     match s.screen {
         Screen::Reception => match a {
-            Action::Next => goto(s, Screen::Household),
+            Action::Next => {
+                if let Some((ja, en)) = s.case.reception.get("date").and_then(|f| f.warn.clone()) {
+                    warn(s, ja, en);
+                }
+                goto(s, Screen::Household)
+            }
             other => {
+                let kind = s.case.intake.event.kind;
                 if edit_form(&mut s.case.reception, &other) {
                     apply_reception(s);
-                    changed(s)
+                    let e = changed(s);
+                    if s.case.intake.event.kind != kind {
+                        // Another event: the fields it needs, each saying what it means.
+                        refresh_reception(s);
+                    } else {
+                        flag_dates(&mut s.case.reception, &s.case.intake, s.today);
+                    }
+                    e
                 } else {
                     vec![]
                 }
@@ -1270,13 +1499,14 @@ fn household(s: &mut State, a: Action) -> Vec<Effect> {
             vec![]
         }
         Action::AddMember => {
-            let mut form = member_form(None);
-            // Most added members share the household's surname: a head start for typing.
-            if let Some(first) = s.case.intake.household.members.first() {
-                let family = first.name.split(['\u{3000}', ' ']).next().unwrap_or("");
-                if !family.is_empty() && family != first.name {
-                    form.fields[0] =
-                        Field::text("name", form.fields[0].label, &format!("{family}\u{3000}"));
+            let first = s.case.intake.household.members.is_empty();
+            let mut form = member_form(None, first);
+            // Most added members share the household's surname: offered (→ takes it), never
+            // put into the field, so typing the full name stays the full name.
+            if let Some(m) = s.case.intake.household.members.first() {
+                let family = m.name.split(['\u{3000}', ' ']).next().unwrap_or("");
+                if !family.is_empty() && family != m.name {
+                    form.fields[0].suggest = Some(format!("{family}\u{3000}"));
                 }
             }
             s.overlay = Some(Overlay::MemberEdit(MemberEdit { id: None, form }));
@@ -1287,7 +1517,7 @@ fn household(s: &mut State, a: Action) -> Vec<Effect> {
                 Some(m) => {
                     s.overlay = Some(Overlay::MemberEdit(MemberEdit {
                         id: Some(m.id.clone()),
-                        form: member_form(Some(&m)),
+                        form: member_form(Some(&m), false),
                     }))
                 }
                 None => need(s),
@@ -1352,6 +1582,15 @@ fn household(s: &mut State, a: Action) -> Vec<Effect> {
         },
         Action::MarkApplicant => match sel {
             Some(id) => {
+                let ev = &s.case.intake.event;
+                if ev.kind == EventKind::Death && ev.deceased.as_deref() == Some(id.as_str()) {
+                    warn(
+                        s,
+                        "亡くなった方は届出人になれません。届け出る方を選んでください (世帯外の方は O)。",
+                        "The deceased cannot be the applicant; choose who reports (O: someone outside the household).",
+                    );
+                    return vec![];
+                }
                 s.case.intake.event.applicant = Some(Applicant::Member(id));
                 changed(s)
             }
@@ -1611,12 +1850,19 @@ fn confirm(s: &mut State, a: Action) -> Vec<Effect> {
                 return vec![];
             };
             let multi = matches!(row.kind, RowKind::Codes(_)) && key != '0';
-            let e = give_answer(s, member, &fact, ans);
+            let mut e = give_answer(s, member, &fact, ans);
             if !multi {
-                // On to the next open cell (the same row's next member first).
-                if let Some(after) = checklist::build(s) {
-                    let next = after.next_open(Some((r, c)));
-                    s.case.ask_focus = next.map(|(r, c)| after.key(r, c));
+                // On to the next open cell (the same row's next member first); the last
+                // answer of a screen goes on to the next screen by itself (U takes it back).
+                match checklist::build(s) {
+                    Some(after) if after.screen.key == list.screen.key => {
+                        let next = after.next_open(Some((r, c)));
+                        s.case.ask_focus = next.map(|(r, c)| after.key(r, c));
+                        if next.is_none() {
+                            e.extend(finish_screen(s));
+                        }
+                    }
+                    _ => e.extend(finish_screen(s)),
                 }
             }
             e
@@ -1755,15 +2001,26 @@ fn procedures(s: &mut State, a: Action) -> Vec<Effect> {
         Action::Next => goto(s, Screen::Print),
         Action::Up => {
             s.case.proc_selected = s.case.proc_selected.saturating_sub(1);
+            s.case.detail_scroll = 0;
             vec![]
         }
         Action::Down => {
             s.case.proc_selected = (s.case.proc_selected + 1).min(n.saturating_sub(1));
+            s.case.detail_scroll = 0;
+            vec![]
+        }
+        Action::PageDown => {
+            s.case.detail_scroll = s.case.detail_scroll.saturating_add(4);
+            vec![]
+        }
+        Action::PageUp => {
+            s.case.detail_scroll = s.case.detail_scroll.saturating_sub(4);
             vec![]
         }
         Action::ToggleExcluded => {
             s.case.show_excluded = !s.case.show_excluded;
             s.case.proc_selected = 0;
+            s.case.detail_scroll = 0;
             vec![]
         }
         Action::SetAside if !s.case.show_excluded => {
@@ -1829,18 +2086,7 @@ fn print(s: &mut State, a: Action) -> Vec<Effect> {
             s.case.print_error = None;
             vec![Effect::Print]
         }
-        Action::OtherPrinter => {
-            if !s.printers.is_empty() {
-                s.case.printer = (s.case.printer + 1) % s.printers.len();
-                let p = s.printers[s.case.printer].clone();
-                info(
-                    s,
-                    format!("プリンタを {p} に変えました。"),
-                    format!("Printer: {p}"),
-                );
-            }
-            vec![]
-        }
+        Action::OtherPrinter => vec![Effect::NextPrinter],
         Action::Next => goto(s, Screen::Done),
         _ => vec![],
     }
@@ -1855,6 +2101,14 @@ fn supervisor(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::Down => {
             s.supervisor.selected = (s.supervisor.selected + 1).min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::PageDown => {
+            s.supervisor.scroll = s.supervisor.scroll.saturating_add(5);
+            vec![]
+        }
+        Action::PageUp => {
+            s.supervisor.scroll = s.supervisor.scroll.saturating_sub(5);
             vec![]
         }
         Action::SupCheck => vec![Effect::SupCheck(s.set_dir.clone())],
@@ -1984,6 +2238,7 @@ mod tests {
             pdf: vec![],
             items: vec![],
             missing_glyphs: vec!["𠮷".into()],
+            path: None,
         };
         update(&mut s, Action::BundleReady(Ok(fake)));
         assert_eq!(

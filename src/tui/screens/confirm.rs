@@ -278,13 +278,18 @@ fn draw_clerk(f: &mut Frame, area: Rect, s: &State, list: &Checklist) {
         Span::styled(progress, Style::default().add_modifier(Modifier::BOLD)),
     ])];
     if area.height >= 16 {
-        lines.push(Line::from(dim(tr(
-            l,
-            (
-                "結果が変わる質問だけです。数字キーで答えると次の欄へ。Enter で残りを「いいえ」にして次の画面へ。",
-                "Only questions that change the outcome. A digit answers and moves on; Enter takes the rest as \"no\".",
+        for part in wrap_text(
+            tr(
+                l,
+                (
+                    "結果が変わる質問だけです。数字キーで答えると次の欄へ。Enter で残りを「いいえ」にして次の画面へ。",
+                    "Only questions that change the outcome. A digit answers and moves on; Enter takes the rest as \"no\".",
+                ),
             ),
-        ))));
+            w,
+        ) {
+            lines.push(Line::from(dim(&part)));
+        }
     }
     if let Some((who, q)) = focused_question(s, list) {
         let text = format!("{who}: {q}");
@@ -411,12 +416,17 @@ fn draw_resident(f: &mut Frame, area: Rect, s: &State, list: &Checklist) {
         lines.extend(scroll_to_focus(grid, list, room, l));
         lines.push(Line::from(""));
     }
-    lines.push(Line::from(dim(tr(
-        l,
-        (
-            "当てはまらないものは、そのままで構いません。終わったら Enter。わからないときは S。",
-            "Leave what does not apply. Press Enter when done; S if you are not sure.",
+    for part in wrap_text(
+        tr(
+            l,
+            (
+                "当てはまらないものは、そのままで構いません。終わったら Enter。わからないときは S。",
+                "Leave what does not apply. Press Enter when done; S if you are not sure.",
+            ),
         ),
-    ))));
+        w,
+    ) {
+        lines.push(Line::from(dim(&part)));
+    }
     f.render_widget(Paragraph::new(lines).alignment(Alignment::Left), inner);
 }
