@@ -65,6 +65,7 @@ fn case() -> Case {
             },
             deadline: Some(today() + chrono::Days::new(14)),
             deadline_text: "令和8年4月20日(月)まで".into(),
+            deadlines: vec![],
             basis: String::new(),
             reasons: vec![],
             bring: vec!["本人確認書類".into()],

@@ -47,6 +47,7 @@ fn determination(i: &Intake, set: &ProcedureSet, extra: &[(&str, &str)]) -> Dete
             members: vec![],
             deadline: None,
             deadline_text: "速やかに".into(),
+            deadlines: vec![],
             basis: String::new(),
             reasons: vec![],
             bring: vec![],

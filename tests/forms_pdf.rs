@@ -42,6 +42,7 @@ fn determination(i: &Intake, set: &ProcedureSet, extra: &[&str]) -> Determinatio
             members: i.subjects().iter().map(|m| m.id.clone()).collect(),
             deadline: None,
             deadline_text: "速やかに".into(),
+            deadlines: vec![],
             basis: String::new(),
             reasons: vec![],
             bring: vec![],

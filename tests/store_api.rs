@@ -94,6 +94,7 @@ fn det(procs: &[(&str, &str, &[&str])]) -> Determination {
                 members: vec!["m1".into()],
                 deadline: None,
                 deadline_text: "速やかに".into(),
+                deadlines: vec![],
                 basis: "-".into(),
                 reasons: vec!["理由".into()],
                 bring: vec![],

@@ -315,6 +315,9 @@ fn finish_and_print(t: &mut Term) {
 }
 
 fn one_person_move_in_with_a_card(dir: &Path) -> usize {
+    // The virtual reader is machine-wide: hold the same lock as the card tests, so a card test
+    // of another checkout (or of card_vpcd run at the same time) cannot pull our card mid-read.
+    let _vpcd = madoguchi::card::virtual_card::lock_vpcd().expect("vpcd lock file");
     let db = dir.join("card.db");
     let emulator = Command::new(BIN)
         .args(["card", "emulate"])

@@ -67,7 +67,14 @@ pub fn text_report(intake: &crate::intake::Intake, d: &Determination) -> String 
                 .join("、")
         };
         let _ = writeln!(s, "  ・{} [{}] — {}", p.name, p.kind.label_ja(), who);
-        if !p.deadline_text.is_empty() {
+        if p.deadlines.len() > 1 {
+            // Several periods (国民年金 / 厚生年金): one line each.
+            let _ = writeln!(s, "      期限:");
+            for d in &p.deadlines {
+                let label = d.label.as_deref().unwrap_or("");
+                let _ = writeln!(s, "        {label}: {}", d.text);
+            }
+        } else if !p.deadline_text.is_empty() {
             let _ = writeln!(s, "      期限: {}", p.deadline_text);
         }
         for r in &p.reasons {

@@ -153,6 +153,7 @@ pub fn preview(
             members,
             deadline: None,
             deadline_text: "速やかに".into(),
+            deadlines: vec![],
             basis: String::new(),
             reasons: vec![],
             bring: vec![],

@@ -9,7 +9,7 @@ use super::model::{Procedure, ProcedureSet, Scope};
 use super::{
     Applied, AppliedExtra, Determination, EventRef, Excluded, Pending, Question, SetRef, Text,
 };
-use crate::calendar::{format_en, format_wareki_weekday, Anchors};
+use crate::calendar::Anchors;
 use crate::intake::{FactScope, Intake, Member};
 use chrono::NaiveDate;
 
@@ -19,6 +19,7 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
         event_date: intake.event.date,
         notified_on: intake.notified_on(today),
         planned_move_out_date: intake.event.planned_move_out_date,
+        funeral_date: intake.event.funeral_date,
     };
     let kind = intake.event.kind;
     let base = Ctx {
@@ -238,25 +239,10 @@ fn applied_entry(
         .iter()
         .find(|s| s.key == p.section)
         .expect("the loader checked the section");
-    let rule = p
-        .deadlines
-        .iter()
-        .find(|r| r.events.contains(&intake.event.kind))
-        .or_else(|| p.deadlines.iter().find(|r| r.events.is_empty()))
-        .expect("the loader checked that every event has a deadline");
-    let deadline: Option<NaiveDate> = rule.anchor.and_then(|a| rule.period.add_to(anchors.get(a)));
-    let (deadline_text, deadline_text_en) = match (deadline, &rule.text) {
-        (Some(d), Some(t)) => (
-            t.ja.replace("{date}", &format_wareki_weekday(d)),
-            t.en().replace("{date}", &format_en(d)),
-        ),
-        (Some(d), None) => (
-            format!("{}まで", format_wareki_weekday(d)),
-            format!("by {}", format_en(d)),
-        ),
-        (None, Some(t)) => (t.ja.clone(), t.en().to_string()),
-        (None, None) => (String::new(), String::new()),
-    };
+    let deadlines =
+        super::deadline::deadlines(p, intake.event.kind, anchors, &set.municipality.calendar);
+    let deadline = deadlines.iter().filter_map(|d| d.date).min();
+    let (deadline_text, deadline_text_en) = super::deadline::summary(&deadlines);
     Applied {
         id: p.id.clone(),
         name: p.name.ja.clone(),
@@ -266,6 +252,7 @@ fn applied_entry(
         members,
         deadline,
         deadline_text,
+        deadlines,
         basis: p.basis.clone(),
         reasons: reasons.iter().map(|r| r.0.clone()).collect(),
         bring: p.bring.iter().map(|b| b.ja.clone()).collect(),

@@ -11,7 +11,7 @@ use super::questions::{
     read_screens, RawQuestionKeys,
 };
 use super::toml_walk::{read_text, string_content_span, Fields, Node, Source, Text};
-use crate::calendar::{parse_date, Anchor, Period};
+use crate::calendar::{parse_date, Anchor, ClosedDay, OfficeCalendar, OnClosedDay, Period};
 use crate::intake::{closest, EventKind, FactScope, FactType, Vocabulary};
 use include_dir::{include_dir, Dir};
 use sha2::{Digest, Sha256};
@@ -443,6 +443,8 @@ fn read_municipality(src: &mut Source<'_>) -> Option<(String, Municipality, Vec<
     }
     sections.sort_by(|a, b| (a.order, &a.key).cmp(&(b.order, &b.key)));
 
+    let calendar = read_calendar(src, top.get("calendar"));
+
     let mut kinds = vec![];
     if let Some(n) = top.get("kinds") {
         if let Some(t) = n.table() {
@@ -471,9 +473,51 @@ fn read_municipality(src: &mut Source<'_>) -> Option<(String, Municipality, Vec<
             hours,
             sections,
             params,
+            calendar,
         },
         kinds,
     ))
+}
+
+/// `[calendar]` of municipality.toml: `closed_days = [2026-10-01, "06-23"]`, the town's own
+/// closed days besides weekends, 祝日・休日 and 12月29日–1月3日 (a full date, or MM-DD for
+/// every year).
+fn read_calendar(src: &mut Source<'_>, node: Option<Node<'_>>) -> OfficeCalendar {
+    let mut cal = OfficeCalendar::default();
+    let Some(n) = node else { return cal };
+    let Some(t) = n.table() else {
+        src.error_at(
+            &n,
+            "[calendar] must be a table",
+            Some("[calendar]\nclosed_days = [2026-10-01, \"06-23\"]".into()),
+        );
+        return cal;
+    };
+    let mut f = Fields::new(t, n.span(), "[calendar]");
+    if let Some(list) = f.get("closed_days") {
+        match list.array() {
+            Some(items) => {
+                for it in items {
+                    match it.as_date_text().as_deref().and_then(ClosedDay::parse) {
+                        Some(c) if !cal.closed_days.contains(&c) => cal.closed_days.push(c),
+                        Some(_) => src.error_at(&it, "this closed day is listed twice", None),
+                        None => src.error_at(
+                            &it,
+                            "a closed day is a date (2026-10-01) or a day every year (\"06-23\")",
+                            None,
+                        ),
+                    }
+                }
+            }
+            None => src.error_at(
+                &list,
+                "`closed_days` is a list of dates",
+                Some("closed_days = [2026-10-01, \"06-23\"]".into()),
+            ),
+        }
+    }
+    f.finish(src);
+    cal
 }
 
 type FactTable = BTreeMap<(FactScope, String), FactDecl>;
@@ -1113,21 +1157,54 @@ fn read_deadlines(
             continue;
         };
         let mut f = Fields::new(t, it.span(), "the deadline");
-        let anchor = f.str(src, "from").and_then(|(a, span)| match a.as_str() {
-            "event_date" => Some(Anchor::EventDate),
-            "notified_on" => Some(Anchor::NotifiedOn),
-            "planned_move_out_date" => Some(Anchor::PlannedMoveOutDate),
-            _ => {
+        let anchor = f
+            .str(src, "from")
+            .and_then(|(a, span)| match Anchor::parse(&a) {
+                Some(Anchor::FuneralDate) if events.iter().any(|e| *e != EventKind::Death) => {
+                    src.error(
+                        span,
+                        "`funeral_date` is only known for a death",
+                        Some("use it in a procedure whose events are [\"death\"]".into()),
+                    );
+                    None
+                }
+                Some(x) => Some(x),
+                None => {
+                    let hint = closest(&a, Anchor::NAMES.iter().copied())
+                        .map(|c| format!("did you mean \"{c}\"?"))
+                        .unwrap_or_else(|| format!("from = one of: {}", Anchor::NAMES.join(", ")));
+                    src.error(span, format!("unknown anchor `{a}`"), Some(hint));
+                    None
+                }
+            });
+        let label = f
+            .get("label")
+            .and_then(|n| read_text(src, &n, "the deadline label"));
+        let count_first_day = match f.get("count_first_day") {
+            None => false,
+            Some(n) => n.as_bool().unwrap_or_else(|| {
+                src.error_at(
+                    &n,
+                    "`count_first_day` is true or false",
+                    Some(
+                        "count_first_day = true counts the day of the event (戸籍法 第43条)".into(),
+                    ),
+                );
+                false
+            }),
+        };
+        let on_closed_day = f.str(src, "on_closed_day").map(|(v, span)| {
+            OnClosedDay::parse(&v).unwrap_or_else(|| {
                 src.error(
                     span,
-                    format!("unknown anchor `{a}`"),
+                    format!("unknown on_closed_day `{v}`"),
                     Some(
-                        "from = \"event_date\", \"notified_on\" or \"planned_move_out_date\""
+                        "on_closed_day = \"next\" (the next open day), \"previous\" or \"keep\""
                             .into(),
                     ),
                 );
-                None
-            }
+                OnClosedDay::Next
+            })
         });
         let mut num = |key: &str| -> u32 {
             match f.get(key) {
@@ -1183,22 +1260,52 @@ fn read_deadlines(
                 src.error(s.clone(), "{date} needs `from`", None);
             }
         }
+        if count_first_day && anchor.is_none() {
+            src.error(span.clone(), "count_first_day needs `from`", None);
+        }
+        if let Some((l, ls, _)) = &label {
+            if l.en.is_none() {
+                src.warning(
+                    ls.clone(),
+                    "the deadline label has no English",
+                    Some("label = { ja = \"…\", en = \"…\" }".into()),
+                );
+            }
+        }
         rules.push(DeadlineRule {
             events: evs,
+            label: label.map(|l| l.0),
             anchor,
             period,
+            count_first_day,
+            // A period's last day moves to the next open day (地方自治法 第4条の2 第4項,
+            // 民法 第142条); a bare date ("by the move date") is the event's and stays.
+            on_closed_day: on_closed_day.unwrap_or(if has_period || count_first_day {
+                OnClosedDay::Next
+            } else {
+                OnClosedDay::Keep
+            }),
             text: text.map(|t| t.0),
         });
     }
     for e in events {
-        if !rules
-            .iter()
-            .any(|r| r.events.is_empty() || r.events.contains(e))
-        {
+        let named = rules.iter().filter(|r| r.events.contains(e)).count();
+        let used: Vec<&DeadlineRule> = if named > 0 {
+            rules.iter().filter(|r| r.events.contains(e)).collect()
+        } else {
+            rules.iter().filter(|r| r.events.is_empty()).collect()
+        };
+        if used.is_empty() {
             src.error_at(
                 n,
                 format!("no deadline for the event `{e}`"),
                 Some("add a deadline without `events`, or one for this event".into()),
+            );
+        } else if used.len() > 1 && used.iter().any(|r| r.label.is_none()) {
+            src.error_at(
+                n,
+                format!("the event `{e}` has {} deadlines; each needs a `label`", used.len()),
+                Some("label = { ja = \"国民年金\", en = \"National pension\" } tells the resident which period is which".into()),
             );
         }
     }

@@ -8,6 +8,7 @@
 //! - [`scenario`]: the supervisors' regression suite (`procedures/tests/`).
 
 pub mod check;
+pub mod deadline;
 pub mod diagnostic;
 pub mod engine;
 pub mod eval;
@@ -72,14 +73,53 @@ pub struct Applied {
     pub counter: String,
     /// Member ids; empty for household procedures.
     pub members: Vec<String>,
+    /// The earliest deadline (moved past closed days).
     pub deadline: Option<NaiveDate>,
+    /// Every deadline in words; several are joined ("国民年金: …／厚生年金: …").
     pub deadline_text: String,
+    /// Each deadline with its label, earliest first; in the JSON only when there are several
+    /// (`cli.md`, Edition 2).
+    #[serde(skip_serializing_if = "at_most_one")]
+    pub deadlines: Vec<DeadlineEntry>,
     pub basis: String,
     pub reasons: Vec<String>,
     pub bring: Vec<String>,
     pub forms: Vec<String>,
     #[serde(skip)]
     pub extra: AppliedExtra,
+}
+
+fn at_most_one(v: &[DeadlineEntry]) -> bool {
+    v.len() <= 1
+}
+
+/// One deadline of a procedure: `{ "date", "label", "text" }` in the JSON.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DeadlineEntry {
+    /// The day to come by (the law's last day, moved past closed days); `null` for a text
+    /// only (速やかに).
+    pub date: Option<NaiveDate>,
+    /// Which period (国民年金 / 厚生年金); `null` when the procedure has one.
+    pub label: Option<String>,
+    /// In words, with why it moved and whether it has passed.
+    pub text: String,
+    #[serde(skip)]
+    pub extra: DeadlineExtra,
+}
+
+/// The rest of a deadline, for the sheet and the TUI (not in the JSON).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeadlineExtra {
+    pub label_en: Option<String>,
+    pub text_en: String,
+    /// The last day as the law counts it, before moving past closed days.
+    pub last_day: Option<NaiveDate>,
+    /// Why it moved: ("期限の5月3日が祝日のため", "the deadline, 3 May, is a public holiday").
+    pub moved: Option<(String, String)>,
+    /// Already past on the 届出日: the text says "期限を過ぎています — 窓口でご相談ください".
+    pub past: bool,
+    /// The anchor's own date was unknown and the event date stood in (ja, en note).
+    pub fallback: Option<(String, String)>,
 }
 
 /// Resident-facing extras of an applied procedure (not in the JSON).

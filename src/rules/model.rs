@@ -1,7 +1,7 @@
 //! The loaded, checked procedure set: what the engine evaluates.
 
 use super::toml_walk::Text;
-use crate::calendar::{Anchor, Period};
+use crate::calendar::{Anchor, OfficeCalendar, OnClosedDay, Period};
 use crate::intake::{EventKind, FactScope, FactType, FactValue, Vocabulary};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -36,6 +36,8 @@ pub struct Municipality {
     pub sections: Vec<Section>,
     /// Numeric parameters (`param.x` in conditions).
     pub params: BTreeMap<String, i64>,
+    /// The days the town's offices are closed besides the law's (`[calendar]`).
+    pub calendar: OfficeCalendar,
 }
 
 /// A section (課) with its counter, or a place outside city hall.
@@ -190,8 +192,15 @@ pub enum Scope {
 pub struct DeadlineRule {
     /// The events this variant is for; empty = every event of the procedure.
     pub events: Vec<EventKind>,
+    /// Names the period when a procedure has more than one for an event (国民年金 / 厚生年金).
+    pub label: Option<Text>,
     pub anchor: Option<Anchor>,
     pub period: Period,
+    /// 初日算入 (戸籍法 第43条): the anchor's day is the first day of the period.
+    pub count_first_day: bool,
+    /// What a last day on a closed day becomes (default: the next open day for a period,
+    /// unchanged for a bare date such as "by the move date").
+    pub on_closed_day: OnClosedDay,
     /// Text shown with the date (`{date}` is replaced by the 和暦 date with weekday), or
     /// alone when there is no anchor (速やかに).
     pub text: Option<Text>,
@@ -224,6 +233,24 @@ pub struct Procedure {
 }
 
 impl Procedure {
+    /// The deadline rules for an event: those naming it, else those naming no event. More
+    /// than one means several periods, each with its label (the loader checked).
+    pub fn deadlines_for(&self, kind: EventKind) -> Vec<&DeadlineRule> {
+        let named: Vec<&DeadlineRule> = self
+            .deadlines
+            .iter()
+            .filter(|r| r.events.contains(&kind))
+            .collect();
+        if named.is_empty() {
+            self.deadlines
+                .iter()
+                .filter(|r| r.events.is_empty())
+                .collect()
+        } else {
+            named
+        }
+    }
+
     /// Whether this version of the procedure is in force for an event on `date`.
     pub fn in_force(&self, date: NaiveDate) -> bool {
         self.valid_from.is_none_or(|f| date >= f) && self.valid_until.is_none_or(|u| date <= u)

@@ -12,6 +12,9 @@
 //! [pending]               # exactly these are pending
 //! [excluded]              # at least these are excluded (with these members)
 //! "late_elderly.enroll" = ["m1"]
+//! [deadlines]             # these procedures' deadlines (moved past closed days)
+//! "resident.move_in" = 2026-04-15
+//! "pension.death_report" = [2026-04-13, 2026-04-17]   # several periods, earliest first
 //! ```
 
 use super::diagnostic::{Diagnostic, Severity};
@@ -38,6 +41,8 @@ pub struct Scenario {
     pub procedures: Expectation,
     pub pending: Expectation,
     pub excluded: Expectation,
+    /// id → the dates of its deadlines, earliest first.
+    pub deadlines: BTreeMap<String, Vec<NaiveDate>>,
 }
 
 /// The outcome of one scenario.
@@ -124,6 +129,31 @@ pub fn read_scenarios(files: &[SourceFile]) -> Result<Vec<Scenario>, Vec<Diagnos
                 }
             }
         }
+        let mut deadlines = BTreeMap::new();
+        if let Some(n) = t.get("deadlines") {
+            match n.table() {
+                None => src.error_at(&n, "[deadlines] is a table: \"id\" = 2026-04-15", None),
+                Some(tbl) => {
+                    for (id, item) in tbl.iter() {
+                        let node = super::toml_walk::Node::Item(item);
+                        let items = node.array().unwrap_or_else(|| vec![node.clone()]);
+                        let dates: Vec<Option<NaiveDate>> = items
+                            .iter()
+                            .map(|d| d.as_date_text().as_deref().and_then(parse_date))
+                            .collect();
+                        if dates.iter().any(Option::is_none) || dates.is_empty() {
+                            src.error_at(
+                                &node,
+                                "a deadline is a date (2026-04-15), or a list of dates for several periods",
+                                None,
+                            );
+                        } else {
+                            deadlines.insert(id.to_string(), dates.into_iter().flatten().collect());
+                        }
+                    }
+                }
+            }
+        }
         t.finish(&mut src);
         if src.has_errors() {
             diags.append(&mut src.diags);
@@ -153,6 +183,7 @@ pub fn read_scenarios(files: &[SourceFile]) -> Result<Vec<Scenario>, Vec<Diagnos
             procedures,
             pending,
             excluded,
+            deadlines,
         });
     }
     for f in files
@@ -244,6 +275,30 @@ pub fn run(set: &ProcedureSet, s: &Scenario) -> ScenarioResult {
                 let ok = ex.get(id).is_some_and(|a| m.iter().all(|x| a.contains(x)));
                 if !ok {
                     diff.push(format!("- excluded: {}", fmt(id, m)));
+                }
+            }
+            for (id, want) in &s.deadlines {
+                let got: Option<Vec<NaiveDate>> = d
+                    .procedures
+                    .iter()
+                    .find(|p| &p.id == id)
+                    .map(|p| p.deadlines.iter().filter_map(|x| x.date).collect());
+                let show = |v: &[NaiveDate]| {
+                    v.iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                match got {
+                    None => diff.push(format!(
+                        "- deadlines: {id} {} (the procedure does not apply)",
+                        show(want)
+                    )),
+                    Some(g) if &g != want => {
+                        diff.push(format!("- deadlines: {id} {}", show(want)));
+                        diff.push(format!("+ deadlines: {id} {}", show(&g)));
+                    }
+                    Some(_) => {}
                 }
             }
         }

@@ -1,11 +1,24 @@
 //! Dates as the counter sees them: "today" in Japan, 和暦, age, school grade and deadlines.
 //!
+//! - [`holidays`] and [`equinox`]: the 祝日 and 休日 of 国民の祝日に関する法律, computed;
+//! - [`closed`]: the days the town's offices are closed (weekends, 祝日・休日, 年末年始, the
+//!   town's own closed days) and moving a last day past them;
+//! - [`deadline`]: counting a period from an anchor (民法 第140条・第143条, 戸籍法 第43条).
+//!
 //! Everything here is pure. "Today" is always passed in; [`jst_today`] is the one place that
 //! reads the clock, and it uses UTC+9 explicitly so a counter PC set to another zone (or to
 //! UTC, as many are) still agrees with the calendar on the wall.
 
-use chrono::{Datelike, Duration, FixedOffset, Months, NaiveDate, Utc, Weekday};
-use serde::{Deserialize, Serialize};
+use chrono::{Datelike, FixedOffset, NaiveDate, Utc, Weekday};
+
+pub mod closed;
+pub mod deadline;
+pub mod equinox;
+pub mod holidays;
+
+pub use closed::{ClosedDay, ClosedReason, OfficeCalendar};
+pub use deadline::{last_day, Anchor, Anchors, OnClosedDay, Period};
+pub use holidays::{holiday, Holiday, HolidayKind};
 
 /// Japan Standard Time, UTC+9, no daylight saving.
 pub fn jst() -> FixedOffset {
@@ -196,52 +209,6 @@ pub fn grade(birth: NaiveDate, on: NaiveDate) -> i64 {
     fiscal_year(on) - cohort_year(birth) - 6
 }
 
-/// What a deadline counts from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Anchor {
-    /// 異動日 (the move, or the death).
-    EventDate,
-    /// 届出日; today when the intake does not say.
-    NotifiedOn,
-    /// 転出予定日; the event date when the intake does not say.
-    PlannedMoveOutDate,
-}
-
-/// The dates a deadline may be anchored on, resolved for one case.
-#[derive(Clone, Copy, Debug)]
-pub struct Anchors {
-    pub event_date: NaiveDate,
-    pub notified_on: NaiveDate,
-    pub planned_move_out_date: Option<NaiveDate>,
-}
-
-impl Anchors {
-    pub fn get(&self, a: Anchor) -> NaiveDate {
-        match a {
-            Anchor::EventDate => self.event_date,
-            Anchor::NotifiedOn => self.notified_on,
-            Anchor::PlannedMoveOutDate => self.planned_move_out_date.unwrap_or(self.event_date),
-        }
-    }
-}
-
-/// A period added to an anchor. Months and years keep the day of month, clamped to the
-/// month's end (31 Jan + 1 month = 28/29 Feb).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Period {
-    pub years: u32,
-    pub months: u32,
-    pub days: u32,
-}
-
-impl Period {
-    pub fn add_to(&self, d: NaiveDate) -> Option<NaiveDate> {
-        d.checked_add_months(Months::new(self.years * 12 + self.months))?
-            .checked_add_signed(Duration::days(self.days as i64))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,7 +259,7 @@ mod tests {
         while day < d("2030-01-01") {
             let w = to_wareki(day).unwrap();
             assert_eq!(from_wareki(w.era.letter, w.year, w.month, w.day), Some(day));
-            day += Duration::days(17);
+            day += chrono::Duration::days(17);
         }
     }
 
@@ -314,25 +281,6 @@ mod tests {
         assert_eq!(grade(d("2008-04-01"), d("2026-03-31")), 12);
         assert_eq!(grade(d("2008-04-01"), d("2026-04-01")), 13);
         assert_eq!(grade(d("2008-04-02"), d("2026-04-01")), 12);
-    }
-
-    #[test]
-    fn periods_clamp_at_month_end() {
-        let p = Period {
-            months: 1,
-            ..Default::default()
-        };
-        assert_eq!(p.add_to(d("2026-01-31")), Some(d("2026-02-28")));
-        let p = Period {
-            years: 2,
-            ..Default::default()
-        };
-        assert_eq!(p.add_to(d("2024-02-29")), Some(d("2026-02-28")));
-        let p = Period {
-            days: 14,
-            ..Default::default()
-        };
-        assert_eq!(p.add_to(d("2026-04-01")), Some(d("2026-04-15")));
     }
 
     #[test]
