@@ -75,7 +75,21 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        let config = toml::from_str(&text).map_err(|e| {
+            // toml quotes the offending line: never a whole (megabyte) line back.
+            let msg: Vec<String> = e
+                .to_string()
+                .lines()
+                .map(|l| crate::text::ellipsize(l, 200).into_owned())
+                .collect();
+            format!("{}: {}", path.display(), msg.join("\n"))
+        })?;
+        // The clerk's and counter's names are printed and stored: never a 個人番号, never a
+        // control character (the same rules as an intake's text).
+        let table: toml::Table = toml::from_str(&text).unwrap_or_default();
+        check_text(&toml::Value::Table(table), "")
+            .map_err(|(key, why)| format!("{}: {key}: {why}", path.display()))?;
+        Ok(config)
     }
 
     /// The case database: `--db`, else `db` of the config, else the user's data directory
@@ -99,6 +113,38 @@ impl Config {
     }
 }
 
+/// Every string of the file: no 個人番号 (`intake::individual_number`), no control character.
+fn check_text(v: &toml::Value, key: &str) -> Result<(), (String, String)> {
+    match v {
+        toml::Value::String(s) => {
+            if let Some(f) = crate::text::find_forbidden(s) {
+                return Err((key.to_string(), f.to_string()));
+            }
+            if crate::intake::contains_individual_number(s) {
+                let why = crate::intake::individual_number::HOLDS_ONE;
+                return Err((key.to_string(), why.into()));
+            }
+        }
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let k = if key.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{key}.{k}")
+                };
+                check_text(v, &k)?;
+            }
+        }
+        toml::Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                check_text(v, &format!("{key}[{i}]"))?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +161,14 @@ mod tests {
         std::fs::write(&p, "clerc = \"x\"\n").unwrap();
         assert!(Config::load(Some(&p)).unwrap_err().contains("clerc"));
         assert!(c.db_path(None, true).ends_with("training.sqlite3"));
+        std::fs::write(&p, "clerk = \"佐藤 1234.5678.9018\"\n").unwrap();
+        let e = Config::load(Some(&p)).unwrap_err();
+        assert!(
+            e.contains("clerk: holds what looks like an individual number"),
+            "{e}"
+        );
+        std::fs::write(&p, "counter = \"1番\\u001b[2J\"\n").unwrap();
+        let e = Config::load(Some(&p)).unwrap_err();
+        assert!(e.contains("counter: character 3 is U+001B"), "{e}");
     }
 }

@@ -14,4 +14,5 @@ pub mod intake;
 pub mod qr;
 pub mod rules;
 pub mod store;
+pub mod text;
 pub mod tui;

@@ -253,7 +253,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "part 2 of 2 did not scan cleanly: scan that part again",
         "2枚中2枚目",
     ),
-    ("other-set", "a part of another code set", "別のコード一式"),
+    (
+        "other-set",
+        "of another code set (271828) while set 314159 is half read",
+        "別のコード一式",
+    ),
     ("bad-zlib", "code set damaged", "コード一式が破損"),
     ("compression-bomb", "code set damaged", "コード一式が破損"),
     (

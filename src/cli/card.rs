@@ -102,10 +102,13 @@ fn readers(json: bool) -> i32 {
     }
 }
 
+/// Longest line read for a PIN or 照合番号B (they are 4 and 14 digits).
+const MAX_SECRET_LINE: usize = 64;
+
 /// Reads one line of stdin into a zeroizing buffer. On a terminal, echo is turned off (raw
 /// mode) so the digits are not shown while the resident types.
 fn read_secret_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
-    let mut line = Zeroizing::new(String::with_capacity(64));
+    let mut line = Zeroizing::new(String::with_capacity(2 * MAX_SECRET_LINE));
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         let _ = write!(std::io::stderr(), "{prompt}");
@@ -128,7 +131,7 @@ fn read_secret_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
                     0x7F | 0x08 => {
                         line.pop();
                     }
-                    b if line.len() < 64 => line.push(char::from(b)),
+                    b if line.len() < MAX_SECRET_LINE => line.push(char::from(b)),
                     _ => {}
                 },
                 Err(e) => break Err(e),
@@ -139,7 +142,17 @@ fn read_secret_line(prompt: &str) -> std::io::Result<Zeroizing<String>> {
         crate::say!();
         r?;
     } else {
-        stdin.lock().read_line(&mut line)?;
+        // One line, bounded: an endless line (`yes | madoguchi card read --pin-stdin`) is
+        // refused at the bound, and the buffer never grows (no copies of a secret are left
+        // behind by a reallocation).
+        let mut limited = stdin.lock().take(MAX_SECRET_LINE as u64 + 1);
+        limited.read_line(&mut line)?;
+        if line.len() > MAX_SECRET_LINE {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the line is longer than {MAX_SECRET_LINE} characters"),
+            ));
+        }
     }
     let trimmed_len = line.trim_end_matches(['\r', '\n']).len();
     line.truncate(trimmed_len);
@@ -163,10 +176,13 @@ fn read(reader: Option<&str>, pin_stdin: bool, code_b_stdin: bool, json: bool) -
     let line = match read_secret_line(prompt) {
         Ok(l) => l,
         Err(e) => {
-            crate::say!(
-                "標準入力を読めませんでした。 (could not read stdin: {})",
-                e.kind()
-            );
+            // Never the line itself: it may hold the PIN.
+            let why = if e.kind() == std::io::ErrorKind::InvalidData {
+                e.to_string()
+            } else {
+                e.kind().to_string()
+            };
+            crate::say!("標準入力を読めませんでした。 (could not read stdin: {why})");
             return exit::BAD_INPUT;
         }
     };

@@ -136,15 +136,44 @@ pub fn main() -> i32 {
     }
 }
 
-/// Reads a file, or stdin for `-`.
-pub fn read_input(path: &std::path::Path) -> std::io::Result<String> {
+/// How messages name an input: its path, or "stdin" for `-`.
+pub fn input_label(path: &std::path::Path) -> String {
     if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
-        Ok(s)
+        "stdin".into()
     } else {
-        std::fs::read_to_string(path)
+        path.display().to_string()
     }
+}
+
+/// Reads an intake file, or stdin for `-`, up to `intake::MAX_INTAKE_BYTES`: a larger input
+/// (`--intake /dev/zero`, an endless pipe) is refused after that many bytes, never read whole.
+/// Pipes and process substitution (`<(…)`) are fine; a folder is not.
+pub fn read_input(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let limit = crate::intake::MAX_INTAKE_BYTES as u64;
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)?;
+    } else {
+        std::fs::File::open(path)?
+            .take(limit + 1)
+            .read_to_end(&mut bytes)?;
+    }
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {} MiB: not an intake", limit / (1024 * 1024)),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })
 }
 
 /// The procedure set and the intake a command works on: `--procedures` (or the embedded
@@ -156,11 +185,11 @@ pub fn load_set_and_intake(
 ) -> Result<(crate::rules::ProcedureSet, crate::intake::Intake), i32> {
     let set = procedures::load_set(g, None)?;
     let text = read_input(path).map_err(|e| {
-        crate::say!("{}: cannot read: {e}", path.display());
-        exit::BAD_INPUT
+        crate::say!("{}: cannot read: {e}", input_label(path));
+        output::io_exit(&e)
     })?;
     let intake = crate::intake::parse_intake(&text, &set.vocabulary).map_err(|e| {
-        crate::say!("{}: {e}", path.display());
+        crate::say!("{}: {e}", input_label(path));
         exit::BAD_INPUT
     })?;
     Ok((set, intake))

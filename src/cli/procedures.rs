@@ -185,6 +185,7 @@ fn show(g: &Global, id: &str) -> i32 {
         let hint = crate::intake::closest(id, set.procedures.iter().map(|p| p.id.as_str()))
             .map(|c| format!(" (did you mean `{c}`?)"))
             .unwrap_or_default();
+        let id = crate::text::ellipsize(id, crate::text::QUOTE_CHARS);
         crate::say!("no procedure `{id}`{hint}");
         return exit::BAD_INPUT;
     };

@@ -44,7 +44,7 @@ fn encode(intake_path: &Path, out: &Path, vocab: &Vocabulary) -> i32 {
         Ok(t) => t,
         Err(e) => {
             crate::say!("{}: cannot read: {e}", intake_path.display());
-            return exit::BAD_INPUT;
+            return super::output::io_exit(&e);
         }
     };
     let intake = match parse_intake(&text, vocab) {
@@ -109,7 +109,16 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
         }
         match asm.feed(text) {
             Ok(Feed::Complete(i)) => {
-                done = Some(i);
+                let id = asm.set_id().unwrap_or_default();
+                if let Some((first, _)) = &done {
+                    // Two households in one run: never pick one silently.
+                    crate::say!(
+                        "{}: 2つ目のコード一式 ({id:06}) も揃いました。先に揃った一式 ({first:06}) とどちらの世帯か決められません。1世帯ずつ読み取ってください (a second complete code set, {id:06}, after set {first:06}: which household is meant is unclear; decode one set at a time)",
+                        src.0
+                    );
+                    return Err(exit::BAD_INPUT);
+                }
+                done = Some((id, i));
                 complete.set(true);
                 Ok(())
             }
@@ -117,11 +126,11 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
             Ok(Feed::OtherSet {
                 current_set,
                 new_set,
+                conflict,
             }) => {
-                crate::say!(
-                    "{}: 別のコード一式 ({new_set:06}) の一部です。読み取り中の一式 ({current_set:06}) と混ぜることはできません (a part of another code set: {new_set:06} while reading {current_set:06}; the two are never mixed)",
-                    src.0
-                );
+                let (read, total) = asm.progress().unwrap_or((0, 0));
+                let (ja, en) = conflict.message(current_set, new_set, read, total);
+                crate::say!("{}: {ja} ({en})", src.0);
                 Err(exit::BAD_INPUT)
             }
             // Photos often hold other codes too (a URL, a ticket); only MDG1 parts count.
@@ -132,6 +141,8 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
             }
         }
     };
+    let budget_secs = qr::Budget::default().time.as_secs();
+    let mut slow_images: Vec<String> = Vec::new();
     let mut run = || -> Result<(), i32> {
         for (n, t) in texts.iter().enumerate() {
             if t == "-" {
@@ -141,18 +152,31 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
             }
         }
         for path in images {
-            let found = qr::decode_image_file(path).map_err(|e| {
+            let decoded = qr::decode_image_file(path).map_err(|e| {
                 crate::say!("{}: {e}", path.display());
                 exit::BAD_INPUT
             })?;
+            if decoded.timed_out {
+                slow_images.push(path.display().to_string());
+            }
+            let found = decoded.codes;
             if !found
                 .iter()
                 .any(|t| qr::parse_part(t) != Err(QrError::NotMadoguchi))
             {
-                crate::say!(
-                    "{}: 窓口用のQRコードが見つかりません (no madoguchi QR code found in the image)",
-                    path.display()
-                );
+                if decoded.timed_out {
+                    crate::say!(
+                        "{}: {}秒以内に窓口用のQRコードが見つかりませんでした。コードを1つずつ撮影してください (no madoguchi QR code found within the time budget of {} s: photograph the codes one at a time)",
+                        path.display(),
+                        budget_secs,
+                        budget_secs
+                    );
+                } else {
+                    crate::say!(
+                        "{}: 窓口用のQRコードが見つかりません (no madoguchi QR code found in the image)",
+                        path.display()
+                    );
+                }
                 return Err(exit::BAD_INPUT);
             }
             let src = Source(path.display().to_string());
@@ -169,7 +193,14 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
     if let Err(code) = run() {
         return code;
     }
-    if let Some(intake) = done {
+    if let (Some((first, _)), Some((read, total))) = (&done, asm.progress()) {
+        let other = asm.set_id().unwrap_or_default();
+        crate::say!(
+            "コード一式 ({first:06}) が揃った後に、別の一式 ({other:06}) のコードが{total}枚中{read}枚読み取られました。どちらの世帯か決められません。1世帯ずつ読み取ってください (set {first:06} was complete, then {read} of {total} parts of another set {other:06} were read: which household is meant is unclear; decode one set at a time)"
+        );
+        return exit::BAD_INPUT;
+    }
+    if let Some((_, intake)) = done {
         return super::output::stdout(intake.to_json_pretty() + "\n");
     }
     match (asm.progress(), asm.missing()) {
@@ -180,6 +211,11 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
                 missing.join("・"),
                 missing.join(", ")
             );
+            for p in &slow_images {
+                crate::say!(
+                    "{p}: 画像の読み取りを{budget_secs}秒で打ち切りました。コードを1つずつ撮影してください (the search in this image stopped at its time budget of {budget_secs} s: photograph fewer codes at a time)"
+                );
+            }
         }
         (None, _) => crate::say!("コードが与えられていません (no MDG1 part given)"),
     }

@@ -5,10 +5,16 @@
 //! There is deliberately no field, anywhere, that could hold a 個人番号: the parser refuses
 //! keys named like one and values shaped like one.
 
+pub mod country;
+pub mod individual_number;
 mod parse;
 pub mod vocabulary;
 
-pub use parse::{parse_intake, parse_intake_value, IntakeError};
+pub use individual_number::contains_individual_number;
+pub use parse::{
+    parse_intake, parse_intake_value, parse_json_strict, IntakeError, FIRST_DATE, LAST_DATE,
+    MAX_INTAKE_BYTES,
+};
 pub use vocabulary::*;
 
 use chrono::NaiveDate;

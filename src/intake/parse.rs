@@ -2,8 +2,10 @@
 //! (`household.members[2].birth_date: "2026-02-30" is not a date`); unknown keys are errors;
 //! anything shaped like a 個人番号 is refused wherever it appears.
 
+use super::individual_number::{contains_individual_number, is_individual_number_name};
 use super::*;
 use crate::calendar::parse_date;
+use crate::text::{ellipsize, find_forbidden, quote, QUOTE_CHARS};
 use serde_json::{Map, Value};
 
 /// An intake that cannot be accepted: where, and why.
@@ -15,25 +17,171 @@ pub struct IntakeError {
     pub message: String,
 }
 
+impl IntakeError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        IntakeError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Whether the intake was refused because it holds (or names) a 個人番号.
+    pub fn is_individual_number(&self) -> bool {
+        self.message.starts_with(INDIVIDUAL_NUMBER_VALUE)
+            || self.message.starts_with(INDIVIDUAL_NUMBER_KEY)
+    }
+}
+
 fn err<T>(path: &str, message: impl Into<String>) -> Result<T, IntakeError> {
-    Err(IntakeError {
-        path: path.to_string(),
-        message: message.into(),
-    })
+    Err(IntakeError::new(path, message))
+}
+
+/// The largest intake accepted, in bytes of JSON. A household's intake is a few kilobytes (a QR
+/// set holds at most 64 KiB); this leaves room for generated test households while bounding
+/// what a command reads from a file or stdin (`/dev/zero` is refused, not read forever).
+pub const MAX_INTAKE_BYTES: usize = 8 * 1024 * 1024;
+
+/// How deep JSON may nest (serde_json's own limit; an intake needs 5 levels).
+const MAX_DEPTH: usize = 128;
+
+/// Dates an intake may hold: from the day Japan's calendar became the Gregorian one
+/// (明治6年1月1日 = 1873-01-01: before it, a Gregorian date has no correct 和暦 for the forms
+/// to print, and no resident alive or recently deceased was born earlier), to the end of 2099.
+pub const FIRST_DATE: (i32, u32, u32) = (1873, 1, 1);
+pub const LAST_DATE: (i32, u32, u32) = (2099, 12, 31);
+
+fn date_range() -> std::ops::RangeInclusive<NaiveDate> {
+    let d = |(y, m, d): (i32, u32, u32)| NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
+    d(FIRST_DATE)..=d(LAST_DATE)
 }
 
 /// Parses intake JSON text against a vocabulary (the core one, or a procedure set's).
 pub fn parse_intake(text: &str, vocab: &Vocabulary) -> Result<Intake, IntakeError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| IntakeError {
-        path: "$".into(),
-        message: format!(
-            "not valid JSON (line {}, column {}): {}",
-            e.line(),
-            e.column(),
-            json_reason(&e)
-        ),
-    })?;
+    let value = parse_json_strict(text)?;
     parse_intake_value(&value, vocab)
+}
+
+/// Reads JSON text into a value strictly: at most [`MAX_INTAKE_BYTES`], and a key given twice
+/// in one object is an error naming its path (serde_json would silently keep the last).
+pub fn parse_json_strict(text: &str) -> Result<Value, IntakeError> {
+    if text.len() > MAX_INTAKE_BYTES {
+        return err(
+            "$",
+            format!(
+                "the intake is {} bytes; at most {} MiB are accepted",
+                text.len(),
+                MAX_INTAKE_BYTES / (1024 * 1024)
+            ),
+        );
+    }
+    let duplicate = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = serde::de::DeserializeSeed::deserialize(
+        StrictValue {
+            path: "$",
+            duplicate: &duplicate,
+        },
+        &mut de,
+    )
+    .and_then(|v| de.end().map(|_| v));
+    parsed.map_err(|e| {
+        if let Some(path) = duplicate.take() {
+            return IntakeError::new(
+                path,
+                format!(
+                    "this key is given twice in its object (line {}, column {}); each key may appear once",
+                    e.line(),
+                    e.column()
+                ),
+            );
+        }
+        let reason = json_reason(&e);
+        let reason = if reason.contains("recursion limit") {
+            format!("nested more than {MAX_DEPTH} levels deep")
+        } else {
+            reason
+        };
+        IntakeError::new(
+            "$",
+            format!(
+                "not valid JSON (line {}, column {}): {reason}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}
+
+/// A `serde_json::Value` that refuses duplicate keys, remembering the path of the first one.
+struct StrictValue<'p> {
+    path: &'p str,
+    duplicate: &'p std::cell::RefCell<Option<String>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictValue<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let path = format!("{}[{}]", self.path, items.len());
+            let seed = StrictValue {
+                path: &path,
+                duplicate: self.duplicate,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(v) => items.push(v),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = join(self.path, &key);
+            if out.contains_key(&key) {
+                *self.duplicate.borrow_mut() = Some(path);
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            let value = map.next_value_seed(StrictValue {
+                path: &path,
+                duplicate: self.duplicate,
+            })?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 fn json_reason(e: &serde_json::Error) -> String {
@@ -44,125 +192,81 @@ fn json_reason(e: &serde_json::Error) -> String {
     }
 }
 
-/// Keys that would carry the 12-digit individual number. Compared after lower-casing and
-/// removing `_`, `-` and spaces, so `My-Number` and `KOJIN_BANGO` are caught too.
-const INDIVIDUAL_NUMBER_KEYS: &[&str] = &[
-    "mynumber",
-    "individualnumber",
-    "kojinbango",
-    "kojinbangou",
-    "個人番号",
-];
+const INDIVIDUAL_NUMBER_VALUE: &str = super::individual_number::HOLDS_ONE;
+const INDIVIDUAL_NUMBER_KEY: &str =
+    "an individual number (個人番号) is never accepted in an intake";
 
-fn is_individual_number_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect();
-    INDIVIDUAL_NUMBER_KEYS.contains(&k.as_str())
-}
-
-/// Whether a string is a valid 12-digit 個人番号 (check digit per 番号法施行令 第8条),
-/// allowing full-width digits and separators as people write them.
-pub fn looks_like_individual_number(s: &str) -> bool {
-    let mut digits = Vec::with_capacity(12);
-    for c in s.chars() {
-        match c {
-            '0'..='9' => digits.push(c as u32 - '0' as u32),
-            '０'..='９' => digits.push(c as u32 - '０' as u32),
-            ' ' | '-' | '　' | '－' | 'ー' => {}
-            _ => return false,
-        }
-        if digits.len() > 12 {
-            return false;
-        }
-    }
-    if digits.len() != 12 {
-        return false;
-    }
-    // P_n is the n-th digit from the right, excluding the check digit.
-    let sum: u32 = (1..=11)
-        .map(|n| {
-            let p = digits[11 - n];
-            let q = if n <= 6 { n as u32 + 1 } else { n as u32 - 5 };
-            p * q
-        })
-        .sum();
-    let r = sum % 11;
-    let check = if r <= 1 { 0 } else { 11 - r };
-    check == digits[11]
-}
-
-/// Refuses individual-number keys and values anywhere in the document, before anything else.
-fn scan_for_individual_number(v: &Value, path: &str) -> Result<(), IntakeError> {
+/// Checks every key and text of the document before anything else: no 個人番号 (keys named
+/// like one, values holding one, wherever they are) and no control or bidi characters.
+fn scan_text(v: &Value, path: &str) -> Result<(), IntakeError> {
     match v {
         Value::Object(map) => {
             for (k, child) in map {
                 let p = join(path, k);
-                if is_individual_number_key(k) {
-                    return err(
-                        &p,
-                        "an individual number (個人番号) is never accepted in an intake",
-                    );
+                if is_individual_number_name(k) || contains_individual_number(k) {
+                    return err(&p, INDIVIDUAL_NUMBER_KEY);
                 }
-                scan_for_individual_number(child, &p)?;
+                if let Some(f) = find_forbidden(k) {
+                    return err(&p, format!("the key's {f}"));
+                }
+                scan_text(child, &p)?;
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                scan_for_individual_number(child, &format!("{path}[{i}]"))?;
+                scan_text(child, &format!("{path}[{i}]"))?;
             }
         }
-        Value::String(s) if looks_like_individual_number(s) => {
-            return err(
-                path,
-                "this value looks like an individual number (個人番号), which is never accepted",
-            );
+        Value::String(s) => {
+            if let Some(f) = find_forbidden(s) {
+                return err(path, f.to_string());
+            }
+            if contains_individual_number(s) {
+                return err(path, INDIVIDUAL_NUMBER_VALUE);
+            }
         }
-        Value::Number(n)
-            if n.as_u64()
-                .is_some_and(|n| looks_like_individual_number(&n.to_string())) =>
-        {
-            return err(
-                path,
-                "this value looks like an individual number (個人番号), which is never accepted",
-            );
+        Value::Number(n) if contains_individual_number(&n.to_string()) => {
+            return err(path, INDIVIDUAL_NUMBER_VALUE);
         }
         _ => {}
     }
     Ok(())
 }
 
+/// `path.key`; a long key is cut, and a key that is not plain text is shown quoted and
+/// escaped (`path["\u{1b}…"]`), so a path never drives the terminal either.
 fn join(path: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| find_forbidden_char(c).is_none() && !matches!(c, '.' | '[' | ']' | '"'));
+    let seg = if plain {
+        ellipsize(key, QUOTE_CHARS).into_owned()
+    } else {
+        format!("[{}]", quote(key))
+    };
     if path == "$" || path.is_empty() {
-        key.to_string()
+        seg
+    } else if plain {
+        format!("{path}.{seg}")
     } else {
-        format!("{path}.{key}")
+        format!("{path}{seg}")
     }
 }
 
-/// A string value as messages show it: quoted, and cut after 40 characters.
-fn quoted(s: &str) -> String {
-    if s.chars().count() > 40 {
-        format!("{:?}…", s.chars().take(40).collect::<String>())
-    } else {
-        format!("{s:?}")
-    }
+fn find_forbidden_char(c: char) -> Option<&'static str> {
+    crate::text::forbidden_kind(c)
 }
 
+/// A value as a message shows it: strings quoted and cut, containers by their kind only.
 fn describe(v: &Value) -> String {
     match v {
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => quote(s),
         Value::Null => "null".into(),
-        other => {
-            let s = other.to_string();
-            if s.chars().count() > 40 {
-                format!("{}…", s.chars().take(40).collect::<String>())
-            } else {
-                s
-            }
-        }
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => ellipsize(&n.to_string(), QUOTE_CHARS).into_owned(),
+        Value::Array(a) => format!("an array of {} item(s)", a.len()),
+        Value::Object(_) => "an object".into(),
     }
 }
 
@@ -253,10 +357,25 @@ impl<'a> Obj<'a> {
 
 fn date(v: &Value, path: &str) -> Result<NaiveDate, IntakeError> {
     match v {
-        Value::String(s) => parse_date(s).map_or_else(
-            || err(path, format!("{s:?} is not a date (YYYY-MM-DD)")),
-            Ok,
-        ),
+        Value::String(s) => match parse_date(s) {
+            None => err(path, format!("{} is not a date (YYYY-MM-DD)", quote(s))),
+            Some(d) if !date_range().contains(&d) => {
+                let why = if d < *date_range().start() {
+                    "Japan counted days in the lunisolar calendar until 明治5年, so an earlier Gregorian date has no 和暦"
+                } else {
+                    "a later date is taken for a typing mistake"
+                };
+                err(
+                    path,
+                    format!(
+                        "{d} is outside the dates an intake may hold, {} to {} ({why})",
+                        date_range().start(),
+                        date_range().end()
+                    ),
+                )
+            }
+            Some(d) => Ok(d),
+        },
         other => err(
             path,
             format!("expected a date (YYYY-MM-DD), found {}", describe(other)),
@@ -272,7 +391,12 @@ fn code<T>(
 ) -> Result<T, IntakeError> {
     match v {
         Value::String(s) => parse(s).map_or_else(
-            || err(path, format!("{s:?} is not one of {}", values.join(", "))),
+            || {
+                err(
+                    path,
+                    format!("{} is not one of {}", quote(s), values.join(", ")),
+                )
+            },
             Ok,
         ),
         other => err(
@@ -298,7 +422,10 @@ fn fact_value(v: &Value, ty: &FactType, path: &str) -> Result<FactValue, IntakeE
             if values.iter().any(|x| x == s) {
                 Ok(FactValue::Code(s.clone()))
             } else {
-                err(path, format!("{s:?} is not one of {}", values.join(", ")))
+                err(
+                    path,
+                    format!("{} is not one of {}", quote(s), values.join(", ")),
+                )
             }
         }
         (FactType::CodeSet(values), Value::Array(items)) => {
@@ -308,7 +435,7 @@ fn fact_value(v: &Value, ty: &FactType, path: &str) -> Result<FactValue, IntakeE
                 match item {
                     Value::String(s) if values.iter().any(|x| x == s) => {
                         if out.contains(s) {
-                            return err(&p, format!("{s:?} is listed twice"));
+                            return err(&p, format!("{} is listed twice", quote(s)));
                         }
                         out.push(s.clone())
                     }
@@ -429,7 +556,7 @@ fn residence(v: &Value, path: &str) -> Result<Residence, IntakeError> {
             path: p.clone(),
             message: format!(
                 "{} is not a 在留カード number (2 letters, 8 digits, 2 letters, e.g. AB12345678CD)",
-                quoted(&s)
+                quote(&s)
             ),
         })?),
     };
@@ -468,12 +595,13 @@ fn member(v: &Value, path: &str, vocab: &Vocabulary) -> Result<Member, IntakeErr
     let p = o.path("nationality");
     let nationality = match o.opt_str("nationality")? {
         None => "JP".to_string(),
-        Some(n) if n.len() == 2 && n.bytes().all(|b| b.is_ascii_uppercase()) => n,
+        Some(n) if country::is_assigned(&n) => n,
         Some(n) => {
             return err(
                 &p,
                 format!(
-                    "{n:?} is not an ISO 3166-1 alpha-2 code (two upper-case letters, e.g. JP)"
+                    "{} is not an assigned ISO 3166-1 alpha-2 code (two upper-case letters, e.g. JP, PH, VN)",
+                    quote(&n)
                 ),
             )
         }
@@ -511,7 +639,7 @@ fn member(v: &Value, path: &str, vocab: &Vocabulary) -> Result<Member, IntakeErr
 
 /// Validates an already-parsed JSON value (QR payloads, stored cases).
 pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, IntakeError> {
-    scan_for_individual_number(v, "$")?;
+    scan_text(v, "$")?;
     let mut root = Obj::new(v, "$")?;
     root.path = String::new();
 
@@ -579,13 +707,14 @@ pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, Intak
         return err("household.members", "needs at least one member");
     }
     let mut members: Vec<Member> = Vec::with_capacity(items.len());
+    let mut ids: std::collections::HashSet<String> = Default::default();
     for (i, item) in items.iter().enumerate() {
         let path = format!("household.members[{i}]");
         let m = member(item, &path, vocab)?;
-        if members.iter().any(|x| x.id == m.id) {
+        if !ids.insert(m.id.clone()) {
             return err(
                 &format!("{path}.id"),
-                format!("{:?} is used by another member", m.id),
+                format!("{} is used by another member", quote(&m.id)),
             );
         }
         if m.birth_date > event_date {
@@ -600,16 +729,16 @@ pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, Intak
     h.finish()?;
     root.finish()?;
 
-    let known = |id: &str| members.iter().any(|m| m.id == id);
+    let known = |id: &str| ids.contains(id);
     if let Some(h) = &head {
         if !known(h) {
-            return err("household.head", format!("{h:?} is not a member id"));
+            return err("household.head", format!("{} is not a member id", quote(h)));
         }
     }
     match (&deceased, kind) {
         (None, EventKind::Death) => return err("event.deceased", "is required for a death"),
         (Some(d), EventKind::Death) if !known(d) => {
-            return err("event.deceased", format!("{d:?} is not a member id"))
+            return err("event.deceased", format!("{} is not a member id", quote(d)))
         }
         (Some(_), k) if k != EventKind::Death => {
             return err("event.deceased", "is only for a death")
@@ -618,7 +747,10 @@ pub fn parse_intake_value(v: &Value, vocab: &Vocabulary) -> Result<Intake, Intak
     }
     if let Some(Applicant::Member(a)) = &applicant {
         if !known(a) {
-            return err("event.applicant", format!("{a:?} is not a member id"));
+            return err(
+                "event.applicant",
+                format!("{} is not a member id", quote(a)),
+            );
         }
     }
     if planned_move_out_date.is_some() && !matches!(kind, EventKind::MoveIn) {
@@ -744,9 +876,6 @@ mod tests {
             assert!(e.message.contains("個人番号"));
         }
         // A valid check digit: 12345678901 → 8 (computed by the rule of 番号法施行令).
-        assert!(looks_like_individual_number("123456789018"));
-        assert!(!looks_like_individual_number("123456789012"));
-        assert!(looks_like_individual_number("１２３４ ５６７８ ９０１８"));
         let e = parse(&with(|v| {
             v["household"]["members"][0]["kana"] = "123456789018".into()
         }))

@@ -374,6 +374,11 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 
 /// The closest candidate within a small distance, for hints.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // A hint is for a typo: a long word (a pasted value, a generated key) gets none, which also
+    // keeps the quadratic edit distance away from megabyte keys.
+    if word.len() > 64 {
+        return None;
+    }
     candidates
         .into_iter()
         .map(|c| (levenshtein(word, c), c))

@@ -63,18 +63,80 @@ fn png_of(code: &QrCode) -> Vec<u8> {
 pub enum ImageError {
     #[error("cannot read the image: {0}")]
     Open(String),
+    /// Refused from its header, before decoding: it would take too much memory and time.
+    #[error("the image is {width}×{height} pixels ({} megapixels); at most {} megapixels are read: use a screenshot or a smaller photo", width * height / 1_000_000, max_pixels / 1_000_000)]
+    TooLarge {
+        width: u64,
+        height: u64,
+        max_pixels: u64,
+    },
 }
 
-/// Photos larger than this (longest side, pixels) are also tried scaled down: decoders find
-/// codes in a 12-megapixel photo more reliably (and much faster) at a moderate size.
+/// What decoding one image may spend.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// Largest image decoded (width × height). A 48-megapixel phone photo fits; a
+    /// 20000 × 20000 picture (400 megapixels, 1.6 GB as RGBA) is refused from its header.
+    pub max_pixels: u64,
+    /// Time for the search. The passes check it between them; a pass that runs away is
+    /// abandoned (it stops at its next check) and the codes found so far are returned.
+    pub time: std::time::Duration,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_pixels: 50_000_000,
+            time: std::time::Duration::from_secs(20),
+        }
+    }
+}
+
+/// The codes found in an image, and whether the search ran out of time first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub codes: Vec<String>,
+    pub timed_out: bool,
+}
+
+/// Photos larger than this (longest side, pixels) are searched scaled down first: decoders
+/// find codes in a 12-megapixel photo more reliably (and much faster) at a moderate size.
 const SCALE_TO: u32 = 1600;
 
 /// Every QR code found in an image file (PNG or JPEG), as texts, each once, top to bottom
-/// by centre (the assembler takes parts in any order). Codes that are not `MDG1` parts are
-/// returned too; the caller decides.
-pub fn decode_image_file(path: &Path) -> Result<Vec<String>, ImageError> {
-    let img = ::image::open(path).map_err(|e| ImageError::Open(e.to_string()))?;
-    Ok(decode_image(&img))
+/// by centre (the assembler takes parts in any order), within the default [`Budget`]. Codes
+/// that are not `MDG1` parts are returned too; the caller decides.
+pub fn decode_image_file(path: &Path) -> Result<Decoded, ImageError> {
+    decode_image_file_within(path, Budget::default())
+}
+
+/// [`decode_image_file`] with an explicit budget.
+pub fn decode_image_file_within(path: &Path, budget: Budget) -> Result<Decoded, ImageError> {
+    let open = |e: ::image::ImageError| ImageError::Open(e.to_string());
+    let reader = ::image::ImageReader::open(path)
+        .map_err(|e| ImageError::Open(e.to_string()))?
+        .with_guessed_format()
+        .map_err(|e| ImageError::Open(e.to_string()))?;
+    // The header first: a picture over the budget is refused before a pixel is decoded.
+    let (width, height) = reader.into_dimensions().map_err(open)?;
+    let (width, height) = (u64::from(width), u64::from(height));
+    if width * height > budget.max_pixels {
+        return Err(ImageError::TooLarge {
+            width,
+            height,
+            max_pixels: budget.max_pixels,
+        });
+    }
+    let mut reader = ::image::ImageReader::open(path)
+        .map_err(|e| ImageError::Open(e.to_string()))?
+        .with_guessed_format()
+        .map_err(|e| ImageError::Open(e.to_string()))?;
+    // And the decoder's own limits, for a file whose header and data disagree.
+    let mut limits = ::image::Limits::default();
+    limits.max_alloc = Some(budget.max_pixels * 8);
+    reader.limits(limits);
+    let img = reader.decode().map_err(open)?;
+    Ok(decode_image_within(img.to_luma8(), budget))
 }
 
 /// Runs one detection pass of rxing, treating a panic inside it as "nothing found".
@@ -86,39 +148,62 @@ fn contained<T>(fallback: T, pass: impl FnOnce() -> T) -> T {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(pass)).unwrap_or(fallback)
 }
 
-/// Every QR code found in an image, as texts (see [`decode_image_file`]).
+/// Every QR code found in an image, as texts (see [`decode_image_file`]), within the default
+/// time budget.
 pub fn decode_image(img: &::image::DynamicImage) -> Vec<String> {
-    // A panic contained in a detection pass must not print a scary message either.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let out = decode_image_inner(img);
-    std::panic::set_hook(hook);
-    out
+    decode_image_within(img.to_luma8(), Budget::default()).codes
 }
 
-fn decode_image_inner(img: &::image::DynamicImage) -> Vec<String> {
-    let luma = img.to_luma8();
-    let longest = luma.width().max(luma.height());
+/// The search on its own thread: it sends every code as it finds it, and the caller stops
+/// listening when the time is up (the thread then stops at its next check).
+pub fn decode_image_within(luma: ::image::GrayImage, budget: Budget) -> Decoded {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc};
+    let deadline = std::time::Instant::now() + budget.time;
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel::<Option<Found>>();
+    let search = Search {
+        deadline,
+        cancelled: cancelled.clone(),
+        tx,
+    };
+    let worker = std::thread::Builder::new()
+        .name("qr-image".into())
+        .spawn(move || {
+            // A panic contained in a detection pass must not print a scary message either.
+            let hook = std::panic::take_hook();
+            std::panic::set_hook(Box::new(|_| {}));
+            search.run(luma);
+            std::panic::set_hook(hook);
+            let _ = search.tx.send(None);
+        });
     let mut found = Vec::new();
-    if longest > SCALE_TO {
-        // Small codes in a large photo need the full resolution; the thorough search below
-        // runs on the scaled copy, where it is fast.
-        found.extend(quick_search(&luma));
-        let f = f64::from(SCALE_TO) / f64::from(longest);
-        let small = ::image::imageops::resize(
-            &luma,
-            ((f64::from(luma.width()) * f).round() as u32).max(1),
-            ((f64::from(luma.height()) * f).round() as u32).max(1),
-            ::image::imageops::FilterType::Triangle,
-        );
-        found.extend(thorough_search(small).into_iter().map(|c| Found {
-            text: c.text,
-            points: c.points.iter().map(|(x, y)| (x / f, y / f)).collect(),
-        }));
-    } else {
-        found.extend(thorough_search(luma));
+    let mut timed_out = worker.is_err();
+    // A little grace past the deadline for the pass that is running to notice it.
+    let give_up = deadline + std::time::Duration::from_secs(2);
+    loop {
+        let left = give_up.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Some(c)) => found.push(c),
+            Ok(None) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                timed_out = true;
+                break;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
     }
-    // Top to bottom, then drop the same code found twice (two scales, or two strategies).
+    cancelled.store(true, Ordering::SeqCst);
+    timed_out |= std::time::Instant::now() >= deadline;
+    let complete = has_complete_set(&found);
+    Decoded {
+        codes: in_reading_order(found),
+        timed_out: timed_out && !complete,
+    }
+}
+
+/// Top to bottom, then without the same code found twice (two scales, or two strategies).
+fn in_reading_order(mut found: Vec<Found>) -> Vec<String> {
     found.sort_by(|a, b| {
         let (ax, ay) = a.centre();
         let (bx, by) = b.centre();
@@ -135,8 +220,79 @@ fn decode_image_inner(img: &::image::DynamicImage) -> Vec<String> {
     out
 }
 
+/// Whether the codes found hold every part of some `MDG1` set (then searching on is useless).
+fn has_complete_set(found: &[Found]) -> bool {
+    let mut sets: std::collections::HashMap<(u32, u8), std::collections::HashSet<u8>> =
+        Default::default();
+    for c in found {
+        if let Ok(p) = super::parse_part(&c.text) {
+            let got = sets.entry((p.set_id, p.total)).or_default();
+            got.insert(p.index);
+            if got.len() == usize::from(p.total) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// One image search: the passes, a deadline, and where the codes go.
+struct Search {
+    deadline: std::time::Instant,
+    cancelled: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tx: std::sync::mpsc::Sender<Option<Found>>,
+}
+
+impl Search {
+    /// Whether another pass may start.
+    fn go_on(&self) -> bool {
+        !self.cancelled.load(std::sync::atomic::Ordering::SeqCst)
+            && std::time::Instant::now() < self.deadline
+    }
+
+    fn run(&self, luma: ::image::GrayImage) {
+        let mut found = Vec::new();
+        let longest = luma.width().max(luma.height());
+        if longest > SCALE_TO {
+            // The thorough search on a scaled copy first, where it is fast; small codes in a
+            // large photo then need the full resolution.
+            let f = f64::from(SCALE_TO) / f64::from(longest);
+            let small = ::image::imageops::resize(
+                &luma,
+                ((f64::from(luma.width()) * f).round() as u32).max(1),
+                ((f64::from(luma.height()) * f).round() as u32).max(1),
+                ::image::imageops::FilterType::Triangle,
+            );
+            for c in self.thorough_search(small) {
+                self.keep(
+                    Found {
+                        text: c.text,
+                        points: c.points.iter().map(|(x, y)| (x / f, y / f)).collect(),
+                    },
+                    &mut found,
+                );
+            }
+            if !has_complete_set(&found) {
+                for c in self.quick_search(&luma) {
+                    self.keep(c, &mut found);
+                }
+            }
+        } else {
+            for c in self.thorough_search(luma) {
+                self.keep(c, &mut found);
+            }
+        }
+    }
+
+    fn keep(&self, c: Found, found: &mut Vec<Found>) {
+        let _ = self.tx.send(Some(c.clone()));
+        found.push(c);
+    }
+}
+
 /// A code found: its text and rxing's points (finder pattern centres: bottom-left, top-left,
 /// top-right, then perhaps an alignment pattern) in image coordinates.
+#[derive(Clone)]
 struct Found {
     text: String,
     points: Vec<(f64, f64)>,
@@ -179,78 +335,92 @@ fn found_of(r: rxing::RXingResult, dx: f64, dy: f64) -> Found {
     }
 }
 
-/// rxing's two multi-code readers: the multi-QR detector (several finder-pattern triples)
-/// and the generic splitter (decode one, search the regions around it).
-fn quick_search(luma: &::image::GrayImage) -> Vec<Found> {
-    use rxing::multi::qrcode::QRCodeMultiReader;
-    use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
-    let hints = hints();
-    let mut found: Vec<Found> = contained(vec![], || {
-        QRCodeMultiReader::new()
-            .decode_multiple_with_hints(&mut bitmap(luma), &hints)
-            .unwrap_or_default()
-    })
-    .into_iter()
-    .map(|r| found_of(r, 0.0, 0.0))
-    .collect();
-    found.extend(
-        contained(vec![], || {
-            GenericMultipleBarcodeReader::new(rxing::qrcode::QRCodeReader)
-                .decode_multiple_with_hints(&mut bitmap(luma), &hints)
-                .unwrap_or_default()
-        })
-        .into_iter()
-        .map(|r| found_of(r, 0.0, 0.0)),
-    );
-    found
+impl Search {
+    /// rxing's two multi-code readers: the multi-QR detector (several finder-pattern
+    /// triples) and the generic splitter (decode one, search the regions around it).
+    fn quick_search(&self, luma: &::image::GrayImage) -> Vec<Found> {
+        use rxing::multi::qrcode::QRCodeMultiReader;
+        use rxing::multi::{GenericMultipleBarcodeReader, MultipleBarcodeReader};
+        let hints = hints();
+        let mut found: Vec<Found> = Vec::new();
+        if !self.go_on() {
+            return found;
+        }
+        found.extend(
+            contained(vec![], || {
+                QRCodeMultiReader::new()
+                    .decode_multiple_with_hints(&mut bitmap(luma), &hints)
+                    .unwrap_or_default()
+            })
+            .into_iter()
+            .map(|r| found_of(r, 0.0, 0.0)),
+        );
+        if !self.go_on() || has_complete_set(&found) {
+            return found;
+        }
+        found.extend(
+            contained(vec![], || {
+                GenericMultipleBarcodeReader::new(rxing::qrcode::QRCodeReader)
+                    .decode_multiple_with_hints(&mut bitmap(luma), &hints)
+                    .unwrap_or_default()
+            })
+            .into_iter()
+            .map(|r| found_of(r, 0.0, 0.0)),
+        );
+        found
+    }
+
+    /// [`Search::quick_search`], then overlapping tiles, then "erase and look again": every
+    /// code found is painted over and the image searched again until nothing more turns up.
+    /// Each strategy alone misses codes in some images (a neighbouring code or a tilt
+    /// confuses the detector); together they find every code of a screenshot or a photo of
+    /// a few codes. Every pass first checks the budget, and a complete set ends the search.
+    fn thorough_search(&self, mut luma: ::image::GrayImage) -> Vec<Found> {
+        let mut found = self.quick_search(&luma);
+        // Tiles of a half and of a third of the image, each overlapping its neighbours by
+        // half: the detector is easily confused by a neighbouring code or a large empty
+        // area, and a tile around one code leaves it alone with that code.
+        let (w, h) = (luma.width(), luma.height());
+        for parts in [2u32, 3] {
+            let (tw, th) = (w / parts, h / parts);
+            if tw < 120 || th < 120 {
+                continue;
+            }
+            for ty in 0..(2 * parts - 1) {
+                for tx in 0..(2 * parts - 1) {
+                    if !self.go_on() || has_complete_set(&found) {
+                        return found;
+                    }
+                    let (x0, y0) = (tx * tw / 2, ty * th / 2);
+                    let tile = ::image::imageops::crop_imm(&luma, x0, y0, tw, th).to_image();
+                    if let Some(mut c) = detect_one(&tile) {
+                        for p in &mut c.points {
+                            *p = (p.0 + f64::from(x0), p.1 + f64::from(y0));
+                        }
+                        found.push(c);
+                    }
+                }
+            }
+        }
+        for c in &found {
+            erase(&mut luma, c);
+        }
+        while found.len() < MAX_CODES && self.go_on() && !has_complete_set(&found) {
+            match detect_one(&luma) {
+                Some(c) if c.points.len() >= 3 => {
+                    erase(&mut luma, &c);
+                    found.push(c);
+                }
+                _ => break,
+            }
+        }
+        found
+    }
 }
 
 /// Most codes the search may find in one image (a set has at most 99 parts; a screen or a
 /// page shows far fewer).
 const MAX_CODES: usize = 40;
-
-/// [`quick_search`], then overlapping tiles, then "erase and look again": every code found
-/// is painted over and the image searched again until nothing more turns up. Each strategy
-/// alone misses codes in some images (a neighbouring code or a tilt confuses the detector);
-/// together they find every code of a screenshot or a photo of a few codes.
-fn thorough_search(mut luma: ::image::GrayImage) -> Vec<Found> {
-    let mut found = quick_search(&luma);
-    // Tiles of a half and of a third of the image, each overlapping its neighbours by half:
-    // the detector is easily confused by a neighbouring code or a large empty area, and a
-    // tile around one code leaves it alone with that code.
-    let (w, h) = (luma.width(), luma.height());
-    for parts in [2u32, 3] {
-        let (tw, th) = (w / parts, h / parts);
-        if tw < 120 || th < 120 {
-            continue;
-        }
-        for ty in 0..(2 * parts - 1) {
-            for tx in 0..(2 * parts - 1) {
-                let (x0, y0) = (tx * tw / 2, ty * th / 2);
-                let tile = ::image::imageops::crop_imm(&luma, x0, y0, tw, th).to_image();
-                if let Some(mut c) = detect_one(&tile) {
-                    for p in &mut c.points {
-                        *p = (p.0 + f64::from(x0), p.1 + f64::from(y0));
-                    }
-                    found.push(c);
-                }
-            }
-        }
-    }
-    for c in &found {
-        erase(&mut luma, c);
-    }
-    while found.len() < MAX_CODES {
-        match detect_one(&luma) {
-            Some(c) if c.points.len() >= 3 => {
-                erase(&mut luma, &c);
-                found.push(c);
-            }
-            _ => break,
-        }
-    }
-    found
-}
 
 /// One code, with the hybrid (local threshold) binarizer, else with a global histogram:
 /// rxing's detector is sensitive to the binarization, and each one reads images the other
@@ -386,6 +556,27 @@ mod tests {
                 "M".into()
             ))
         );
+    }
+
+    #[test]
+    fn the_time_budget_is_kept() {
+        let part = super::super::encode_part(1, 2, 123_456, &[0xAB; 300]);
+        let img = ::image::load_from_memory(&render_png(&part))
+            .unwrap()
+            .to_luma8();
+        let none = Budget {
+            time: std::time::Duration::ZERO,
+            ..Budget::default()
+        };
+        let d = decode_image_within(img.clone(), none);
+        assert!(
+            d.timed_out,
+            "no time: the search stops before its first pass"
+        );
+        assert!(d.codes.is_empty());
+        let d = decode_image_within(img, Budget::default());
+        assert_eq!(d.codes, vec![part]);
+        assert!(!d.timed_out);
     }
 
     #[test]

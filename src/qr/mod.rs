@@ -24,9 +24,12 @@ pub mod image;
 pub mod keyboard;
 pub mod serial;
 
-pub use self::image::{decode_image, decode_image_file, render_png, ImageError};
+pub use self::image::{
+    decode_image, decode_image_file, decode_image_file_within, decode_image_within, render_png,
+    Budget, Decoded, ImageError,
+};
 
-use crate::intake::{parse_intake_value, Intake, IntakeError, Vocabulary};
+use crate::intake::{parse_intake, Intake, IntakeError, Vocabulary};
 use std::io::Write;
 
 /// Magic and format version; accepted in any letter case.
@@ -324,95 +327,26 @@ pub fn inflate(zlib: &[u8]) -> Result<Vec<u8>, QrError> {
     Ok(out)
 }
 
-/// Turns an assembled zlib stream into a validated intake.
+/// Turns an assembled zlib stream into a validated intake: the intake parser's own strict
+/// JSON reading and checks (duplicate keys, control characters, the 個人番号 detector of
+/// `intake::individual_number`, which finds a number anywhere in the payload, even inside a
+/// longer string such as "マイナンバー 1234 5678 9018" in an address).
 pub fn decode_stream(zlib: &[u8], vocab: &Vocabulary) -> Result<Intake, QrError> {
     let json = inflate(zlib)?;
     let text = std::str::from_utf8(&json).map_err(|e| {
-        QrError::Intake(IntakeError {
-            path: "$".into(),
-            message: format!("not UTF-8 text (byte {})", e.valid_up_to()),
-        })
+        QrError::Intake(IntakeError::new(
+            "$",
+            format!("not UTF-8 text (byte {})", e.valid_up_to()),
+        ))
     })?;
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        QrError::Intake(IntakeError {
-            path: "$".into(),
-            message: format!("not valid JSON (line {}, column {})", e.line(), e.column()),
-        })
-    })?;
-    if contains_individual_number(&value) {
-        return Err(QrError::IndividualNumber);
-    }
-    parse_intake_value(&value, vocab).map_err(|e| {
-        // The intake parser refuses keys and values shaped like a 個人番号; the QR path
-        // reports those as the spec's own refusal rather than as an ordinary intake error.
-        if e.message.contains("個人番号") {
+    parse_intake(text, vocab).map_err(|e| {
+        // The spec's own refusal for a 個人番号, rather than an ordinary intake error.
+        if e.is_individual_number() {
             QrError::IndividualNumber
         } else {
             QrError::Intake(e)
         }
     })
-}
-
-/// Whether a 12-digit number with a valid 個人番号 check digit appears anywhere in the payload,
-/// even inside a longer string ("マイナンバー 1234 5678 9018" in an address field): the intake
-/// parser only catches whole values, and "anywhere in the payload" is the spec's rule.
-fn contains_individual_number(v: &serde_json::Value) -> bool {
-    use serde_json::Value;
-    match v {
-        Value::String(s) => text_has_individual_number(s),
-        Value::Number(n) => text_has_individual_number(&n.to_string()),
-        Value::Array(a) => a.iter().any(contains_individual_number),
-        Value::Object(m) => m
-            .iter()
-            .any(|(k, v)| text_has_individual_number(k) || contains_individual_number(v)),
-        _ => false,
-    }
-}
-
-/// Runs of digits (ASCII or full-width) joined by single separators (space, hyphen, as people
-/// write the number), checked when they hold exactly 12 digits.
-pub fn text_has_individual_number(s: &str) -> bool {
-    let mut run = [0u8; 12];
-    let mut n = 0usize; // digits in the current run (capped at 13 = "too long")
-    let mut after_sep = false;
-    let check = |run: &[u8; 12], n: usize| n == 12 && is_individual_number(run);
-    for c in s.chars() {
-        let digit = match c {
-            '0'..='9' => Some(c as u32 - '0' as u32),
-            '０'..='９' => Some(c as u32 - '０' as u32),
-            _ => None,
-        };
-        if let Some(d) = digit {
-            if n < 12 {
-                run[n] = d as u8;
-            }
-            n = (n + 1).min(13);
-            after_sep = false;
-        } else if matches!(c, ' ' | '-' | '　' | '－' | 'ー' | '‐') && n > 0 && !after_sep {
-            after_sep = true;
-        } else {
-            if check(&run, n) {
-                return true;
-            }
-            n = 0;
-            after_sep = false;
-        }
-    }
-    check(&run, n)
-}
-
-/// The check digit of 番号法施行令 第8条.
-fn is_individual_number(d: &[u8; 12]) -> bool {
-    let sum: u32 = (1..=11usize)
-        .map(|n| {
-            let p = u32::from(d[11 - n]);
-            let q = if n <= 6 { n as u32 + 1 } else { n as u32 - 5 };
-            p * q
-        })
-        .sum();
-    let r = sum % 11;
-    let check = if r <= 1 { 0 } else { 11 - r };
-    check == u32::from(d[11])
 }
 
 /// What feeding a part did.
@@ -431,7 +365,45 @@ pub enum Feed {
     /// A part of another set while one is half read. The assembler keeps the current set;
     /// the caller asks the clerk and, to switch, calls [`Assembler::start_over`] and feeds
     /// the part again. Never mixes the two.
-    OtherSet { current_set: u32, new_set: u32 },
+    OtherSet {
+        current_set: u32,
+        new_set: u32,
+        /// How the part conflicts with the set being read.
+        conflict: Conflict,
+    },
+}
+
+/// Why a part cannot join the set being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// It belongs to another set (another set id): part `index` of `total`.
+    OtherSet { index: u8, total: u8 },
+    /// Same set id, but it says the set has `total` parts, not `expected`.
+    OtherTotal { total: u8, expected: u8 },
+    /// Same set id and index, but other bytes than the part already read: two sets whose
+    /// random ids collided (or a code altered after it was made).
+    PartDiffers { index: u8 },
+}
+
+impl Conflict {
+    /// What happened, for the clerk (Japanese) and in English; `read`/`total` describe the
+    /// set being read.
+    pub fn message(&self, current_set: u32, new_set: u32, read: u8, total: u8) -> (String, String) {
+        match *self {
+            Conflict::OtherSet { index, total: t } => (
+                format!("別のコード一式 ({new_set:06}) の{t}枚中{index}枚目です。読み取り中の一式 ({current_set:06}、{total}枚中{read}枚読み取り済み) とは混ぜません。1世帯ずつ読み取ってください"),
+                format!("this is part {index} of {t} of another code set ({new_set:06}) while set {current_set:06} is half read ({read} of {total} parts); the two are never mixed: give one household's codes at a time"),
+            ),
+            Conflict::OtherTotal { total: t, expected } => (
+                format!("一式 ({new_set:06}) のコードですが、全{t}枚とあり、読み取り中の全{expected}枚と合いません。別の一式として扱い、混ぜません"),
+                format!("this part says set {new_set:06} has {t} parts, but the set being read under that id has {expected}: they are different sets and are never mixed"),
+            ),
+            Conflict::PartDiffers { index } => (
+                format!("一式 ({current_set:06}) の{index}枚目はすでに読み取っていますが、内容が違います。同じ番号の別の一式です。混ぜずに、1世帯ずつ読み取ってください"),
+                format!("part {index} of set {current_set:06} was already read with other content: this is another set with the same id, and the two are never mixed"),
+            ),
+        }
+    }
 }
 
 /// The question to ask the clerk on [`Feed::OtherSet`].
@@ -491,6 +463,14 @@ impl Assembler {
         }
     }
 
+    /// The id of the set being read, or of the set just completed.
+    pub fn set_id(&self) -> Option<u32> {
+        match &self.state {
+            State::Reading { set_id, .. } | State::Done { set_id, .. } => Some(*set_id),
+            State::Idle => None,
+        }
+    }
+
     /// The indexes (1-based) still missing from the set being read.
     pub fn missing(&self) -> Vec<u8> {
         match &self.state {
@@ -525,9 +505,21 @@ impl Assembler {
                 parts,
             } => {
                 if *set_id != part.set_id || *total != part.total {
+                    let conflict = if *set_id != part.set_id {
+                        Conflict::OtherSet {
+                            index: part.index,
+                            total: part.total,
+                        }
+                    } else {
+                        Conflict::OtherTotal {
+                            total: part.total,
+                            expected: *total,
+                        }
+                    };
                     return Ok(Feed::OtherSet {
                         current_set: *set_id,
                         new_set: part.set_id,
+                        conflict,
                     });
                 }
                 match &parts[slot] {
@@ -543,6 +535,7 @@ impl Assembler {
                         return Ok(Feed::OtherSet {
                             current_set: *set_id,
                             new_set: part.set_id,
+                            conflict: Conflict::PartDiffers { index: part.index },
                         });
                     }
                     None => parts[slot] = Some(part),

@@ -240,7 +240,8 @@ fn row_other_set_is_never_mixed() {
         a.feed(&other[1]),
         Ok(Feed::OtherSet {
             current_set: 111_111,
-            new_set: 222_222
+            new_set: 222_222,
+            conflict: Conflict::OtherSet { index: 2, total: 2 },
         })
     );
     assert_eq!(a.progress(), Some((1, 2)), "the current set is kept");
@@ -250,7 +251,36 @@ fn row_other_set_is_never_mixed() {
     assert_eq!(a.missing(), vec![1]);
     // Same id, other total: another set too.
     let three = encode_stream(&vec![5u8; 1200], 222_222);
-    assert!(matches!(a.feed(&three[0]), Ok(Feed::OtherSet { .. })));
+    assert_eq!(
+        a.feed(&three[0]),
+        Ok(Feed::OtherSet {
+            current_set: 222_222,
+            new_set: 222_222,
+            conflict: Conflict::OtherTotal {
+                total: 3,
+                expected: 2
+            },
+        })
+    );
+    // Same id and index, other bytes: a collision, said as such.
+    let mut other_bytes = bytes.clone();
+    other_bytes[500] = 1;
+    let twin = encode_stream(&other_bytes, 222_222);
+    let fed = a.feed(&twin[1]).unwrap();
+    assert_eq!(
+        fed,
+        Feed::OtherSet {
+            current_set: 222_222,
+            new_set: 222_222,
+            conflict: Conflict::PartDiffers { index: 2 },
+        }
+    );
+    let (ja, en) = Conflict::PartDiffers { index: 2 }.message(222_222, 222_222, 1, 2);
+    assert!(
+        ja.contains("2枚目はすでに読み取っていますが、内容が違います"),
+        "{ja}"
+    );
+    assert!(en.contains("another set with the same id"), "{en}");
 }
 
 #[test]
@@ -363,10 +393,10 @@ fn row_individual_number_is_refused_anywhere() {
         assert!(e.message_ja().contains("個人番号"));
     }
     // Numbers that are not one: a phone number, 12 digits with a wrong check digit, 13 digits.
-    assert!(!text_has_individual_number("090-1234-5678"));
-    assert!(!text_has_individual_number("123456789012"));
-    assert!(!text_has_individual_number("1234567890185"));
-    assert!(text_has_individual_number("x123456789018y"));
+    assert!(!crate::intake::contains_individual_number("090-1234-5678"));
+    assert!(!crate::intake::contains_individual_number("123456789012"));
+    assert!(!crate::intake::contains_individual_number("1234567890185"));
+    assert!(crate::intake::contains_individual_number("x123456789018y"));
 }
 
 #[test]

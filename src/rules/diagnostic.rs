@@ -20,10 +20,17 @@ pub struct Diagnostic {
     pub column: usize,
     pub message: String,
     pub hint: Option<String>,
-    /// The source line and the caret's start and width, in characters of that line.
+    /// The source line (a long one cut to a window around the spot, with `…`) and the
+    /// caret's start (1-based, in characters of `source_line`) and width.
     pub source_line: Option<String>,
+    pub caret_column: usize,
     pub caret_len: usize,
 }
+
+/// Characters of a source line shown on each side of the spot, and most characters of a
+/// message or hint: a diagnostic never echoes a megabyte line or value.
+const LINE_WINDOW: usize = 80;
+const MAX_MESSAGE_CHARS: usize = 400;
 
 impl Diagnostic {
     /// A diagnostic at a byte span of a file's text.
@@ -43,19 +50,36 @@ impl Diagnostic {
         let column = text[line_start..start].chars().count() + 1;
         let caret_end = end.min(line_end);
         let caret_len = text[start..caret_end].chars().count().max(1);
+        let line = text[line_start..line_end].trim_end_matches('\r');
+        // A window of the line around the spot.
+        let skip = (column - 1).saturating_sub(LINE_WINDOW);
+        let shown: String = line
+            .chars()
+            .skip(skip)
+            .take(column - 1 - skip + caret_len.min(LINE_WINDOW) + LINE_WINDOW)
+            .collect();
+        let cut_end = skip + shown.chars().count() < line.chars().count();
+        let (source_line, caret_column) = match (skip > 0, cut_end) {
+            (false, false) => (shown, column),
+            (cut_start, _) => (
+                format!(
+                    "{}{shown}{}",
+                    if cut_start { "…" } else { "" },
+                    if cut_end { "…" } else { "" }
+                ),
+                column - skip + usize::from(cut_start),
+            ),
+        };
         Diagnostic {
             severity,
             file: file.to_string(),
             line: line_no,
             column,
-            message: message.into(),
-            hint,
-            source_line: Some(
-                text[line_start..line_end]
-                    .trim_end_matches('\r')
-                    .to_string(),
-            ),
-            caret_len,
+            message: short(message.into()),
+            hint: hint.map(short),
+            source_line: Some(source_line),
+            caret_column,
+            caret_len: caret_len.min(LINE_WINDOW),
         }
     }
 
@@ -71,9 +95,10 @@ impl Diagnostic {
             file: file.to_string(),
             line: 1,
             column: 1,
-            message: message.into(),
-            hint,
+            message: short(message.into()),
+            hint: hint.map(short),
             source_line: None,
+            caret_column: 1,
             caret_len: 0,
         }
     }
@@ -98,6 +123,13 @@ impl Diagnostic {
     }
 }
 
+fn short(s: String) -> String {
+    match crate::text::ellipsize(&s, MAX_MESSAGE_CHARS) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(cut) => cut,
+    }
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -118,10 +150,10 @@ impl fmt::Display for Diagnostic {
             let src = src.replace('\t', " ");
             writeln!(f, "{:gutter$} |", "")?;
             writeln!(f, "{} | {}", self.line, src)?;
-            let before: String = src.chars().take(self.column - 1).collect();
+            let before: String = src.chars().take(self.caret_column - 1).collect();
             let marked: String = src
                 .chars()
-                .skip(self.column - 1)
+                .skip(self.caret_column - 1)
                 .take(self.caret_len)
                 .collect();
             let pad = UnicodeWidthStr::width(before.as_str());
@@ -167,6 +199,26 @@ mod tests {
         assert!(
             d.to_string().contains(&format!(" | {}^", " ".repeat(10))),
             "{d}"
+        );
+        // A megabyte line is shown as a window around the spot, the caret still under it.
+        let text = format!(
+            "x = \"{}\" y = 1{}\n",
+            "あ".repeat(500_000),
+            "い".repeat(500_000)
+        );
+        let start = text.find('y').unwrap();
+        let d = Diagnostic::error("c.toml", &text, start..start + 1, "unknown key `y`", None);
+        assert_eq!(d.location(), "c.toml:1:500008");
+        let shown = d.to_string();
+        assert!(shown.len() < 2000, "{}", shown.len());
+        assert!(shown.contains("…"), "{shown}");
+        let line = shown.lines().find(|l| l.contains(" y = 1")).unwrap();
+        let caret = shown.lines().find(|l| l.ends_with('^')).unwrap();
+        let before = &line[..line.find(" y = 1").unwrap() + 1];
+        assert_eq!(
+            UnicodeWidthStr::width(before),
+            UnicodeWidthStr::width(&caret[..caret.len() - 1]),
+            "{shown}"
         );
     }
 }

@@ -257,7 +257,14 @@ struct Parser<'a> {
     toks: &'a [Token],
     pos: usize,
     end: usize,
+    /// Nesting of parentheses, quantifier bodies and `not`s so far.
+    depth: usize,
 }
+
+/// Deepest nesting a condition may have. Real conditions nest 3–5 levels; the limit keeps the
+/// recursive parser (and everything that walks the tree after it) far from the stack's end,
+/// so 5,000 nested parentheses get a diagnostic at file:line:column, not a stack overflow.
+pub const MAX_NESTING: usize = 64;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Token> {
@@ -288,7 +295,28 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> Result<Expr, SyntaxError> {
-        self.or()
+        self.nested(|p| p.or())
+    }
+
+    /// Runs one level of nesting, refusing to go deeper than [`MAX_NESTING`].
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Expr, SyntaxError>,
+    ) -> Result<Expr, SyntaxError> {
+        if self.depth >= MAX_NESTING {
+            let at = self.here();
+            return serr(
+                at,
+                format!("the condition is nested more than {MAX_NESTING} levels deep"),
+                Some(
+                    "split it into simpler conditions (e.g. a derived fact or separate procedures)",
+                ),
+            );
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
     }
 
     fn or(&mut self) -> Result<Expr, SyntaxError> {
@@ -330,7 +358,7 @@ impl Parser<'_> {
     fn not(&mut self) -> Result<Expr, SyntaxError> {
         if self.peek_ident("not") {
             let start = self.next().expect("peeked").span.start;
-            let inner = self.not()?;
+            let inner = self.nested(|p| p.not())?;
             let end = inner.span.end;
             return Ok(Expr {
                 kind: ExprKind::Not(Box::new(inner)),
@@ -635,6 +663,7 @@ pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
         toks: &toks,
         pos: 0,
         end: src.trim_end().len(),
+        depth: 0,
     };
     let e = p.expr()?;
     if let Some(t) = p.peek() {
@@ -664,6 +693,30 @@ mod tests {
         ] {
             parse(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
+        for src in [
+            format!("{}true{}", "(".repeat(5000), ")".repeat(5000)),
+            format!("{}true", "not ".repeat(5000)),
+            format!("{}true{}", "any(members, ".repeat(5000), ")".repeat(5000)),
+            "(".repeat(100_000),
+        ] {
+            let e = parse(&src).unwrap_err();
+            assert!(
+                e.message.contains("nested more than 64 levels"),
+                "{}",
+                e.message
+            );
+            assert!(e.span.start < src.len());
+        }
+        let ok = format!(
+            "{}true{}",
+            "(".repeat(MAX_NESTING - 1),
+            ")".repeat(MAX_NESTING - 1)
+        );
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

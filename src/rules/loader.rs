@@ -58,6 +58,9 @@ pub fn embedded_files() -> Vec<SourceFile> {
 }
 
 /// Reads every file of a set directory (TOML and JSON).
+/// Largest definition file read (the whole shipped set is about 100 KiB).
+const MAX_FILE_BYTES: u64 = 4 << 20;
+
 pub fn read_dir_files(dir: &Path) -> Result<Vec<SourceFile>, Vec<Diagnostic>> {
     fn walk(root: &Path, d: &Path, out: &mut Vec<SourceFile>, errs: &mut Vec<Diagnostic>) {
         let entries = match std::fs::read_dir(d) {
@@ -86,6 +89,33 @@ pub fn read_dir_files(dir: &Path) -> Result<Vec<SourceFile>, Vec<Diagnostic>> {
                     .unwrap_or(&p)
                     .to_string_lossy()
                     .replace('\\', "/");
+                // Only regular files: a FIFO would block the check forever, a device
+                // (`/dev/zero` behind a symlink) would never end.
+                match std::fs::metadata(&p) {
+                    Ok(m) if !m.is_file() => {
+                        errs.push(Diagnostic::file(
+                            Severity::Error,
+                            &rel,
+                            "not a regular file (a FIFO, socket or device): refused",
+                            Some("a procedure set holds only ordinary text files".into()),
+                        ));
+                        continue;
+                    }
+                    Ok(m) if m.len() > MAX_FILE_BYTES => {
+                        errs.push(Diagnostic::file(
+                            Severity::Error,
+                            &rel,
+                            format!(
+                                "{} bytes: larger than a definition file may be ({} MiB)",
+                                m.len(),
+                                MAX_FILE_BYTES >> 20
+                            ),
+                            None,
+                        ));
+                        continue;
+                    }
+                    _ => {}
+                }
                 match std::fs::read(&p) {
                     Ok(bytes) => match String::from_utf8(bytes) {
                         Ok(text) => out.push(SourceFile { path: rel, text }),
@@ -562,6 +592,13 @@ fn read_facts(
                     name_span.clone(),
                     format!("fact name `{name}` must be lower-case snake_case"),
                     None,
+                );
+            }
+            if crate::intake::individual_number::is_individual_number_name(name) {
+                src.error(
+                    name_span.clone(),
+                    format!("fact `{name}` is named like the individual number (個人番号), which an intake never carries"),
+                    Some("name the fact after what is asked, e.g. `mynumber_card` for holding the card".into()),
                 );
             }
             let mut f = Fields::new(ft, node.span(), format!("fact `{key}.{name}`"));

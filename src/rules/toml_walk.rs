@@ -101,6 +101,12 @@ fn value_type_name(v: &Value) -> &'static str {
     }
 }
 
+/// Most diagnostics kept for one file.
+pub const MAX_DIAGNOSTICS_PER_FILE: usize = 50;
+
+/// Unknown keys reported one by one per table; the rest are counted.
+const MAX_UNKNOWN_KEYS_SHOWN: usize = 5;
+
 impl<'a> Source<'a> {
     pub fn new(file: &'a str, text: &'a str) -> Self {
         Source {
@@ -133,14 +139,7 @@ impl<'a> Source<'a> {
         message: impl Into<String>,
         hint: Option<String>,
     ) {
-        self.diags.push(Diagnostic::at(
-            Severity::Error,
-            self.file,
-            self.text,
-            span,
-            message,
-            hint,
-        ));
+        self.push(Severity::Error, span, message.into(), hint);
     }
 
     pub fn warning(
@@ -149,14 +148,31 @@ impl<'a> Source<'a> {
         message: impl Into<String>,
         hint: Option<String>,
     ) {
-        self.diags.push(Diagnostic::at(
-            Severity::Warning,
-            self.file,
-            self.text,
-            span,
-            message,
-            hint,
-        ));
+        self.push(Severity::Warning, span, message.into(), hint);
+    }
+
+    /// Records a diagnostic; past [`MAX_DIAGNOSTICS_PER_FILE`] only one last note says that
+    /// more were left out (a generated file with 100,000 mistakes is checked in moments, and
+    /// the supervisor reads the first ones anyway).
+    fn push(
+        &mut self,
+        severity: Severity,
+        span: std::ops::Range<usize>,
+        message: String,
+        hint: Option<String>,
+    ) {
+        match self.diags.len().cmp(&MAX_DIAGNOSTICS_PER_FILE) {
+            std::cmp::Ordering::Less => self.diags.push(Diagnostic::at(
+                severity, self.file, self.text, span, message, hint,
+            )),
+            std::cmp::Ordering::Equal => self.diags.push(Diagnostic::file(
+                Severity::Error,
+                self.file,
+                format!("more than {MAX_DIAGNOSTICS_PER_FILE} problems in this file; the rest are not shown"),
+                Some("fix these first, then check again".into()),
+            )),
+            std::cmp::Ordering::Greater => {}
+        }
     }
 
     pub fn error_at(&mut self, node: &Node<'_>, message: impl Into<String>, hint: Option<String>) {
@@ -252,15 +268,29 @@ impl<'a> Fields<'a> {
 
     /// All keys not read are errors.
     pub fn finish(self, src: &mut Source<'_>) {
-        for (k, _) in self.table.iter() {
-            if !self.seen.iter().any(|s| s == k) {
-                let span = self.key_span(k).unwrap_or(0..0);
-                let hint = closest(k, self.seen.iter().map(String::as_str))
-                    .map(|c| format!("did you mean `{c}`?"));
-                let hint =
-                    hint.or_else(|| Some(format!("the keys here are: {}", self.seen.join(", "))));
-                src.error(span, format!("unknown key `{k}` in {}", self.what), hint);
-            }
+        let seen: std::collections::HashSet<&str> = self.seen.iter().map(String::as_str).collect();
+        let mut unknown = self
+            .table
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| !seen.contains(k));
+        for k in unknown.by_ref().take(MAX_UNKNOWN_KEYS_SHOWN) {
+            let span = self.key_span(k).unwrap_or(0..0);
+            let hint = closest(k, self.seen.iter().map(String::as_str))
+                .map(|c| format!("did you mean `{c}`?"));
+            let hint =
+                hint.or_else(|| Some(format!("the keys here are: {}", self.seen.join(", "))));
+            let k = crate::text::ellipsize(k, crate::text::QUOTE_CHARS);
+            src.error(span, format!("unknown key `{k}` in {}", self.what), hint);
+        }
+        let more = unknown.count();
+        if more > 0 {
+            let span = self.span.clone().unwrap_or(0..0);
+            src.error(
+                span,
+                format!("{more} more unknown key(s) in {}", self.what),
+                None,
+            );
         }
     }
 }
