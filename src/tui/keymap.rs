@@ -193,6 +193,8 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
                 Action::No,
             ));
             out.push(b(K::Esc, ("取り込まない", "ignore"), Action::Cancel));
+            out.push(b(K::PageDown, ("次の違い", "more"), Action::PageDown));
+            out.push(hidden(K::PageUp, Action::PageUp));
             return out;
         }
         Some(Overlay::Resume {

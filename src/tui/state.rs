@@ -269,6 +269,8 @@ pub struct QrMerge {
     pub incoming: Box<Intake>,
     /// Differences, as lines for the clerk.
     pub conflicts: Vec<(String, String)>,
+    /// The first difference shown (PgUp / PgDn when they do not fit).
+    pub scroll: usize,
 }
 
 /// Dialogs on top of a screen. Only one at a time, so Esc always means "close this".

@@ -791,6 +791,7 @@ fn qr_result(s: &mut State, r: Result<QrFeed, super::services::QrError>) -> Vec<
             s.overlay = Some(Overlay::QrMerge(QrMerge {
                 incoming,
                 conflicts,
+                scroll: 0,
             }));
             vec![]
         }
@@ -1263,7 +1264,16 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 vec![]
             }
         },
-        Overlay::QrMerge(m) => match a {
+        Overlay::QrMerge(mut m) => match a {
+            Action::PageDown | Action::PageUp => {
+                m.scroll = if matches!(a, Action::PageDown) {
+                    (m.scroll + 5).min(m.conflicts.len().saturating_sub(1))
+                } else {
+                    m.scroll.saturating_sub(5)
+                };
+                s.overlay = Some(Overlay::QrMerge(m));
+                vec![]
+            }
             Action::Yes | Action::No => {
                 s.case.intake = merge(
                     &s.case.intake,

@@ -203,14 +203,31 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                 )),
                 Line::from(""),
             ];
-            for (label, diff) in &m.conflicts {
-                lines.push(Line::from(safe(&format!("  {label}: {diff}"))));
+            // Every difference, wrapped; when they do not fit, they scroll (PgUp / PgDn).
+            let w = area.width.min(96).saturating_sub(2) as usize;
+            let mut diffs: Vec<Line> = vec![];
+            for (label, diff) in m.conflicts.iter().skip(m.scroll) {
+                for part in super::widgets::wrap_text(&safe(&format!("  {label}: {diff}")), w) {
+                    diffs.push(Line::from(part));
+                }
+            }
+            let room = (area.height as usize).saturating_sub(8).max(1);
+            let more = diffs.len() > room || m.scroll > 0;
+            lines.extend(diffs.into_iter().take(room));
+            if more {
+                lines.push(Line::from(dim(&format!(
+                    "  ({} {}- / {}  PgUp PgDn)",
+                    tr(l, ("違い", "differences")),
+                    m.scroll + 1,
+                    m.conflicts.len()
+                ))));
             }
             lines.push(Line::from(""));
             lines.push(Line::from(tr(l, ("Y: QRの内容を使う   N: 入力済みの内容を残す (足りない所だけQRから)   Esc: 取り込まない", "Y: use the QR   N: keep entered values   Esc: ignore"))));
+            let h = (lines.len() as u16 + 2).min(area.height);
             popup(
                 f,
-                centered(area, 96, (m.conflicts.len() as u16 + 7).min(area.height)),
+                centered(area, 96, h),
                 tr(l, ("内容の確認", "Confirm the merge")),
                 lines,
             );
