@@ -5,7 +5,9 @@
 //! counter = "1番窓口 (総合窓口)"
 //! clerk = "窓口 花子"
 //! role = "clerk"            # or "supervisor": browse, check, test and reload procedure sets
-//! db = "/var/lib/madoguchi/cases.sqlite3"
+//! section = "市民課"        # the section this counter works for (case continuation)
+//! database = "/var/lib/madoguchi/cases.sqlite3"   # or postgresql://madoguchi@db.example.lg.jp/madoguchi
+//! procedures = "published"  # load the set published on the database (else the embedded set)
 //! retention_days = 90
 //! printer = "counter-1"     # CUPS queue
 //! serial_scanner = "/dev/ttyACM0"
@@ -32,7 +34,15 @@ pub struct Config {
     /// The clerk's name (recorded in the audit log; never personal data of residents).
     pub clerk: String,
     pub role: Role,
+    /// The section (課) this counter works for: its procedures are the ones it marks.
+    pub section: Option<String>,
+    /// The case database: a SQLite path (older name: `db`).
     pub db: Option<PathBuf>,
+    /// The case database: a SQLite path or a `postgresql://` URL (a town's server).
+    pub database: Option<String>,
+    /// `"published"`: load the procedure set published on the database (`madoguchi
+    /// procedures publish`) at start and on reload, instead of the embedded set.
+    pub procedures: Option<String>,
     /// Days after which closed cases lose their personal data.
     pub retention_days: u32,
     pub printer: Option<String>,
@@ -47,7 +57,10 @@ impl Default for Config {
             counter: "総合窓口".into(),
             clerk: "窓口担当".into(),
             role: Role::Clerk,
+            section: None,
             db: None,
+            database: None,
+            procedures: None,
             retention_days: 90,
             printer: None,
             serial_scanner: None,
@@ -75,7 +88,7 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let config = toml::from_str(&text).map_err(|e| {
+        let config: Config = toml::from_str(&text).map_err(|e| {
             // toml quotes the offending line: never a whole (megabyte) line back.
             let msg: Vec<String> = e
                 .to_string()
@@ -89,7 +102,62 @@ impl Config {
         let table: toml::Table = toml::from_str(&text).unwrap_or_default();
         check_text(&toml::Value::Table(table), "")
             .map_err(|(key, why)| format!("{}: {key}: {why}", path.display()))?;
+        config
+            .check()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(config)
+    }
+
+    /// Values that parse but cannot work: said at load, with the allowed range.
+    fn check(&self) -> Result<(), String> {
+        let max = crate::store::MAX_RETENTION_DAYS;
+        if self.retention_days > max {
+            return Err(format!(
+                "retention_days = {}: 0 から {max} 日の間で指定してください (out of range: 0..={max})",
+                self.retention_days
+            ));
+        }
+        if self.db.is_some() && self.database.is_some() {
+            return Err(
+                "db と database の両方は指定できません (give either db or database)".into(),
+            );
+        }
+        match self.procedures.as_deref() {
+            None | Some("published") | Some("embedded") => {}
+            Some(other) => {
+                return Err(format!(
+                    "procedures = {other:?}: \"published\" か \"embedded\" を指定してください (use \"published\" or \"embedded\"; a folder is given with --procedures)"
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether counters load the procedure set published on the database.
+    pub fn uses_published_set(&self) -> bool {
+        self.procedures.as_deref() == Some("published")
+    }
+
+    /// Where the cases are: `--db` (a path or a URL), else `database`/`db` of the config,
+    /// else the user's data directory. Training always uses a local file of its own, so
+    /// practice never reaches the town's server.
+    pub fn db_location(&self, cli_db: Option<&Path>, training: bool) -> crate::store::Location {
+        use crate::store::Location;
+        let given = cli_db
+            .map(Path::to_path_buf)
+            .or_else(|| self.database.as_ref().map(PathBuf::from));
+        match given.as_deref().map(Location::parse) {
+            Some(Location::Postgres(_)) if training => Location::Sqlite(self.db_path(None, true)),
+            Some(Location::Postgres(u)) => Location::Postgres(u),
+            Some(Location::Sqlite(p)) if training => Location::Sqlite(
+                p.parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+                    .join("training.sqlite3"),
+            ),
+            Some(Location::Sqlite(p)) => Location::Sqlite(p),
+            None => Location::Sqlite(self.db_path(None, training)),
+        }
     }
 
     /// The case database: `--db`, else `db` of the config, else the user's data directory
@@ -170,5 +238,29 @@ mod tests {
         std::fs::write(&p, "counter = \"1番\\u001b[2J\"\n").unwrap();
         let e = Config::load(Some(&p)).unwrap_err();
         assert!(e.contains("counter: character 3 is U+001B"), "{e}");
+        std::fs::write(&p, "retention_days = 100000000\n").unwrap();
+        let e = Config::load(Some(&p)).unwrap_err();
+        assert!(e.contains("36500"), "{e}");
+    }
+
+    #[test]
+    fn database_urls_and_training() {
+        use crate::store::Location;
+        let c = Config {
+            database: Some("postgresql://m@db.local/madoguchi".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.db_location(None, false),
+            Location::Postgres("postgresql://m@db.local/madoguchi".into())
+        );
+        // Practice never reaches the town's server.
+        assert!(
+            matches!(c.db_location(None, true), Location::Sqlite(p) if p.ends_with("training.sqlite3"))
+        );
+        assert_eq!(
+            c.db_location(Some(Path::new("/tmp/x.sqlite3")), false),
+            Location::Sqlite("/tmp/x.sqlite3".into())
+        );
     }
 }

@@ -6,9 +6,15 @@
 use chrono::{DateTime, Duration, FixedOffset};
 use madoguchi::intake::{parse_intake, EventKind, Intake, Vocabulary};
 use madoguchi::rules::{Applied, Determination, EventRef, ProcKind, SetRef};
-use madoguchi::store::{migrate, page_code, CaseStatus, Clock, PageRef, Step, Store, StoreError};
+use madoguchi::store::{
+    migrate, page_code, CaseStatus, Clock, ErrorKind, Location, PageRef, Step, Store, StoreError,
+};
+use madoguchi::vals;
 use std::path::{Path, PathBuf};
+
+mod store_support;
 use std::sync::{Arc, Mutex};
+use store_support::targets;
 
 /// A clock the test moves by hand.
 #[derive(Clone)]
@@ -114,19 +120,6 @@ fn real_determination(i: &Intake) -> (String, Determination) {
     (set.digest.clone(), d)
 }
 
-/// The bytes of the database file and of its `-wal` and `-shm` files, as on disk now.
-fn file_bytes(path: &Path) -> Vec<u8> {
-    let mut all = vec![];
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        if let Ok(b) = std::fs::read(PathBuf::from(p)) {
-            all.extend(b);
-        }
-    }
-    all
-}
-
 fn contains(hay: &[u8], needle: &str) -> bool {
     let n = needle.as_bytes();
     hay.windows(n.len()).any(|w| w == n)
@@ -134,9 +127,14 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 
 #[test]
 fn a_full_case_is_kept_found_by_page_code_and_audited() {
-    let dir = tempfile::tempdir().unwrap();
+    for t in targets() {
+        full_case(&t);
+    }
+}
+
+fn full_case(t: &store_support::Target) {
     let clock = TestClock::at("2026-04-06T10:00:00+09:00");
-    let mut s = Store::open_with_clock(&db(&dir), clock.boxed()).unwrap();
+    let mut s = Store::open_with_clock(&t.location(), clock.boxed()).unwrap();
     let id = s.open_case("窓口 花子", Some(EventKind::MoveIn)).unwrap();
     assert_eq!(id.code.len(), 8);
     assert_eq!(s.unfinished().unwrap()[0].code, id.code);
@@ -276,11 +274,16 @@ fn a_full_case_is_kept_found_by_page_code_and_audited() {
             "personal data in the audit log: {l:?}"
         );
     }
-    // Append-only, whatever SQL a tool runs.
-    let c = s.connection();
-    assert!(c.execute("UPDATE audit SET detail = 'x'", []).is_err());
-    assert!(c.execute("DELETE FROM audit", []).is_err());
-    assert_eq!(s.audit_log().unwrap().len(), log.len());
+    // Append-only, whatever SQL a tool runs (enforced in the database).
+    assert!(s
+        .with(|c| c.execute("UPDATE audit SET detail = 'x'", &[]))
+        .is_err());
+    assert!(s.with(|c| c.execute("DELETE FROM audit", &[])).is_err());
+    if t.is_pg() {
+        assert!(store_support::pg_exec(t, "TRUNCATE audit").is_err());
+        assert!(store_support::pg_exec(t, "DELETE FROM audit").is_err());
+    }
+    assert_eq!(s.audit_log().unwrap().len(), log.len(), "{}", t.label());
     // No step can change a purged case, and a wrong id is refused.
     let wrong = madoguchi::store::CaseId {
         id: 999,
@@ -320,55 +323,80 @@ fn every_earlier_schema_version_is_upgraded() {
     let i = fixture();
     let (digest, d) = real_determination(&i);
     for from in 0..migrate::LATEST {
-        let dir = tempfile::tempdir().unwrap();
-        let path = db(&dir);
-        {
-            let mut c = rusqlite::Connection::open(&path).unwrap();
-            migrate::migrate_to(&mut c, from).unwrap();
-            if from >= 1 {
-                // A case as version 1 wrote it: JSON columns only, no anonymous columns.
-                c.execute(
-                    "INSERT INTO cases (code, clerk, event_kind, status, intake_json, set_digest, determination_json, opened_at, determined_at, closed_at)
-                     VALUES ('ABCDEFGH', 'c', 'move_in', 'closed', ?1, ?2, ?3, '2026-01-05T10:00:00+09:00', '2026-01-05T10:02:00+09:00', '2026-01-05T10:05:00+09:00')",
-                    rusqlite::params![i.to_json(), digest, serde_json::to_string(&d).unwrap()],
+        for t in targets() {
+            let clock = TestClock::at("2026-04-06T10:00:00+09:00");
+            {
+                let old = Store::open_location(
+                    &Location::parse(&t.location()),
+                    clock.boxed(),
+                    Some(from),
                 )
                 .unwrap();
-                c.execute("INSERT INTO audit (at, actor, action, case_code) VALUES ('2026-01-05T10:00:00+09:00', 'c', 'case opened', 'ABCDEFGH')", []).unwrap();
+                assert_eq!(old.schema_version().unwrap(), from);
+                if from >= 1 {
+                    // A case as version 1 wrote it: JSON columns only, no anonymous columns.
+                    old.with(|c| {
+                        c.execute(
+                            "INSERT INTO cases (code, clerk, event_kind, status, intake_json, set_digest, determination_json, opened_at, determined_at, closed_at)
+                             VALUES ('ABCDEFGH', 'c', 'move_in', 'closed', ?1, ?2, ?3, '2026-01-05T10:00:00+09:00', '2026-01-05T10:02:00+09:00', '2026-01-05T10:05:00+09:00')",
+                            vals![i.to_json(), digest.as_str(), serde_json::to_string(&d).unwrap()],
+                        )?;
+                        if from >= 2 {
+                            // Version 2 wrote the anonymous columns itself.
+                            let list = |v: Vec<String>| serde_json::to_string(&v).unwrap();
+                            let counters: Vec<String> = d.procedures.iter().map(|p| p.counter.clone()).fold(vec![], |mut a, c| { if !a.contains(&c) { a.push(c) } a });
+                            c.execute(
+                                "UPDATE cases SET household_size = 4, procedures = ?1, forms = ?2, counters = ?3",
+                                vals![
+                                    list(d.procedures.iter().map(|p| p.id.clone()).collect()),
+                                    list(d.form_ids().iter().map(|f| f.to_string()).collect()),
+                                    list(counters)
+                                ],
+                            )?;
+                        }
+                        c.execute("INSERT INTO audit (at, actor, action, case_code) VALUES ('2026-01-05T10:00:00+09:00', 'c', 'case opened', 'ABCDEFGH')", &[])
+                    })
+                    .unwrap();
+                }
             }
+            let mut s = Store::open_with_clock(&t.location(), clock.boxed()).unwrap();
+            let what = format!("from version {from} on {}", t.label());
+            assert_eq!(s.schema_version().unwrap(), migrate::LATEST, "{what}");
+            if from >= 1 {
+                let rec = s.load_case("ABCDEFGH").unwrap().unwrap();
+                assert_eq!(
+                    rec.summary.household_size,
+                    Some(4),
+                    "backfilled from the intake ({what})"
+                );
+                assert_eq!(rec.forms, d.form_ids(), "backfilled from the determination");
+                assert!(!rec.counters.is_empty());
+                // Version 3: the old case's procedures have a status at their sections.
+                let p = s.progress("ABCDEFGH").unwrap().unwrap();
+                assert_eq!(p.procedures.len(), d.procedures.len(), "{what}");
+                assert!(p
+                    .procedures
+                    .iter()
+                    .all(|x| x.status == madoguchi::store::ProcStatus::Pending));
+                // The old case can now be purged and still counts in the statistics.
+                let r = s.purge(90, clock.now()).unwrap();
+                assert_eq!(r.purged, ["ABCDEFGH"], "{what}");
+                let st = s.stats(None).unwrap();
+                assert_eq!((st.cases, st.forms_per_case.n), (1, 1));
+                assert_eq!(st.case_seconds.median, 300.0);
+                assert!(
+                    s.with(|c| c.execute("DELETE FROM audit", &[])).is_err(),
+                    "v1 triggers kept ({what})"
+                );
+            }
+            // And the upgraded database works as a new one.
+            let id = s.open_case("c", None).unwrap();
+            s.set_aside(&id, "x", "y").unwrap();
+            drop(s);
+            // Opening again is a no-op.
+            let s = Store::open(&t.location()).unwrap();
+            assert_eq!(s.schema_version().unwrap(), migrate::LATEST);
         }
-        let clock = TestClock::at("2026-04-06T10:00:00+09:00");
-        let mut s = Store::open_with_clock(&path, clock.boxed()).unwrap();
-        let v: i64 = s
-            .connection()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, migrate::LATEST, "from version {from}");
-        if from >= 1 {
-            let rec = s.load_case("ABCDEFGH").unwrap().unwrap();
-            assert_eq!(
-                rec.summary.household_size,
-                Some(4),
-                "backfilled from the intake"
-            );
-            assert_eq!(rec.forms, d.form_ids(), "backfilled from the determination");
-            assert!(!rec.counters.is_empty());
-            // The old case can now be purged and still counts in the statistics.
-            let r = s.purge(90, clock.now()).unwrap();
-            assert_eq!(r.purged, ["ABCDEFGH"]);
-            let st = s.stats(None).unwrap();
-            assert_eq!((st.cases, st.forms_per_case.n), (1, 1));
-            assert_eq!(st.case_seconds.median, 300.0);
-            assert!(
-                s.connection().execute("DELETE FROM audit", []).is_err(),
-                "v1 triggers kept"
-            );
-        }
-        // And the upgraded file works as a new one.
-        let id = s.open_case("c", None).unwrap();
-        s.set_aside(&id, "x", "y").unwrap();
-        drop(s);
-        // Opening again is a no-op.
-        Store::open(&path).unwrap();
     }
 }
 
@@ -378,25 +406,27 @@ fn unusable_files_get_one_clear_error() {
     // A file from a newer program.
     let path = db(&dir);
     {
+        // A newer madoguchi's file: ours (application_id), a schema we do not know.
+        Store::open(&path).unwrap();
         let c = rusqlite::Connection::open(&path).unwrap();
         c.pragma_update(None, "user_version", 99).unwrap();
     }
     let e = Store::open(&path).unwrap_err();
     assert!(matches!(e, StoreError::TooNew { found: 99, .. }), "{e:?}");
-    assert_eq!(e.exit_code(), 3);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
 
     // Not a database.
     let junk = dir.path().join("junk.sqlite3");
     std::fs::write(&junk, vec![b'x'; 8192]).unwrap();
     let e = Store::open(&junk).unwrap_err();
     assert!(matches!(e, StoreError::Corrupt(_)), "{e:?}");
-    assert_eq!(e.exit_code(), 3);
-    assert!(e.to_string().contains("壊れています"));
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert!(e.to_string().contains("壊れて"));
 
     // A folder that cannot exist (its parent is a file).
     let e = Store::open(&junk.join("cases.sqlite3")).unwrap_err();
     assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
-    assert_eq!(e.exit_code(), 3);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
 
     // Locked beyond the busy timeout: another connection holds the write lock.
     let path = dir.path().join("locked.sqlite3");
@@ -415,10 +445,14 @@ fn unusable_files_get_one_clear_error() {
 
 #[test]
 fn purge_leaves_no_personal_data_in_the_files() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = db(&dir);
+    for t in targets() {
+        purge_case(&t);
+    }
+}
+
+fn purge_case(t: &store_support::Target) {
     let clock = TestClock::at("2026-01-05T09:00:00+09:00");
-    let mut s = Store::open_with_clock(&path, clock.boxed()).unwrap();
+    let mut s = Store::open_with_clock(&t.location(), clock.boxed()).unwrap();
 
     // Case A: closed on 2026-01-05, due for purging on 2026-04-06 (91 days later).
     let (name, address, birth) = ("消去　対象子", "まどぐち市消去町９丁目８番", "1957-03-21");
@@ -448,11 +482,19 @@ fn purge_leaves_no_personal_data_in_the_files() {
     s.save_intake(&b, &intake("move_within", 2, name_b, birth_b, address_b))
         .unwrap();
     s.close_case(&b).unwrap();
-    // Case C: open for long: listed, never purged automatically.
+    // Case C: opened long ago and never touched again (a failed print, a killed counter):
+    // abandoned, its personal data goes with the retention too.
     clock.set("2026-01-02T09:00:00+09:00");
     let c = s.open_case("c", None).unwrap();
+    let (name_c, address_c) = ("放置　案件子", "まどぐち市放置町３番");
+    s.save_intake(&c, &intake("move_in", 1, name_c, "1970-07-07", address_c))
+        .unwrap();
+    // Case D: opened as long ago, but someone worked on it last week: kept, listed.
+    let d_case = s.open_case("c", None).unwrap();
+    clock.set("2026-04-01T10:00:00+09:00");
+    s.record_step(&d_case, Step::QrRead).unwrap();
 
-    let before = file_bytes(&path);
+    let before = t.dump();
     assert!(
         contains(&before, name) && contains(&before, address) && contains(&before, birth),
         "the search finds the data before the purge"
@@ -461,15 +503,20 @@ fn purge_leaves_no_personal_data_in_the_files() {
     let now = DateTime::parse_from_rfc3339("2026-04-06T12:00:00+09:00").unwrap();
     // 91 days after A's close; B closed 5 days ago.
     let r = s.purge(90, now).unwrap();
-    assert_eq!(r.purged, vec![a.code.clone()]);
-    assert_eq!(r.stale_open, vec![c.code.clone()]);
-    assert!(r.wal_truncated);
+    let mut want = vec![a.code.clone(), c.code.clone()];
+    want.sort();
+    let mut got = r.purged.clone();
+    got.sort();
+    assert_eq!(got, want, "{}", t.label());
+    assert_eq!(r.abandoned, vec![c.code.clone()]);
+    assert_eq!(r.stale_open, vec![d_case.code.clone()]);
+    assert!(r.wal_truncated, "{:?}", r.notes);
     // A second purge finds nothing more.
     assert!(s.purge(90, now).unwrap().purged.is_empty());
 
     // Search the files as they are on disk, with the store still open (WAL present) …
-    let after = file_bytes(&path);
-    for needle in [name, address, birth, "消去町", "対象子"] {
+    let after = t.dump();
+    for needle in [name, address, birth, "消去町", "対象子", name_c, address_c] {
         assert!(
             !contains(&after, needle),
             "{needle:?} is still in the database files"
@@ -502,20 +549,26 @@ fn purge_leaves_no_personal_data_in_the_files() {
         s.save_intake(&a, &ia),
         Err(StoreError::Invalid(_))
     ));
-    assert_eq!(s.stats(None).unwrap().cases, 3);
+    assert_eq!(s.stats(None).unwrap().cases, 4);
+    assert_eq!(
+        s.load_case(&c.code).unwrap().unwrap().summary.status,
+        CaseStatus::Purged
+    );
 
     // And after the store is closed, too.
     drop(s);
-    let closed = file_bytes(&path);
-    for needle in [name, address, birth] {
+    let closed = t.dump();
+    for needle in [name, address, birth, name_c] {
         assert!(!contains(&closed, needle));
     }
-    let s = Store::open(&path).unwrap();
-    let ok: String = s
-        .connection()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ok, "ok");
+    let s = Store::open(&t.location()).unwrap();
+    if !t.is_pg() {
+        let ok: String = s
+            .connection()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+    }
 }
 
 #[test]
@@ -524,57 +577,62 @@ fn no_individual_number_or_pin_after_a_full_case() {
     // the card also holds the 12-digit 個人番号. Neither may end up in the database.
     let pin = "4826";
     let kojin_bango = "318425609149"; // valid check digit
-    let dir = tempfile::tempdir().unwrap();
-    let path = db(&dir);
-    let clock = TestClock::at("2026-04-06T10:00:00+09:00");
-    let mut s = Store::open_with_clock(&path, clock.boxed()).unwrap();
-    let id = s.open_case("c", None).unwrap();
-    s.record_step(&id, Step::CardRead).unwrap();
-    // The intake refuses the number, under any of its names and as a value.
-    for bad in [
-        format!(
-            r#"{{"format":"madoguchi-intake/1","event":{{"kind":"move_in","date":"2026-04-01"}},"household":{{"members":[{{"id":"m1","name":"a","birth_date":"1980-01-01","my_number":"{kojin_bango}"}}],"facts":{{}}}}}}"#
-        ),
-        format!(
-            r#"{{"format":"madoguchi-intake/1","event":{{"kind":"move_in","date":"2026-04-01","new_address":"{kojin_bango}"}},"household":{{"members":[{{"id":"m1","name":"a","birth_date":"1980-01-01"}}],"facts":{{}}}}}}"#
-        ),
-    ] {
-        assert!(parse_intake(&bad, &Vocabulary::core()).is_err());
-    }
-    let i = fixture();
-    s.save_intake(&id, &i).unwrap();
-    let (digest, d) = real_determination(&i);
-    s.save_determination(&id, &digest, &d).unwrap();
-    s.record_print(
-        &id,
-        r#"[{"page":1,"form":"guidance","procedure":null,"member":null}]"#,
-        Some("p"),
-        Some("1"),
-    )
-    .unwrap();
-    // A careless caller: the audit log redacts a number-shaped detail.
-    s.audit("c", "note", &format!("card {kojin_bango}"))
+    for t in targets() {
+        let clock = TestClock::at("2026-04-06T10:00:00+09:00");
+        let mut s = Store::open_with_clock(&t.location(), clock.boxed()).unwrap();
+        let id = s.open_case("c", None).unwrap();
+        s.record_step(&id, Step::CardRead).unwrap();
+        // The intake refuses the number, under any of its names and as a value.
+        for bad in [
+            format!(
+                r#"{{"format":"madoguchi-intake/1","event":{{"kind":"move_in","date":"2026-04-01"}},"household":{{"members":[{{"id":"m1","name":"a","birth_date":"1980-01-01","my_number":"{kojin_bango}"}}],"facts":{{}}}}}}"#
+            ),
+            format!(
+                r#"{{"format":"madoguchi-intake/1","event":{{"kind":"move_in","date":"2026-04-01","new_address":"{kojin_bango}"}},"household":{{"members":[{{"id":"m1","name":"a","birth_date":"1980-01-01"}}],"facts":{{}}}}}}"#
+            ),
+        ] {
+            assert!(parse_intake(&bad, &Vocabulary::core()).is_err());
+        }
+        let i = fixture();
+        s.save_intake(&id, &i).unwrap();
+        let (digest, d) = real_determination(&i);
+        s.save_determination(&id, &digest, &d).unwrap();
+        s.record_print(
+            &id,
+            r#"[{"page":1,"form":"guidance","procedure":null,"member":null}]"#,
+            Some("p"),
+            Some("1"),
+        )
         .unwrap();
-    s.close_case(&id).unwrap();
-    let bytes = file_bytes(&path);
-    assert!(contains(&bytes, "山田"), "the search sees the case");
-    assert!(
-        !contains(&bytes, kojin_bango),
-        "個人番号 in the database files"
-    );
-    assert!(!contains(&bytes, pin), "PIN in the database files");
-    assert!(s
-        .audit_log()
-        .unwrap()
-        .iter()
-        .any(|l| l.detail == "card [redacted]"));
+        // A careless caller: the audit log redacts a number-shaped detail.
+        s.audit("c", "note", &format!("card {kojin_bango}"))
+            .unwrap();
+        s.close_case(&id).unwrap();
+        let bytes = t.dump();
+        assert!(contains(&bytes, "山田"), "the search sees the case");
+        assert!(
+            !contains(&bytes, kojin_bango),
+            "個人番号 in the database files"
+        );
+        assert!(!contains(&bytes, pin), "PIN in the database files");
+        assert!(s
+            .audit_log()
+            .unwrap()
+            .iter()
+            .any(|l| l.detail == "card [redacted]"));
+    }
 }
 
 #[test]
 fn statistics_match_hand_computed_figures() {
-    let dir = tempfile::tempdir().unwrap();
+    for t in targets() {
+        statistics(&t);
+    }
+}
+
+fn statistics(t: &store_support::Target) {
     let clock = TestClock::at("2026-04-06T10:00:00+09:00");
-    let mut s = Store::open_with_clock(&db(&dir), clock.boxed()).unwrap();
+    let mut s = Store::open_with_clock(&t.location(), clock.boxed()).unwrap();
     let p = |n: usize, counters: usize, forms: usize| -> Vec<(String, String, Vec<String>)> {
         (0..n)
             .map(|k| {

@@ -6,9 +6,12 @@
 
 use super::{exit, Global};
 use crate::config::Config;
-use crate::store::{AnonRecord, CaseRecord, CaseSummary, Step, Store, StoreError};
+use crate::store::{
+    AnonRecord, CaseId, CaseProgress, CaseRecord, CaseStatus, CaseSummary, ProcStatus, Station,
+    Step, Store, StoreError,
+};
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Cmd {
@@ -28,11 +31,38 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value = "json")]
         format: ExportFormat,
     },
-    /// Remove the personal data of cases closed more than DAYS days ago (default: the
-    /// configuration's retention_days, 90).
+    /// Remove the personal data of cases closed more than DAYS days ago, and of open cases
+    /// untouched for that long (default: the configuration's retention_days, 90).
     Purge {
         #[arg(long, value_name = "DAYS")]
         older_than: Option<u32>,
+    },
+    /// Per applied procedure of a case: section, status (pending · done · set_aside), who
+    /// (counter, clerk) and when. CODE = case code, page code (MDGC…P..) or row id.
+    Status {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a status change of one procedure by this counter (counter and clerk from the
+    /// configuration). Works on closed cases too, until their personal data is purged.
+    Mark {
+        code: String,
+        procedure: String,
+        #[arg(value_enum)]
+        status: MarkStatus,
+        /// Why (required for set_aside). Personal free text: purged with the case.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Close an open case (other sections can still mark it).
+    Close { code: String },
+    /// Remove a case's personal data now; its anonymous record stays (audited).
+    Discard { code: String },
+    /// Cases still in progress across every counter, oldest first, with their age.
+    InProgress {
+        #[arg(long)]
+        json: bool,
     },
     /// Test helper: writes cases step by step, reporting each committed step on stdout
     /// (`<code> <step>`), for the crash and concurrency tests.
@@ -45,6 +75,24 @@ pub enum Cmd {
         #[arg(long)]
         hang_after: Option<u32>,
     },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[value(rename_all = "snake_case")]
+pub enum MarkStatus {
+    Done,
+    SetAside,
+    Pending,
+}
+
+impl From<MarkStatus> for ProcStatus {
+    fn from(m: MarkStatus) -> Self {
+        match m {
+            MarkStatus::Done => ProcStatus::Done,
+            MarkStatus::SetAside => ProcStatus::SetAside,
+            MarkStatus::Pending => ProcStatus::Pending,
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,22 +114,36 @@ pub struct StatsArgs {
     pub chart: Option<PathBuf>,
 }
 
+/// Loads the configuration, or prints the one message and returns exit 2.
+pub fn config(g: &Global) -> Result<Config, i32> {
+    Config::load(g.config.as_deref()).map_err(|e| {
+        crate::say!("{e}");
+        exit::BAD_INPUT
+    })
+}
+
+/// Opens the case database of `config` (`--db`, else the config's `database`), speaking
+/// for the config's counter, or prints the one message and returns the exit code.
+pub fn open_store(g: &Global, config: &Config) -> Result<Store, i32> {
+    let location = config.db_location(g.db.as_deref(), g.training);
+    let mut store = Store::open_location(&location, clock(g), Some(crate::store::migrate::LATEST))
+        .map_err(|e| fail(Path::new(&location.display()), &e))?;
+    store.set_counter(&config.counter);
+    Ok(store)
+}
+
 /// Loads the configuration and opens the database, or prints the one message and returns
 /// the exit code.
 fn open(g: &Global) -> Result<(Store, Config), i32> {
-    let config = Config::load(g.config.as_deref()).map_err(|e| {
-        eprintln!("{e}");
-        exit::BAD_INPUT
-    })?;
-    let path = config.db_path(g.db.as_deref(), g.training);
-    let mut store = Store::open_with_clock(&path, clock(g)).map_err(|e| fail(&path, &e))?;
+    let config = config(g)?;
+    let mut store = open_store(g, &config)?;
     // Retention is applied whenever the database is opened, so nothing past its time is
     // listed, shown, exported or counted with personal data.
     let r = store
         .purge_due(config.retention_days)
-        .map_err(|e| fail(&path, &e))?;
+        .map_err(|e| fail(store.path(), &e))?;
     if !r.purged.is_empty() {
-        eprintln!(
+        crate::say!(
             "保存期間 ({}日) を過ぎた{}件の個人情報を消去しました。",
             config.retention_days,
             r.purged.len()
@@ -103,9 +165,16 @@ fn clock(g: &Global) -> crate::store::Clock {
     }
 }
 
-fn fail(path: &std::path::Path, e: &StoreError) -> i32 {
-    eprintln!("{}: {e}", path.display());
-    e.exit_code()
+/// Prints a store failure naming the database, and returns its exit code.
+pub fn fail(path: &Path, e: &StoreError) -> i32 {
+    let shown = path.display().to_string();
+    let msg = e.to_string();
+    if msg.contains(&shown) {
+        crate::say!("{msg}");
+    } else {
+        crate::say!("{shown}: {msg}");
+    }
+    exit::of(e.kind())
 }
 
 pub fn run(cmd: Cmd, g: &Global) -> i32 {
@@ -120,6 +189,23 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
         Cmd::Export { format } => export(&mut store, &config, format),
         Cmd::Purge { older_than } => purge(&mut store, &config, g, older_than),
         Cmd::TestWriter { cases, hang_after } => test_writer(&mut store, g, cases, hang_after),
+        Cmd::Status { code, json } => status(&store, &code, json),
+        Cmd::Mark {
+            code,
+            procedure,
+            status,
+            reason,
+        } => mark(
+            &mut store,
+            &config,
+            &code,
+            &procedure,
+            status.into(),
+            reason.as_deref(),
+        ),
+        Cmd::Close { code } => close(&mut store, &code),
+        Cmd::Discard { code } => discard(&mut store, &config, &code),
+        Cmd::InProgress { json } => in_progress(&store, json),
     };
     r.unwrap_or_else(|e| fail(&path, &e))
 }
@@ -127,21 +213,23 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
 fn list(store: &Store, json: bool) -> Result<i32, StoreError> {
     let cases = store.list()?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&cases).expect("summaries serialize")
-        );
-        return Ok(exit::OK);
+        return Ok(super::output::stdout(
+            serde_json::to_string_pretty(&cases).expect("summaries serialize") + "\n",
+        ));
     }
     if cases.is_empty() {
-        println!("案件はありません。");
-        return Ok(exit::OK);
+        return Ok(super::output::stdout("案件はありません。\n"));
     }
-    println!("コード    状態    届出            人数  受付                       段階        担当");
-    for c in &cases {
-        println!("{}", summary_line(c));
-    }
-    Ok(exit::OK)
+    Ok(super::output::with_stdout(|out| {
+        writeln!(
+            out,
+            "コード    状態    届出            人数  受付                       段階        担当"
+        )?;
+        for c in &cases {
+            writeln!(out, "{}", summary_line(c))?;
+        }
+        Ok(())
+    }))
 }
 
 fn summary_line(c: &CaseSummary) -> String {
@@ -171,11 +259,11 @@ fn show(store: &mut Store, config: &Config, id: &str, json: bool) -> Result<i32,
         _ => (id.to_string(), None),
     };
     let Some(rec) = store.load_case(&key)? else {
-        eprintln!("案件が見つかりません (no case with id or code {id:?})");
+        crate::say!("案件が見つかりません (no case with id or code {id:?})");
         return Ok(exit::BAD_INPUT);
     };
     if let Some(p) = &page {
-        eprintln!(
+        crate::say!(
             "{}ページ: 様式 {} (手続 {}, 世帯員 {})",
             p.page,
             p.form,
@@ -190,15 +278,11 @@ fn show(store: &mut Store, config: &Config, id: &str, json: bool) -> Result<i32,
         &rec.summary.case_id(),
         "",
     )?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rec).expect("records serialize")
-        );
+    Ok(super::output::stdout(if json {
+        serde_json::to_string_pretty(&rec).expect("records serialize") + "\n"
     } else {
-        print!("{}", show_text(&rec));
-    }
-    Ok(exit::OK)
+        show_text(&rec)
+    }))
 }
 
 fn show_text(r: &CaseRecord) -> String {
@@ -297,7 +381,7 @@ fn export(store: &mut Store, config: &Config, format: ExportFormat) -> Result<i3
     };
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        eprintln!("cannot write the export: {e}");
+        crate::say!("cannot write the export: {e}");
         return Ok(exit::INTERNAL);
     }
     store.audit(
@@ -356,23 +440,33 @@ fn purge(
 ) -> Result<i32, StoreError> {
     let days = older_than.unwrap_or(config.retention_days);
     let r = store.purge(days, clock(g)())?;
-    println!(
-        "保存期間 {days}日を過ぎた完了案件の個人情報を消去しました: {}件",
+    let mut text = format!(
+        "保存期間 {days}日を過ぎた案件の個人情報を消去しました: {}件\n",
         r.purged.len()
     );
     for c in &r.purged {
-        println!("  {c}");
+        text.push_str(&format!("  {c}\n"));
+    }
+    if !r.abandoned.is_empty() {
+        text.push_str(&format!(
+            "  (うち {}日以上だれも触れていない未完了の案件 {}件: {})\n",
+            days,
+            r.abandoned.len(),
+            r.abandoned.join(" ")
+        ));
+    }
+    let code = super::output::stdout(text);
+    if code != exit::OK {
+        return Ok(code);
     }
     if !r.stale_open.is_empty() {
-        eprintln!(
-            "注意: {days}日より前に受け付けた未完了の案件が{}件あります (自動では消去しません。完了させてください): {}",
+        crate::say!(
+            "注意: {days}日より前に受け付けた未完了の案件が{}件あります (処理中のため消去していません。完了させてください): {}",
             r.stale_open.len(),
             r.stale_open.join(" ")
         );
     }
-    if !r.wal_truncated {
-        eprintln!("注意: 別のプロセスがデータベースを開いているため、WAL を空にできませんでした。全端末を終了してからもう一度実行してください。");
-    }
+    storage_notes(store, &r);
     Ok(exit::OK)
 }
 
@@ -442,7 +536,7 @@ pub fn stats(a: StatsArgs, g: &Global) -> i32 {
         Some(s) => match crate::calendar::parse_date(s) {
             Some(d) => Some(d),
             None => {
-                eprintln!("--since: {s:?} is not a date (YYYY-MM-DD)");
+                crate::say!("--since: {s:?} is not a date (YYYY-MM-DD)");
                 return exit::BAD_INPUT;
             }
         },
@@ -455,15 +549,308 @@ pub fn stats(a: StatsArgs, g: &Global) -> i32 {
         Ok(s) => s,
         Err(e) => return fail(store.path(), &e),
     };
-    print!("{}", st.table_ja());
+    let code = super::output::stdout(st.table_ja());
+    if code != exit::OK {
+        return code;
+    }
     for (path, text, what) in [(&a.csv, st.csv(), "CSV"), (&a.chart, st.svg(), "chart")] {
         if let Some(p) = path {
             if let Err(e) = std::fs::write(p, text) {
-                eprintln!("{}: cannot write the {what}: {e}", p.display());
+                crate::say!("{}: cannot write the {what}: {e}", p.display());
                 return exit::BAD_INPUT;
             }
-            eprintln!("wrote {}", p.display());
+            crate::say!("wrote {}", p.display());
         }
     }
     exit::OK
+}
+
+/// Writes command output to stdout in full (`cli::output`): a closed pipe ends the command
+/// quietly, a full disk is exit 3.
+fn emit(text: &str) -> Result<(), i32> {
+    match super::output::stdout(text) {
+        0 => Ok(()),
+        c => Err(c),
+    }
+}
+
+/// The case behind CODE (code, page code or row id), or exit 2 with the message.
+fn find(store: &Store, code: &str) -> Result<Result<CaseId, i32>, StoreError> {
+    Ok(match store.resolve(code)? {
+        Some(id) => Ok(id),
+        None => {
+            crate::say!("案件が見つかりません (no case with id or code {code:?})");
+            Err(exit::BAD_INPUT)
+        }
+    })
+}
+
+fn status(store: &Store, code: &str, json: bool) -> Result<i32, StoreError> {
+    let Some(p) = store.progress(code)? else {
+        crate::say!("案件が見つかりません (no case with id or code {code:?})");
+        return Ok(exit::BAD_INPUT);
+    };
+    let text = if json {
+        serde_json::to_string_pretty(&p).expect("progress serializes") + "\n"
+    } else {
+        progress_text(&p)
+    };
+    Ok(emit(&text).err().unwrap_or(exit::OK))
+}
+
+/// The Japanese table of `cases status`.
+pub fn progress_text(p: &CaseProgress) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "案件 {}  状態: {}  受付: {} {}  {}",
+        p.code,
+        p.status.label_ja(),
+        p.counter.as_deref().unwrap_or("-"),
+        p.opened_at,
+        if p.complete {
+            "全手続 処理済"
+        } else {
+            "未処理の手続あり"
+        }
+    );
+    if p.procedures.is_empty() {
+        let _ = writeln!(s, "  (判定された手続はありません)");
+    }
+    for x in &p.procedures {
+        let _ = writeln!(
+            s,
+            "  {}  {}  {}  {}  {}  {}{}",
+            pad_ja(x.status.label_ja(), 6),
+            pad_ja(&x.id, 28),
+            pad_ja(&x.section, 14),
+            pad_ja(x.counter.as_deref().unwrap_or("-"), 16),
+            pad_ja(x.clerk.as_deref().unwrap_or("-"), 12),
+            x.at.as_deref().unwrap_or("-"),
+            x.reason
+                .as_deref()
+                .map(|r| format!("  理由: {r}"))
+                .unwrap_or_default()
+        );
+    }
+    s
+}
+
+fn mark(
+    store: &mut Store,
+    config: &Config,
+    code: &str,
+    procedure: &str,
+    st: ProcStatus,
+    reason: Option<&str>,
+) -> Result<i32, StoreError> {
+    let id = match find(store, code)? {
+        Ok(id) => id,
+        Err(c) => return Ok(c),
+    };
+    let station = Station {
+        counter: config.counter.clone(),
+        clerk: config.clerk.clone(),
+    };
+    let s = store.mark(&id, procedure, st, reason, &station)?;
+    crate::say!(
+        "{} {}: {} ({} {} {})",
+        id.code,
+        s.id,
+        s.status.label_ja(),
+        station.counter,
+        station.clerk,
+        s.at.as_deref().unwrap_or("")
+    );
+    Ok(exit::OK)
+}
+
+fn close(store: &mut Store, code: &str) -> Result<i32, StoreError> {
+    let Some(rec) = store.load_case(code)? else {
+        crate::say!("案件が見つかりません (no case with id or code {code:?})");
+        return Ok(exit::BAD_INPUT);
+    };
+    match rec.summary.status {
+        CaseStatus::Open => {}
+        CaseStatus::Closed => {
+            crate::say!(
+                "案件 {} はすでに完了しています (already closed)",
+                rec.summary.code
+            );
+            return Ok(exit::OK);
+        }
+        other => {
+            crate::say!(
+                "案件 {} は{}です。完了にできません (the case is {})",
+                rec.summary.code,
+                other.label_ja(),
+                other.as_str()
+            );
+            return Ok(exit::BAD_INPUT);
+        }
+    }
+    store.close_case(&rec.summary.case_id())?;
+    crate::say!("案件 {} を完了にしました (closed)", rec.summary.code);
+    Ok(exit::OK)
+}
+
+fn discard(store: &mut Store, config: &Config, code: &str) -> Result<i32, StoreError> {
+    let Some(rec) = store.load_case(code)? else {
+        crate::say!("案件が見つかりません (no case with id or code {code:?})");
+        return Ok(exit::BAD_INPUT);
+    };
+    if matches!(
+        rec.summary.status,
+        CaseStatus::Discarded | CaseStatus::Purged
+    ) {
+        crate::say!(
+            "案件 {} の個人情報はすでに消去されています (already {})",
+            rec.summary.code,
+            rec.summary.status.as_str()
+        );
+        return Ok(exit::OK);
+    }
+    let r = store.discard(&rec.summary.case_id(), &config.clerk)?;
+    crate::say!(
+        "案件 {} の個人情報を消去しました。匿名の記録は残ります (discarded: personal data removed, the anonymous record kept)",
+        rec.summary.code
+    );
+    storage_notes(store, &r);
+    Ok(exit::OK)
+}
+
+fn storage_notes(store: &Store, r: &crate::store::PurgeReport) {
+    for n in &r.notes {
+        crate::say!("注意: {n}");
+    }
+    if !r.wal_truncated {
+        match store.dialect() {
+            crate::store::db::Dialect::Sqlite => crate::say!("注意: 別のプロセスがデータベースを開いているため、WAL を空にできませんでした。全端末を終了してからもう一度実行してください。"),
+            crate::store::db::Dialect::Postgres => crate::say!("注意: VACUUM FULL / CHECKPOINT を実行できませんでした。消去した値は次の VACUUM と WAL の再利用まで server のファイルに残ります。データベース管理者に docs/store.md の手順を依頼してください。"),
+        }
+    }
+}
+
+fn in_progress(store: &Store, json: bool) -> Result<i32, StoreError> {
+    let cases = store.in_progress()?;
+    let text = if json {
+        serde_json::to_string_pretty(&cases).expect("cases serialize") + "\n"
+    } else if cases.is_empty() {
+        "処理中の案件はありません。\n".to_string()
+    } else {
+        use std::fmt::Write;
+        let mut s =
+            String::from("コード    受付窓口          経過      未処理  済  保留  待っている課\n");
+        for c in &cases {
+            let _ = writeln!(
+                s,
+                "{}  {}  {}  {:>6}  {:>2}  {:>4}  {}",
+                c.code,
+                pad_ja(c.counter.as_deref().unwrap_or("-"), 16),
+                pad_ja(&age_ja(c.age_seconds), 8),
+                c.pending,
+                c.done,
+                c.set_aside,
+                c.waiting_at.join("、")
+            );
+        }
+        s
+    };
+    Ok(emit(&text).err().unwrap_or(exit::OK))
+}
+
+/// "3日4時間", "2時間5分", "12分".
+pub fn age_ja(secs: i64) -> String {
+    let m = secs.max(0) / 60;
+    let (d, h, m) = (m / 1440, (m / 60) % 24, m % 60);
+    if d > 0 {
+        format!("{d}日{h}時間")
+    } else if h > 0 {
+        format!("{h}時間{m}分")
+    } else {
+        format!("{m}分")
+    }
+}
+
+/// `madoguchi procedures publish DIR --db URL`: checks the set (as `procedures check`
+/// does) and stores it with its digest for every counter with `procedures = "published"`.
+pub fn publish(g: &Global, dir: &Path) -> i32 {
+    let files = match crate::rules::loader::read_dir_files(dir) {
+        Ok(f) => f,
+        Err(diags) => {
+            for d in &diags {
+                crate::say!("{d}");
+            }
+            return exit::BAD_INPUT;
+        }
+    };
+    let forms = crate::forms::template_ids(g.templates.as_deref());
+    let known = (!forms.is_empty()).then_some(&forms);
+    let set = match crate::rules::loader::load_files(&files, known) {
+        Ok((set, _)) => set,
+        Err(diags) => {
+            for d in &diags {
+                crate::say!("{d}");
+            }
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            crate::say!("手続定義にエラーが{n}件あります。公開しませんでした。 (not published: {n} error(s))");
+            return exit::BAD_INPUT;
+        }
+    };
+    let config = match config(g) {
+        Ok(c) => c,
+        Err(c) => return c,
+    };
+    let mut store = match open_store(g, &config) {
+        Ok(s) => s,
+        Err(c) => return c,
+    };
+    let map: std::collections::BTreeMap<String, String> =
+        files.into_iter().map(|f| (f.path, f.text)).collect();
+    match store.publish_set(&set.name, &set.digest, &map, &config.clerk) {
+        Ok(true) => {
+            crate::say!(
+                "手続セット「{}」を公開しました (published): {}",
+                set.name,
+                set.digest
+            );
+            exit::OK
+        }
+        Ok(false) => {
+            crate::say!(
+                "手続セット「{}」は公開済みです (already published): {}",
+                set.name,
+                set.digest
+            );
+            exit::OK
+        }
+        Err(e) => fail(store.path(), &e),
+    }
+}
+
+/// The files of the newest published set, when the configuration says
+/// `procedures = "published"` and no `--procedures` folder is given; `Ok(None)` otherwise.
+pub fn published_files(g: &Global) -> Result<Option<Vec<crate::rules::loader::SourceFile>>, i32> {
+    if g.procedures.is_some() {
+        return Ok(None);
+    }
+    let config = config(g)?;
+    if !config.uses_published_set() {
+        return Ok(None);
+    }
+    let store = open_store(g, &config)?;
+    match store.latest_set() {
+        Ok(Some(p)) => Ok(Some(
+            p.files
+                .into_iter()
+                .map(|(path, text)| crate::rules::loader::SourceFile { path, text })
+                .collect(),
+        )),
+        Ok(None) => {
+            crate::say!("{}: 公開された手続セットがありません。`madoguchi procedures publish DIR` で公開してください (no procedure set has been published)", store.path().display());
+            Err(exit::DEVICE)
+        }
+        Err(e) => Err(fail(store.path(), &e)),
+    }
 }

@@ -58,8 +58,9 @@ pub struct Global {
     /// Form templates folder (default: the templates embedded in the program).
     #[arg(long, global = true, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Case database (default: in the user's data directory).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Case database: a SQLite file or a postgresql:// URL (default: a file in the user's
+    /// data directory).
+    #[arg(long, global = true, value_name = "FILE|URL")]
     pub db: Option<PathBuf>,
     /// Configuration file (TOML).
     #[arg(long, global = true, value_name = "FILE")]

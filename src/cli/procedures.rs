@@ -15,6 +15,9 @@ pub enum Cmd {
     List,
     /// Show one procedure's definition and the scenarios that exercise it.
     Show { id: String },
+    /// Check a set and store it on the case database (--db URL) for every counter with
+    /// `procedures = "published"` in its configuration.
+    Publish { dir: PathBuf },
 }
 
 /// The set's files: a folder, or the embedded set.
@@ -37,10 +40,19 @@ pub fn load_set(g: &Global, dir: Option<&std::path::Path>) -> Result<ProcedureSe
     let dir = dir.or(g.procedures.as_deref());
     let forms = crate::forms::template_ids(g.templates.as_deref());
     let known = (!forms.is_empty()).then_some(&forms);
-    let files = files(dir).map_err(|d| {
-        print_diags(&d);
-        exit::BAD_INPUT
-    })?;
+    // A counter configured with `procedures = "published"` loads the newest set published
+    // on the case database (no --procedures folder given).
+    let published = match dir {
+        None => super::cases::published_files(g)?,
+        Some(_) => None,
+    };
+    let files = match published {
+        Some(f) => f,
+        None => files(dir).map_err(|d| {
+            print_diags(&d);
+            exit::BAD_INPUT
+        })?,
+    };
     match loader::load_files(&files, known) {
         Ok((set, _warnings)) => Ok(set),
         Err(diags) => {
@@ -58,6 +70,7 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
         Cmd::Test { dir } => test(g, dir),
         Cmd::List => list(g),
         Cmd::Show { id } => show(g, &id),
+        Cmd::Publish { dir } => super::cases::publish(g, &dir),
     }
 }
 

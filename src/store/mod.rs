@@ -1,32 +1,44 @@
-//! Cases, the audit trail, retention and statistics, in one SQLite file (`docs/store.md`).
+//! Cases, the audit trail, retention, case continuation across counters and statistics, in
+//! a SQLite file (one PC, the default) or a PostgreSQL database (a town's server shared by
+//! several counters) — `docs/store.md`.
 //!
 //! Why these choices:
-//! - **Each step is its own committed transaction** (`synchronous=FULL` in WAL mode), so a
-//!   power cut or a killed process loses at most the keystroke in flight, and an unfinished
-//!   case is offered again at start ([`Store::unfinished`]).
-//! - **Two counter processes share one file**: WAL lets readers and one writer work at once,
-//!   every write takes the lock up front (`BEGIN IMMEDIATE`) and waits up to
-//!   [`BUSY_TIMEOUT`] for the other process instead of failing with "database is locked".
-//! - **Personal data has a lifetime**: the intake and the determination (whose reasons name
-//!   members) are the only personal columns; [`Store::purge`] clears them with
-//!   `secure_delete`, then vacuums and truncates the WAL so no copy stays in the file. The
-//!   anonymous record that statistics need lives in columns of its own.
-//! - **The audit log is append-only**, enforced by triggers, and never holds personal data:
-//!   it names cases by their random code only.
+//! - **One store, two backends**: the logic is written once over a small SQL surface
+//!   ([`db::Sql`]); only the schema scripts and a few statements differ per dialect, so
+//!   both backends keep the same semantics by construction and pass the same tests.
+//! - **Each step is its own committed transaction** (`synchronous=FULL` in SQLite's WAL
+//!   mode; PostgreSQL's synchronous commit), so a power cut or a killed process loses at
+//!   most the keystroke in flight, and an unfinished case is offered again at start.
+//! - **Counters share cases without losing updates**: every write to a case first bumps the
+//!   case's row version, which takes the row lock (PostgreSQL) or runs under the file's
+//!   write lock (SQLite, `BEGIN IMMEDIATE`), so two counters changing one case queue up.
+//! - **Personal data has a lifetime**: the intake, the determination (whose reasons name
+//!   members) and free-text reasons are the only personal columns; [`Store::purge`] clears
+//!   them and then rewrites the storage (SQLite: VACUUM and WAL truncation; PostgreSQL:
+//!   VACUUM FULL and a checkpoint) so no copy stays in the files the program controls.
+//! - **The audit log is append-only**, enforced by triggers in the database, and never
+//!   holds personal data: it names cases by their random code only.
 
+mod backend;
 mod code;
+pub mod db;
+pub mod flow;
 pub mod migrate;
 pub mod stats;
 
+pub use backend::{is_url, redact_url, Location};
 pub use code::{encode40, new_code, normalize_code, page_code, parse_page_code, ALPHABET};
 pub use stats::{Stats, Summary};
 
 use crate::intake::{EventKind, Intake};
 use crate::rules::Determination;
+use crate::vals;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, SecondsFormat};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use db::{Dialect, Row, Sql, Val};
 use serde::Serialize;
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The audit log's action names, so every caller writes the same words.
@@ -39,7 +51,9 @@ pub mod actions {
     pub const PRINTED: &str = "printed";
     pub const REPRINTED: &str = "reprinted";
     pub const SET_ASIDE: &str = "procedure set aside";
+    pub const MARKED: &str = "procedure marked";
     pub const CLOSED: &str = "closed";
+    pub const DISCARDED: &str = "discarded";
     pub const PURGED: &str = "purged";
     pub const CASE_VIEWED: &str = "case viewed";
     pub const EXPORTED: &str = "exported";
@@ -47,15 +61,21 @@ pub mod actions {
     pub const SET_LOADED: &str = "procedure set loaded";
     /// Detail: the refused set's digest and the number of errors.
     pub const SET_REFUSED: &str = "procedure set refused";
+    /// Detail: the published set's digest.
+    pub const SET_PUBLISHED: &str = "procedure set published";
     /// Detail: the templates' folder or digest.
     pub const TEMPLATES_CHANGED: &str = "templates changed";
 }
 
-/// How long a write waits for the other counter process before giving up.
+/// How long a write waits for the other counter process before giving up (SQLite).
 pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The actor recorded for actions of the program itself (migrations, purges run at start).
 pub const SYSTEM_ACTOR: &str = "madoguchi";
+
+/// The longest retention a purge accepts (days): 100 years. Longer spans are a typo, and
+/// past ~260,000 years the date arithmetic itself would overflow.
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
 /// The clock: JST date and time. Injected so tests get fixed, advancing timestamps.
 pub type Clock = Box<dyn Fn() -> DateTime<FixedOffset> + Send>;
@@ -63,11 +83,12 @@ pub type Clock = Box<dyn Fn() -> DateTime<FixedOffset> + Send>;
 /// Everything that can go wrong, sorted by what the clerk can do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
-    /// Locked for too long by another process, read-only, missing folder, disk full, I/O.
+    /// Locked for too long by another process, read-only, missing folder, disk full, I/O,
+    /// the server unreachable.
     #[error("データベースを使えません (the case database is unavailable): {0}")]
     Unavailable(String),
-    /// Not a database, or damaged.
-    #[error("データベースが壊れています (the case database is damaged or not a madoguchi database): {0}")]
+    /// Not a database, damaged, or another application's.
+    #[error("データベースが壊れているか、madoguchi のものではありません (the case database is damaged or not a madoguchi database): {0}")]
     Corrupt(String),
     #[error("このデータベースは新しい版の madoguchi で作られています (written by a newer madoguchi: schema version {found}, this program knows up to {known})")]
     TooNew { found: i64, known: i64 },
@@ -79,17 +100,18 @@ pub enum StoreError {
     Internal(String),
 }
 
+/// What kind of failure a [`StoreError`] is: the command line maps kinds to exit codes at
+/// its edge (`cli::exit::of`), so the store never knows about exit codes.
+pub use crate::error_kind::ErrorKind;
+
 impl StoreError {
-    /// The exit code of `cli.md`: an unusable database file is an unavailable service (3),
-    /// a wrong case id or a refused value is bad input (2), anything else a bug (1).
-    pub fn exit_code(&self) -> i32 {
-        use crate::cli::exit;
+    pub fn kind(&self) -> ErrorKind {
         match self {
             StoreError::Unavailable(_) | StoreError::Corrupt(_) | StoreError::TooNew { .. } => {
-                exit::DEVICE
+                ErrorKind::Unavailable
             }
-            StoreError::NotFound(_) | StoreError::Invalid(_) => exit::BAD_INPUT,
-            StoreError::Internal(_) => exit::INTERNAL,
+            StoreError::NotFound(_) | StoreError::Invalid(_) => ErrorKind::BadInput,
+            StoreError::Internal(_) => ErrorKind::Internal,
         }
     }
 }
@@ -116,6 +138,35 @@ impl From<rusqlite::Error> for StoreError {
             };
         }
         StoreError::Internal(format!("SQLite: {e}"))
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        let m = backend::pg_message(&e);
+        let Some(code) = e.code() else {
+            // No server error: the connection broke, or a value did not convert.
+            return if e.is_closed()
+                || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>())
+            {
+                StoreError::Unavailable(format!("PostgreSQL: {m}"))
+            } else {
+                StoreError::Internal(format!("PostgreSQL: {m}"))
+            };
+        };
+        let c = code.code();
+        match &c[..2] {
+            // connection, insufficient resources (disk full), operator intervention, system
+            "08" | "53" | "57" | "58" | "28" => StoreError::Unavailable(format!("PostgreSQL: {m}")),
+            // integrity constraints (and the audit trigger's restrict_violation)
+            "23" => StoreError::Invalid(m),
+            "40" => StoreError::Unavailable(format!("PostgreSQL: {m}")),
+            "42" if c == "42501" => {
+                StoreError::Unavailable(format!("権限がありません (permission denied): {m}"))
+            }
+            "XX" => StoreError::Corrupt(m),
+            _ => StoreError::Internal(format!("PostgreSQL: {m}")),
+        }
     }
 }
 
@@ -184,12 +235,14 @@ impl Step {
     }
 }
 
-/// `open`, `closed`, or `purged` (closed, personal data removed).
+/// `open`, `closed`, `discarded` (personal data removed at once) or `purged` (personal data
+/// removed after the retention).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Open,
     Closed,
+    Discarded,
     Purged,
 }
 
@@ -198,7 +251,16 @@ impl CaseStatus {
         match self {
             CaseStatus::Open => "受付中",
             CaseStatus::Closed => "完了",
+            CaseStatus::Discarded => "破棄済",
             CaseStatus::Purged => "消去済",
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::Closed => "closed",
+            CaseStatus::Discarded => "discarded",
+            CaseStatus::Purged => "purged",
         }
     }
 }
@@ -212,6 +274,8 @@ pub struct CaseSummary {
     pub event_kind: Option<String>,
     pub household_size: Option<i64>,
     pub clerk: String,
+    /// The counter that opened the case (reception), if known.
+    pub counter: Option<String>,
     pub opened_at: String,
     /// The latest step reached (`opened`, `card_read`, …, `closed`).
     pub last_step: String,
@@ -283,6 +347,7 @@ pub struct CaseRecord {
     pub prints: Vec<PrintRecord>,
     pub set_asides: Vec<SetAside>,
     pub purged_at: Option<String>,
+    pub discarded_at: Option<String>,
 }
 
 /// Where a page code leads inside the printed bundle.
@@ -292,6 +357,17 @@ pub struct PageRef {
     pub form: String,
     pub procedure: Option<String>,
     pub member: Option<String>,
+}
+
+/// One status change of a procedure at a section, without its reason: what statistics
+/// across counters use.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AnonMark {
+    pub procedure: String,
+    pub section: String,
+    pub status: String,
+    pub counter: String,
+    pub at: String,
 }
 
 /// The anonymous record of a case: what statistics and `cases export` use. No name, address,
@@ -308,6 +384,12 @@ pub struct AnonRecord {
     pub set_aside: Vec<String>,
     #[serde(flatten)]
     pub steps: StepTimes,
+    /// The counter that opened the case (reception).
+    pub counter: Option<String>,
+    /// Sections of the applied procedures (one entry per procedure).
+    pub sections: Vec<String>,
+    /// Every status change, oldest first.
+    pub marks: Vec<AnonMark>,
 }
 
 /// What a purge did.
@@ -315,13 +397,114 @@ pub struct AnonRecord {
 pub struct PurgeReport {
     /// Codes of the cases whose personal data was removed.
     pub purged: Vec<String>,
-    /// Cases still open although opened before the cutoff: never purged automatically (an
-    /// おくやみ case may pause for weeks), but listed so someone closes them.
+    /// Of those, open cases nobody had touched for longer than the retention (abandoned:
+    /// a failed print, a killed counter, a resident who never came back).
+    pub abandoned: Vec<String>,
+    /// Cases still open although opened before the cutoff, but touched since: never purged
+    /// while someone works on them, but listed so someone closes them.
     pub stale_open: Vec<String>,
-    /// Whether the WAL could be emptied (false if another process held a read lock).
+    /// Whether the storage was cleaned after the purge: SQLite: the WAL could be emptied
+    /// (false if another process held a read lock); PostgreSQL: VACUUM FULL and CHECKPOINT
+    /// both ran (false without the privileges: see `docs/store.md`).
     pub wal_truncated: bool,
+    /// What could not be cleaned, in words for the operator.
+    pub notes: Vec<String>,
 }
 
+/// The status of an applied procedure at its section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcStatus {
+    Pending,
+    Done,
+    SetAside,
+}
+
+impl ProcStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcStatus::Pending => "pending",
+            ProcStatus::Done => "done",
+            ProcStatus::SetAside => "set_aside",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ProcStatus> {
+        match s {
+            "pending" => Some(ProcStatus::Pending),
+            "done" => Some(ProcStatus::Done),
+            "set_aside" => Some(ProcStatus::SetAside),
+            _ => None,
+        }
+    }
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            ProcStatus::Pending => "未処理",
+            ProcStatus::Done => "済",
+            ProcStatus::SetAside => "保留",
+        }
+    }
+}
+
+/// Where a status change comes from: the counter (from its configuration) and the clerk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Station {
+    pub counter: String,
+    pub clerk: String,
+}
+
+/// One applied procedure of a case and its status: who (counter, clerk) changed it when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProcedureState {
+    pub id: String,
+    pub section: String,
+    pub status: ProcStatus,
+    pub counter: Option<String>,
+    pub clerk: Option<String>,
+    pub at: Option<String>,
+    /// Free text (personal): removed with the case's personal data.
+    pub reason: Option<String>,
+}
+
+/// A case as every section sees it: its procedures and their status.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseProgress {
+    pub code: String,
+    pub status: CaseStatus,
+    pub counter: Option<String>,
+    pub opened_at: String,
+    pub set_digest: Option<String>,
+    /// Nothing pending (and at least one procedure applied).
+    pub complete: bool,
+    pub procedures: Vec<ProcedureState>,
+}
+
+/// An open case as the supervisor sees it across counters: no personal data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OpenCase {
+    pub code: String,
+    pub counter: Option<String>,
+    pub event_kind: Option<String>,
+    pub opened_at: String,
+    pub updated_at: Option<String>,
+    /// Seconds since it was opened, at the store's clock.
+    pub age_seconds: i64,
+    pub pending: usize,
+    pub done: usize,
+    pub set_aside: usize,
+    /// Sections with something still pending.
+    pub waiting_at: Vec<String>,
+}
+
+/// A procedure set as published for every counter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PublishedSet {
+    pub digest: String,
+    pub name: String,
+    pub published_at: String,
+    pub published_by: String,
+    /// Relative path → content (TOML and test files).
+    pub files: BTreeMap<String, String>,
+}
 /// Procedure ids, form ids and counters of a determination's JSON, each once, in order.
 pub(crate) struct Anon {
     pub procedures: Vec<String>,
@@ -414,24 +597,25 @@ fn redact_numbers(s: &str) -> String {
 }
 
 const SUMMARY_COLUMNS: &str = "id, code, status, event_kind, household_size, clerk, opened_at, \
-     card_read_at, qr_read_at, determined_at, printed_at, closed_at, purged_at";
+     card_read_at, qr_read_at, determined_at, printed_at, closed_at, purged_at, counter, discarded_at";
+/// The number of [`SUMMARY_COLUMNS`]: further columns of a query start here.
+const NS: usize = 15;
 
-fn summary_from_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(CaseSummary, StepTimes, Option<String>)> {
+fn summary_from_row(r: &Row) -> Result<(CaseSummary, StepTimes, Option<String>), StoreError> {
     let steps = StepTimes {
-        opened_at: r.get(6)?,
-        card_read_at: r.get(7)?,
-        qr_read_at: r.get(8)?,
-        determined_at: r.get(9)?,
-        printed_at: r.get(10)?,
-        closed_at: r.get(11)?,
+        opened_at: r.text(6)?,
+        card_read_at: r.opt_text(7)?,
+        qr_read_at: r.opt_text(8)?,
+        determined_at: r.opt_text(9)?,
+        printed_at: r.opt_text(10)?,
+        closed_at: r.opt_text(11)?,
     };
-    let purged_at: Option<String> = r.get(12)?;
-    let status: String = r.get(2)?;
-    let status = match (status.as_str(), &purged_at) {
-        (_, Some(_)) => CaseStatus::Purged,
-        ("closed", _) => CaseStatus::Closed,
+    let purged_at = r.opt_text(12)?;
+    let discarded_at = r.opt_text(14)?;
+    let status = match (r.text(2)?.as_str(), &purged_at, &discarded_at) {
+        (_, _, Some(_)) => CaseStatus::Discarded,
+        (_, Some(_), _) => CaseStatus::Purged,
+        ("closed", _, _) => CaseStatus::Closed,
         _ => CaseStatus::Open,
     };
     let last_step = Step::ALL
@@ -442,12 +626,13 @@ fn summary_from_row(
         .to_string();
     Ok((
         CaseSummary {
-            id: r.get(0)?,
-            code: r.get(1)?,
+            id: r.int(0)?,
+            code: r.text(1)?,
             status,
-            event_kind: r.get(3)?,
-            household_size: r.get(4)?,
-            clerk: r.get(5)?,
+            event_kind: r.opt_text(3)?,
+            household_size: r.opt_int(4)?,
+            clerk: r.text(5)?,
+            counter: r.opt_text(13)?,
             opened_at: steps.opened_at.clone(),
             last_step,
         },
@@ -456,99 +641,139 @@ fn summary_from_row(
     ))
 }
 
-/// The case database. One per counter process; a second process may open the same file.
+enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Client>),
+}
+
+/// The case database. One per counter process; other processes (other counters, on this PC
+/// or, with PostgreSQL, anywhere in the town) may open the same database.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    conn: RefCell<Conn>,
+    location: Location,
+    shown: PathBuf,
     clock: Clock,
+    counter: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store").field("at", &self.shown).finish()
     }
 }
 
-/// Creates the file (and its folder) readable by its owner only, before SQLite opens it:
-/// SQLite gives the `-wal` and `-shm` files the mode of the database file.
-fn prepare_file(path: &Path) -> Result<(), StoreError> {
-    let unavailable = |what: &str, e: std::io::Error| {
-        StoreError::Unavailable(format!("{}: {what}: {e}", path.display()))
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            let mut b = std::fs::DirBuilder::new();
-            b.recursive(true);
-            #[cfg(unix)]
-            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-            b.create(dir)
-                .map_err(|e| unavailable("cannot create the folder", e))?;
-        }
-    }
-    let mut o = std::fs::OpenOptions::new();
-    o.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let f = o.open(path).map_err(|e| unavailable("cannot open", e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // An existing file made by hand or an older tool may be readable by others: tighten
-        // it. Failing to (someone else's file) is not fatal; the clerk can still work.
-        if let Ok(m) = f.metadata() {
-            if m.permissions().mode() & 0o077 != 0 {
-                let _ = f.set_permissions(std::fs::Permissions::from_mode(0o600));
-            }
-        }
+/// Rejects free text that holds a 個人番号-shaped run of digits (12 or more).
+fn refuse_number_in(what: &str, text: &str) -> Result<(), StoreError> {
+    if redact_numbers(text) != text {
+        return Err(StoreError::Invalid(format!(
+            "{what}: 12桁以上の数字は書けません (個人番号は記録しません) (a run of 12 or more digits is refused: no individual number is stored)"
+        )));
     }
     Ok(())
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database, with the real JST clock.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Store::open_with_clock(path, Box::new(crate::calendar::jst_now))
+    /// Opens (creating if needed) and migrates the database at `location` — a SQLite path, or
+    /// a `postgresql://` URL — with the real JST clock.
+    pub fn open(location: &Path) -> Result<Store, StoreError> {
+        Store::open_with_clock(location, Box::new(crate::calendar::jst_now))
     }
 
-    /// Opens with an injected clock (tests).
-    pub fn open_with_clock(path: &Path, clock: Clock) -> Result<Store, StoreError> {
-        prepare_file(path)?;
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        if conn.is_readonly(rusqlite::DatabaseName::Main)? {
-            return Err(StoreError::Unavailable(format!(
-                "{}: 書き込めません (the file is read-only)",
-                path.display()
-            )));
-        }
-        // The first read of the header tells a foreign file apart (SQLITE_NOTADB → Corrupt).
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Unavailable(format!(
-                "{}: cannot use write-ahead logging (journal mode {mode})",
-                path.display()
-            )));
-        }
-        // FULL: a commit is on disk when the step is reported (power cut, not only a crash).
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Deleted or overwritten personal data is zeroed in the file, not just unlinked.
-        conn.pragma_update(None, "secure_delete", "ON")?;
-        migrate::migrate(&mut conn)?;
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
+    /// Opens with an injected clock (tests, `--today`).
+    pub fn open_with_clock(location: &Path, clock: Clock) -> Result<Store, StoreError> {
+        Store::open_location(&Location::parse(location), clock, Some(migrate::LATEST))
+    }
+
+    /// Opens `location`, migrating it to `target` (tests build databases of every earlier
+    /// version with `Some(v)`; `None` leaves the schema as found).
+    pub fn open_location(
+        location: &Location,
+        clock: Clock,
+        target: Option<i64>,
+    ) -> Result<Store, StoreError> {
+        let conn = match location {
+            Location::Sqlite(path) => Conn::Sqlite(open_sqlite(path)?),
+            Location::Postgres(url) => {
+                let mut c = backend::connect_postgres(url)?;
+                backend::check_postgres(&mut c, &redact_url(url))?;
+                Conn::Postgres(Box::new(c))
+            }
+        };
+        let store = Store {
+            conn: RefCell::new(conn),
+            shown: PathBuf::from(location.display()),
+            location: location.clone(),
             clock,
+            counter: None,
+        };
+        if let Some(target) = target {
+            store.migrate_to(target)?;
+        }
+        Ok(store)
+    }
+
+    /// Brings the schema to `target` (≤ [`migrate::LATEST`]) under the write lock.
+    pub fn migrate_to(&self, target: i64) -> Result<(), StoreError> {
+        if target == migrate::LATEST && self.with(migrate::is_current)? {
+            return Ok(());
+        }
+        self.write_tx(|tx, _| migrate::migrate_tx(tx, target))
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.with(migrate::version)
+    }
+
+    /// The counter this process speaks for (from its configuration): recorded as the
+    /// counter that opened a case.
+    pub fn set_counter(&mut self, counter: &str) {
+        self.counter = Some(counter.to_string());
+    }
+
+    /// The file path, or the URL without its password: for messages.
+    pub fn path(&self) -> &Path {
+        &self.shown
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match &*self.conn.borrow() {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The raw SQLite connection, for checks in tests and tools. Panics on PostgreSQL
+    /// (use [`Store::with`] there).
+    pub fn connection(&self) -> std::cell::RefMut<'_, rusqlite::Connection> {
+        std::cell::RefMut::map(self.conn.borrow_mut(), |c| match c {
+            Conn::Sqlite(c) => c,
+            Conn::Postgres(_) => panic!("Store::connection is for SQLite; use Store::with"),
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The raw connection, for checks in tests and tools.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// Runs `f` on the connection, outside any transaction (reads; tests and tools).
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut c = self.conn.borrow_mut();
+        if let Conn::Postgres(p) = &mut *c {
+            if p.is_closed() {
+                // The server restarted or the network dropped: one new connection.
+                if let Location::Postgres(url) = &self.location {
+                    **p = backend::connect_postgres(url)?;
+                }
+            }
+        }
+        match &mut *c {
+            Conn::Sqlite(s) => f(s),
+            Conn::Postgres(p) => f(p.as_mut()),
+        }
     }
 
     /// Now, as stored: RFC 3339 in JST to the second. All stored times share this format and
@@ -557,17 +782,59 @@ impl Store {
         stamp((self.clock)())
     }
 
-    fn write<T>(
-        &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<T, StoreError>,
+    /// One committed write transaction. SQLite: `BEGIN IMMEDIATE` (the file's write lock
+    /// from the start, waiting up to [`BUSY_TIMEOUT`] for the other process). PostgreSQL:
+    /// READ COMMITTED with row locks taken by the statements; a deadlock or serialization
+    /// failure (the other counter won) is retried a few times with the whole transaction.
+    fn write_tx<T>(
+        &self,
+        mut f: impl FnMut(&mut dyn Sql, &str) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let now = self.now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx, &now)?;
-        tx.commit()?;
-        Ok(out)
+        self.with(|conn| match conn.dialect() {
+            Dialect::Sqlite => {
+                conn.batch("BEGIN IMMEDIATE")?;
+                match f(conn, &now) {
+                    Ok(v) => match conn.batch("COMMIT") {
+                        Ok(()) => Ok(v),
+                        Err(e) => {
+                            let _ = conn.batch("ROLLBACK");
+                            Err(e)
+                        }
+                    },
+                    Err(e) => {
+                        let _ = conn.batch("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }
+            Dialect::Postgres => {
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    conn.batch("BEGIN")?;
+                    let r = f(conn, &now).and_then(|v| conn.batch("COMMIT").map(|_| v));
+                    match r {
+                        Ok(v) => return Ok(v),
+                        Err(e) => {
+                            let _ = conn.batch("ROLLBACK");
+                            if attempt < 5 && is_retryable(&e) {
+                                std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                                continue;
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    fn write<T>(
+        &mut self,
+        f: impl FnMut(&mut dyn Sql, &str) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.write_tx(f)
     }
 
     /// Opens a new case with a fresh code.
@@ -576,48 +843,63 @@ impl Store {
         clerk: &str,
         kind: Option<EventKind>,
     ) -> Result<CaseId, StoreError> {
-        self.write(|tx, now| {
-            // 40 random bits: a clash is rare, but the code must be unique, so retry.
-            for _ in 0..16 {
-                let code = new_code()?;
-                let taken: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM cases WHERE code = ?1)",
-                    [&code],
-                    |r| r.get(0),
-                )?;
-                if taken {
-                    continue;
-                }
-                tx.execute(
-                    "INSERT INTO cases (code, clerk, event_kind, opened_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![code, clerk, kind.map(|k| k.as_str()), now],
-                )?;
-                let id = tx.last_insert_rowid();
-                audit_tx(tx, now, clerk, actions::CASE_OPENED, Some(&code), kind.map_or("", |k| k.as_str()))?;
-                return Ok(CaseId { id, code });
+        // 40 random bits: a clash is rare, but the code must be unique, so retry.
+        for _ in 0..16 {
+            if let Some(id) = self.open_case_with_code(&new_code()?, clerk, kind)? {
+                return Ok(id);
             }
-            Err(StoreError::Internal("could not draw an unused case code".into()))
+        }
+        Err(StoreError::Internal(
+            "could not draw an unused case code".into(),
+        ))
+    }
+
+    /// Whether no case has this code yet (a code drawn before the pages are rendered).
+    pub fn code_is_free(&self, code: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            Ok(
+                c.query_opt("SELECT id FROM cases WHERE code = ?1", vals![code])?
+                    .is_none(),
+            )
         })
     }
 
-    /// Checks that the case exists and still holds personal data; returns its clerk (the
-    /// actor of the audit line).
-    fn live_case(tx: &rusqlite::Transaction<'_>, id: &CaseId) -> Result<String, StoreError> {
-        let row: Option<(String, Option<String>)> = tx
-            .query_row(
-                "SELECT clerk, purged_at FROM cases WHERE id = ?1 AND code = ?2",
-                params![id.id, id.code],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        match row {
-            None => Err(StoreError::NotFound(id.code.clone())),
-            Some((_, Some(_))) => Err(StoreError::Invalid(format!(
-                "case {} was purged; its data can no longer change",
-                id.code
-            ))),
-            Some((clerk, None)) => Ok(clerk),
-        }
+    /// Opens a case with a code drawn beforehand ([`new_code`]): `print` renders the pages
+    /// first, so that a print that cannot start never leaves a case behind. `None` if the
+    /// code was taken meanwhile.
+    pub fn open_case_with_code(
+        &mut self,
+        code: &str,
+        clerk: &str,
+        kind: Option<EventKind>,
+    ) -> Result<Option<CaseId>, StoreError> {
+        let counter = self.counter.clone();
+        self.write(|tx, now| {
+            let row = tx.query_opt(
+                "INSERT INTO cases (code, clerk, event_kind, opened_at, updated_at, counter) \
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON CONFLICT (code) DO NOTHING RETURNING id",
+                vals![code, clerk, kind.map(|k| k.as_str()), now, counter.clone()],
+            )?;
+            let Some(row) = row else { return Ok(None) };
+            let id = row.int(0)?;
+            audit_tx(
+                tx,
+                now,
+                clerk,
+                actions::CASE_OPENED,
+                Some(code),
+                &match (&counter, kind) {
+                    (Some(c), Some(k)) => format!("{} counter={c}", k.as_str()),
+                    (Some(c), None) => format!("counter={c}"),
+                    (None, Some(k)) => k.as_str().to_string(),
+                    (None, None) => String::new(),
+                },
+            )?;
+            Ok(Some(CaseId {
+                id,
+                code: code.to_string(),
+            }))
+        })
     }
 
     /// Stores the intake (the spec's JSON), replacing the previous one.
@@ -626,23 +908,44 @@ impl Store {
         let kind = intake.event.kind.as_str();
         let size = intake.household.members.len() as i64;
         self.write(|tx, now| {
-            let clerk = Self::live_case(tx, id)?;
+            let clerk = touch(tx, now, id)?;
             tx.execute(
                 "UPDATE cases SET intake_json = ?2, event_kind = ?3, household_size = ?4 WHERE id = ?1",
-                params![id.id, json, kind, size],
+                vals![id.id, json.as_str(), kind, size],
             )?;
-            audit_tx(tx, now, &clerk, actions::INTAKE_SAVED, Some(&id.code), &format!("{kind} members={size}"))
+            audit_tx(
+                tx,
+                now,
+                &clerk,
+                actions::INTAKE_SAVED,
+                Some(&id.code),
+                &format!("{kind} members={size}"),
+            )
         })
     }
 
     /// Records the first time of a step (later calls keep the first time) and an audit line.
     /// A card read records only that it happened: the card's content is in the intake.
     pub fn record_step(&mut self, id: &CaseId, step: Step) -> Result<(), StoreError> {
-        self.write(|tx, now| step_tx(tx, now, id, step))
+        self.write(|tx, now| {
+            let clerk = touch(tx, now, id)?;
+            let col = step.column();
+            let status = if step == Step::Closed {
+                ", status = 'closed'"
+            } else {
+                ""
+            };
+            tx.execute(
+                &format!("UPDATE cases SET {col} = COALESCE({col}, ?2){status} WHERE id = ?1"),
+                vals![id.id, now],
+            )?;
+            audit_tx(tx, now, &clerk, step.action(), Some(&id.code), "")
+        })
     }
 
     /// Stores the determination and the set digest it came from; the procedure, form and
-    /// counter ids are kept apart as the anonymous record.
+    /// counter ids are kept apart as the anonymous record, and every applied procedure gets
+    /// a status (pending) at its section, unless it already has one.
     pub fn save_determination(
         &mut self,
         id: &CaseId,
@@ -651,15 +954,27 @@ impl Store {
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(d)
             .map_err(|e| StoreError::Internal(format!("determination: {e}")))?;
-        let anon = anon_from_determination(&serde_json::from_str(&json).unwrap_or(Value::Null));
+        let value: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
+        let anon = anon_from_determination(&value);
+        let applied: Vec<(String, String)> = value["procedures"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                Some((
+                    p["id"].as_str()?.to_string(),
+                    p["section"].as_str().unwrap_or("").to_string(),
+                ))
+            })
+            .collect();
         self.write(|tx, now| {
-            let clerk = Self::live_case(tx, id)?;
+            let clerk = touch(tx, now, id)?;
             tx.execute(
                 "UPDATE cases SET determination_json = ?2, set_digest = ?3, procedures = ?4, \
                  forms = ?5, counters = ?6, determined_at = COALESCE(determined_at, ?7) WHERE id = ?1",
-                params![
+                vals![
                     id.id,
-                    json,
+                    json.as_str(),
                     set_digest,
                     json_list(&anon.procedures),
                     json_list(&anon.forms),
@@ -667,6 +982,28 @@ impl Store {
                     now
                 ],
             )?;
+            // A new determination (the intake changed) may drop procedures: those still
+            // pending go; anything a section already did or set aside stays on record.
+            let existing = tx.query(
+                "SELECT procedure, status FROM procedure_status WHERE case_id = ?1",
+                vals![id.id],
+            )?;
+            for r in existing {
+                let p = r.text(0)?;
+                if r.text(1)? == "pending" && !applied.iter().any(|(a, _)| *a == p) {
+                    tx.execute(
+                        "DELETE FROM procedure_status WHERE case_id = ?1 AND procedure = ?2",
+                        vals![id.id, p],
+                    )?;
+                }
+            }
+            for (p, section) in &applied {
+                tx.execute(
+                    "INSERT INTO procedure_status (case_id, procedure, section, status) \
+                     VALUES (?1, ?2, ?3, 'pending') ON CONFLICT (case_id, procedure) DO NOTHING",
+                    vals![id.id, p, section],
+                )?;
+            }
             audit_tx(
                 tx,
                 now,
@@ -701,20 +1038,22 @@ impl Store {
                 )
             })?
             .len();
+        let manifest = manifest.to_string();
         self.write(|tx, now| {
-            let clerk = Self::live_case(tx, id)?;
-            let before: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM prints WHERE case_id = ?1",
-                [id.id],
-                |r| r.get(0),
-            )?;
+            let clerk = touch(tx, now, id)?;
+            let before = tx
+                .query_one(
+                    "SELECT COUNT(*) FROM prints WHERE case_id = ?1",
+                    vals![id.id],
+                )?
+                .int(0)?;
             tx.execute(
                 "INSERT INTO prints (case_id, at, manifest_json, printer, job) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.id, now, manifest.to_string(), printer, job],
+                vals![id.id, now, manifest.as_str(), printer, job],
             )?;
             tx.execute(
                 "UPDATE cases SET printed_at = COALESCE(printed_at, ?2) WHERE id = ?1",
-                params![id.id, now],
+                vals![id.id, now],
             )?;
             let action = if before == 0 {
                 actions::PRINTED
@@ -731,19 +1070,43 @@ impl Store {
     }
 
     /// Records that the clerk set a procedure aside. The reason is kept with the case (and
-    /// purged with it); the audit line names only the procedure.
+    /// purged with it); the audit line names only the procedure. The procedure's status at
+    /// its section becomes "set aside" too.
     pub fn set_aside(
         &mut self,
         id: &CaseId,
         procedure: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
+        refuse_number_in("保留の理由 (reason)", reason)?;
+        let counter = self.counter.clone().unwrap_or_default();
         self.write(|tx, now| {
-            let clerk = Self::live_case(tx, id)?;
+            let clerk = touch(tx, now, id)?;
             tx.execute(
                 "INSERT INTO set_asides (case_id, at, procedure, reason) VALUES (?1, ?2, ?3, ?4)",
-                params![id.id, now, procedure, reason],
+                vals![id.id, now, procedure, reason],
             )?;
+            let station = Station {
+                counter: counter.clone(),
+                clerk: clerk.clone(),
+            };
+            if tx
+                .query_opt(
+                    "SELECT section FROM procedure_status WHERE case_id = ?1 AND procedure = ?2",
+                    vals![id.id, procedure],
+                )?
+                .is_some()
+            {
+                mark_tx(
+                    tx,
+                    now,
+                    id,
+                    procedure,
+                    ProcStatus::SetAside,
+                    Some(reason),
+                    &station,
+                )?;
+            }
             audit_tx(
                 tx,
                 now,
@@ -755,8 +1118,71 @@ impl Store {
         })
     }
 
+    /// Changes the status of one applied procedure of a case, from any counter: who
+    /// (`station`) and when are recorded with it and in the history; the reason (required
+    /// to set aside) is personal free text and goes with the purge. A closed case can still
+    /// be marked (other sections finish their part after reception closed it) until its
+    /// personal data is purged or discarded.
+    pub fn mark(
+        &mut self,
+        id: &CaseId,
+        procedure: &str,
+        status: ProcStatus,
+        reason: Option<&str>,
+        station: &Station,
+    ) -> Result<ProcedureState, StoreError> {
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if status == ProcStatus::SetAside && reason.is_none() {
+            return Err(StoreError::Invalid(
+                "保留にするには理由が必要です (--reason TEXT: setting a procedure aside needs a reason)".into(),
+            ));
+        }
+        if let Some(r) = reason {
+            refuse_number_in("理由 (reason)", r)?;
+        }
+        self.write(|tx, now| {
+            touch(tx, now, id)?;
+            let state = mark_tx(tx, now, id, procedure, status, reason, station)?;
+            audit_tx(
+                tx,
+                now,
+                &station.clerk,
+                actions::MARKED,
+                Some(&id.code),
+                &format!(
+                    "procedure={procedure} status={} counter={}",
+                    status.as_str(),
+                    station.counter
+                ),
+            )?;
+            Ok(state)
+        })
+    }
+
     pub fn close_case(&mut self, id: &CaseId) -> Result<(), StoreError> {
         self.record_step(id, Step::Closed)
+    }
+
+    /// Removes a case's personal data now (the intake, the determination, free-text reasons,
+    /// manifests cut to ids) and keeps its anonymous record, marked discarded; audited with
+    /// `actor`. For a case opened by mistake or abandoned: nothing personal waits for the
+    /// retention. Then the storage is cleaned as after a purge.
+    pub fn discard(&mut self, id: &CaseId, actor: &str) -> Result<PurgeReport, StoreError> {
+        self.write(|tx, now| {
+            touch(tx, now, id)?;
+            scrub_tx(tx, id.id)?;
+            tx.execute(
+                "UPDATE cases SET discarded_at = ?2, purged_at = ?2 WHERE id = ?1",
+                vals![id.id, now],
+            )?;
+            audit_tx(tx, now, actor, actions::DISCARDED, Some(&id.code), "")
+        })?;
+        let mut report = PurgeReport {
+            purged: vec![id.code.clone()],
+            ..Default::default()
+        };
+        self.clean_storage(&mut report)?;
+        Ok(report)
     }
 
     /// Open cases, newest first: offered again when the counter starts.
@@ -770,17 +1196,29 @@ impl Store {
     }
 
     fn summaries(&self, filter: &str) -> Result<Vec<CaseSummary>, StoreError> {
-        let mut st = self.conn.prepare(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM cases {filter} ORDER BY opened_at DESC, id DESC"
-        ))?;
-        let rows = st.query_map([], |r| summary_from_row(r).map(|x| x.0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = self.with(|c| {
+            c.query(
+                &format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM cases {filter} ORDER BY opened_at DESC, id DESC"
+                ),
+                &[],
+            )
+        })?;
+        rows.iter()
+            .map(|r| summary_from_row(r).map(|x| x.0))
+            .collect()
     }
 
-    /// A case by row id (digits) or code (as typed: see [`normalize_code`]).
+    /// The row id and code of a case given by row id (digits), code (as typed: see
+    /// [`normalize_code`]) or page code (`MDGC…P..`).
+    pub fn resolve(&self, id_or_code: &str) -> Result<Option<CaseId>, StoreError> {
+        Ok(self.load_case(id_or_code)?.map(|r| r.summary.case_id()))
+    }
+
+    /// A case by row id (digits), code (as typed: see [`normalize_code`]) or page code.
     pub fn load_case(&self, id_or_code: &str) -> Result<Option<CaseRecord>, StoreError> {
         let t = id_or_code.trim();
-        let (sql, key): (&str, rusqlite::types::Value) =
+        let (sql, key): (&str, Val) =
             if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && t.len() < 8 {
                 (
                     "id = ?1",
@@ -789,67 +1227,74 @@ impl Store {
                         .into(),
                 )
             } else {
-                match normalize_code(t) {
-                    Some(c) => ("code = ?1", c.into()),
+                match parse_page_code(t) {
+                    Some((c, _)) => ("code = ?1", c.into()),
                     None => return Ok(None),
                 }
             };
-        let row = self
-            .conn
-            .query_row(
+        self.with(|c| {
+            let Some(r) = c.query_opt(
                 &format!(
                     "SELECT {SUMMARY_COLUMNS}, intake_json, set_digest, determination_json, \
                      procedures, forms, counters FROM cases WHERE {sql}"
                 ),
-                [key],
-                |r| {
-                    let (summary, steps, purged_at) = summary_from_row(r)?;
-                    let intake: Option<String> = r.get(13)?;
-                    let det: Option<String> = r.get(15)?;
-                    Ok(CaseRecord {
-                        summary,
-                        steps,
-                        intake: intake.and_then(|s| serde_json::from_str(&s).ok()),
-                        set_digest: r.get(14)?,
-                        determination: det.and_then(|s| serde_json::from_str(&s).ok()),
-                        procedures: parse_list(r.get(16)?),
-                        forms: parse_list(r.get(17)?),
-                        counters: parse_list(r.get(18)?),
-                        prints: vec![],
-                        set_asides: vec![],
-                        purged_at,
+                std::slice::from_ref(&key),
+            )?
+            else {
+                return Ok(None);
+            };
+            let (summary, steps, purged_at) = summary_from_row(&r)?;
+            let discarded_at = r.opt_text(14)?;
+            let mut rec = CaseRecord {
+                steps,
+                intake: r
+                    .opt_text(NS)?
+                    .and_then(|s| serde_json::from_str(&s).ok()),
+                set_digest: r.opt_text(NS + 1)?,
+                determination: r
+                    .opt_text(NS + 2)?
+                    .and_then(|s| serde_json::from_str(&s).ok()),
+                procedures: parse_list(r.opt_text(NS + 3)?),
+                forms: parse_list(r.opt_text(NS + 4)?),
+                counters: parse_list(r.opt_text(NS + 5)?),
+                prints: vec![],
+                set_asides: vec![],
+                purged_at,
+                discarded_at,
+                summary,
+            };
+            let id = rec.summary.id;
+            rec.prints = c
+                .query(
+                    "SELECT at, manifest_json, printer, job FROM prints WHERE case_id = ?1 ORDER BY id",
+                    vals![id],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(PrintRecord {
+                        at: r.text(0)?,
+                        manifest: serde_json::from_str(&r.text(1)?).unwrap_or(Value::Null),
+                        printer: r.opt_text(2)?,
+                        job: r.opt_text(3)?,
                     })
-                },
-            )
-            .optional()?;
-        let Some(mut rec) = row else { return Ok(None) };
-        let mut st = self.conn.prepare(
-            "SELECT at, manifest_json, printer, job FROM prints WHERE case_id = ?1 ORDER BY id",
-        )?;
-        rec.prints = st
-            .query_map([rec.summary.id], |r| {
-                let m: String = r.get(1)?;
-                Ok(PrintRecord {
-                    at: r.get(0)?,
-                    manifest: serde_json::from_str(&m).unwrap_or(Value::Null),
-                    printer: r.get(2)?,
-                    job: r.get(3)?,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        let mut st = self.conn.prepare(
-            "SELECT at, procedure, reason FROM set_asides WHERE case_id = ?1 ORDER BY id",
-        )?;
-        rec.set_asides = st
-            .query_map([rec.summary.id], |r| {
-                Ok(SetAside {
-                    at: r.get(0)?,
-                    procedure: r.get(1)?,
-                    reason: r.get(2)?,
+                .collect::<Result<_, StoreError>>()?;
+            rec.set_asides = c
+                .query(
+                    "SELECT at, procedure, reason FROM set_asides WHERE case_id = ?1 ORDER BY id",
+                    vals![id],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(SetAside {
+                        at: r.text(0)?,
+                        procedure: r.text(1)?,
+                        reason: r.opt_text(2)?,
+                    })
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(Some(rec))
+                .collect::<Result<_, StoreError>>()?;
+            Ok(Some(rec))
+        })
     }
 
     /// The case (and the page of its latest print) behind a scanned page code
@@ -879,6 +1324,92 @@ impl Store {
         Ok(Some((rec.summary, page_ref)))
     }
 
+    /// The status of every applied procedure of a case, as each section sees it.
+    pub fn progress(&self, id_or_code: &str) -> Result<Option<CaseProgress>, StoreError> {
+        let Some(rec) = self.load_case(id_or_code)? else {
+            return Ok(None);
+        };
+        let rows = self.with(|c| {
+            c.query(
+                "SELECT procedure, section, status, counter, clerk, at, reason \
+                 FROM procedure_status WHERE case_id = ?1",
+                vals![rec.summary.id],
+            )
+        })?;
+        let mut procedures: Vec<ProcedureState> =
+            rows.iter().map(state_from_row).collect::<Result<_, _>>()?;
+        // In the order the determination listed them (the resident's order).
+        let order = |p: &ProcedureState| {
+            rec.procedures
+                .iter()
+                .position(|x| *x == p.id)
+                .unwrap_or(usize::MAX)
+        };
+        procedures.sort_by(|a, b| order(a).cmp(&order(b)).then(a.id.cmp(&b.id)));
+        Ok(Some(CaseProgress {
+            code: rec.summary.code.clone(),
+            status: rec.summary.status,
+            counter: rec.summary.counter.clone(),
+            opened_at: rec.summary.opened_at.clone(),
+            set_digest: rec.set_digest.clone(),
+            complete: !procedures.is_empty()
+                && procedures.iter().all(|p| p.status != ProcStatus::Pending),
+            procedures,
+        }))
+    }
+
+    /// Cases still in progress across every counter — open, or closed at reception with
+    /// procedures pending at other sections — oldest first, with their age (the
+    /// supervisor's view). No personal data.
+    pub fn in_progress(&self) -> Result<Vec<OpenCase>, StoreError> {
+        let now = (self.clock)();
+        let rows = self.with(|c| {
+            c.query(
+                "SELECT c.code, c.counter, c.event_kind, c.opened_at, c.updated_at, c.status, \
+                 (SELECT COUNT(*) FROM procedure_status p WHERE p.case_id = c.id AND p.status = 'pending'), \
+                 (SELECT COUNT(*) FROM procedure_status p WHERE p.case_id = c.id AND p.status = 'done'), \
+                 (SELECT COUNT(*) FROM procedure_status p WHERE p.case_id = c.id AND p.status = 'set_aside'), \
+                 c.id FROM cases c WHERE c.purged_at IS NULL ORDER BY c.opened_at, c.id",
+                &[],
+            )
+        })?;
+        let mut out = vec![];
+        for r in rows {
+            let pending = r.int(6)? as usize;
+            if r.text(5)? == "closed" && pending == 0 {
+                continue;
+            }
+            let waiting_at: Vec<String> = self
+                .with(|c| {
+                    c.query(
+                        "SELECT DISTINCT section FROM procedure_status \
+                         WHERE case_id = ?1 AND status = 'pending' ORDER BY section",
+                        vals![r.int(9)?],
+                    )
+                })?
+                .iter()
+                .map(|x| x.text(0))
+                .collect::<Result<_, _>>()?;
+            let opened_at = r.text(3)?;
+            let age_seconds = DateTime::parse_from_rfc3339(&opened_at)
+                .map(|t| (now - t).num_seconds())
+                .unwrap_or(0);
+            out.push(OpenCase {
+                code: r.text(0)?,
+                counter: r.opt_text(1)?,
+                event_kind: r.opt_text(2)?,
+                opened_at,
+                updated_at: r.opt_text(4)?,
+                age_seconds,
+                pending,
+                done: r.int(7)? as usize,
+                set_aside: r.int(8)? as usize,
+                waiting_at,
+            });
+        }
+        Ok(out)
+    }
+
     /// Appends an audit line not tied to a case (procedure set loaded or refused, templates
     /// changed, export). `detail` must never hold personal data; 個人番号-shaped digit runs
     /// are redacted regardless.
@@ -899,97 +1430,145 @@ impl Store {
 
     /// The audit log, oldest first: (time, actor, action, case code, detail).
     pub fn audit_log(&self) -> Result<Vec<AuditLine>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT at, actor, action, case_code, detail FROM audit ORDER BY id")?;
-        let rows = st.query_map([], |r| {
-            Ok(AuditLine {
-                at: r.get(0)?,
-                actor: r.get(1)?,
-                action: r.get(2)?,
-                case_code: r.get(3)?,
-                detail: r.get(4)?,
-            })
+        let rows = self.with(|c| {
+            c.query(
+                "SELECT at, actor, action, case_code, detail FROM audit ORDER BY id",
+                &[],
+            )
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.iter()
+            .map(|r| {
+                Ok(AuditLine {
+                    at: r.text(0)?,
+                    actor: r.text(1)?,
+                    action: r.text(2)?,
+                    case_code: r.opt_text(3)?,
+                    detail: r.text(4)?,
+                })
+            })
+            .collect()
     }
 
-    /// Removes the personal data of cases closed more than `older_than_days` days before
-    /// `now`: the intake, the determination (its reasons name members) and set-aside reasons.
-    /// The anonymous record stays. Then the file is vacuumed and the WAL truncated, so the
-    /// removed bytes are gone from the disk files too, not merely unreachable.
+    /// Removes the personal data of cases closed — and untouched — more than
+    /// `older_than_days` days before `now`, and of open cases nobody has touched for that
+    /// long (abandoned): the intake, the determination (its reasons name members), free-text
+    /// reasons; manifests are cut to ids. The anonymous record stays. Then the storage is
+    /// cleaned, so the removed bytes are gone from the database files too, not merely
+    /// unreachable (see [`PurgeReport::wal_truncated`]).
     pub fn purge(
         &mut self,
         older_than_days: u32,
         now: DateTime<FixedOffset>,
     ) -> Result<PurgeReport, StoreError> {
-        let cutoff = stamp(now - Duration::days(i64::from(older_than_days)));
+        let cutoff = stamp(cutoff(now, older_than_days)?);
         let stamp_now = stamp(now);
         let mut report = PurgeReport::default();
-        {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let due: Vec<(i64, String)> = {
-                let mut st = tx.prepare(
-                    "SELECT id, code FROM cases WHERE status = 'closed' AND purged_at IS NULL \
-                     AND closed_at < ?1 ORDER BY id",
-                )?;
-                let rows = st.query_map([&cutoff], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                rows.collect::<Result<_, _>>()?
-            };
-            for (id, code) in &due {
+        let (purged, abandoned, stale) = self.write_tx(|tx, _| {
+            let lock = tx.lock_rows();
+            let due = tx.query(
+                &format!(
+                    "SELECT id, code, status FROM cases WHERE purged_at IS NULL AND (\
+                     (status = 'closed' AND closed_at < ?1 AND COALESCE(updated_at, closed_at) < ?1) \
+                     OR (status = 'open' AND COALESCE(updated_at, opened_at) < ?1)) ORDER BY id{lock}"
+                ),
+                vals![cutoff.as_str()],
+            )?;
+            let (mut purged, mut abandoned) = (vec![], vec![]);
+            for r in due {
+                let (id, code, status) = (r.int(0)?, r.text(1)?, r.text(2)?);
+                scrub_tx(tx, id)?;
                 tx.execute(
-                    "UPDATE cases SET intake_json = NULL, determination_json = NULL, purged_at = ?2 WHERE id = ?1",
-                    params![id, stamp_now],
+                    "UPDATE cases SET purged_at = ?2 WHERE id = ?1",
+                    vals![id, stamp_now.as_str()],
                 )?;
-                tx.execute(
-                    "UPDATE set_asides SET reason = NULL WHERE case_id = ?1",
-                    [id],
-                )?;
-                // Manifests hold ids only by contract; keep exactly those keys anyway, so a
-                // richer manifest from a later forms module cannot outlive the retention.
-                let manifests: Vec<(i64, String)> = {
-                    let mut st =
-                        tx.prepare("SELECT id, manifest_json FROM prints WHERE case_id = ?1")?;
-                    let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                    rows.collect::<Result<_, _>>()?
-                };
-                for (print_id, m) in manifests {
-                    let v: Value = serde_json::from_str(&m).unwrap_or(Value::Null);
-                    tx.execute(
-                        "UPDATE prints SET manifest_json = ?2 WHERE id = ?1",
-                        params![print_id, anonymous_manifest(&v).to_string()],
-                    )?;
-                }
+                let open = status == "open";
                 audit_tx(
-                    &tx,
+                    tx,
                     &stamp_now,
                     SYSTEM_ACTOR,
                     actions::PURGED,
-                    Some(code),
-                    &format!("retention {older_than_days} days"),
+                    Some(&code),
+                    &format!(
+                        "retention {older_than_days} days{}",
+                        if open { " (open, untouched)" } else { "" }
+                    ),
                 )?;
-                report.purged.push(code.clone());
+                if open {
+                    abandoned.push(code.clone());
+                }
+                purged.push(code);
             }
-            let mut st = tx.prepare(
-                "SELECT code FROM cases WHERE status = 'open' AND purged_at IS NULL AND opened_at < ?1 ORDER BY id",
-            )?;
-            report.stale_open = st
-                .query_map([&cutoff], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            drop(st);
-            tx.commit()?;
+            let stale = tx
+                .query(
+                    "SELECT code FROM cases WHERE status = 'open' AND purged_at IS NULL AND opened_at < ?1 ORDER BY id",
+                    vals![cutoff.as_str()],
+                )?
+                .iter()
+                .map(|r| r.text(0))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((purged, abandoned, stale))
+        })?;
+        report.purged = purged;
+        report.abandoned = abandoned;
+        report.stale_open = stale;
+        if report.purged.is_empty() {
+            report.wal_truncated = match self.dialect() {
+                Dialect::Sqlite => self.checkpoint()?,
+                Dialect::Postgres => true,
+            };
+        } else {
+            self.clean_storage(&mut report)?;
         }
-        // secure_delete zeroes freed space inside pages; VACUUM rewrites every page; the old
-        // versions of the rows still sit in WAL frames until the WAL is checkpointed and
-        // truncated, before and after the VACUUM (which itself goes through the WAL).
-        if !report.purged.is_empty() {
-            self.checkpoint()?;
-            self.conn.execute_batch("VACUUM")?;
-        }
-        report.wal_truncated = self.checkpoint()?;
         Ok(report)
+    }
+
+    /// After personal data was removed: rewrite the storage so the old row versions are not
+    /// left in the files. SQLite: `secure_delete` zeroed freed space inside pages; VACUUM
+    /// rewrites every page; the old versions still sit in WAL frames until the WAL is
+    /// checkpointed and truncated, before and after the VACUUM (which itself goes through
+    /// the WAL). PostgreSQL: an UPDATE leaves the old row version (dead tuple) in the table
+    /// until VACUUM; VACUUM FULL rewrites the tables that hold personal data (and their
+    /// TOAST tables) into new files, and CHECKPOINT lets the WAL segments that still carry
+    /// the old values be recycled. What stays beyond that (WAL archives, base backups,
+    /// replicas) is the town's backup policy: `docs/store.md`.
+    fn clean_storage(&mut self, report: &mut PurgeReport) -> Result<(), StoreError> {
+        match self.dialect() {
+            Dialect::Sqlite => {
+                self.checkpoint()?;
+                self.with(|c| c.batch("VACUUM"))?;
+                report.wal_truncated = self.checkpoint()?;
+            }
+            Dialect::Postgres => {
+                let mut ok = true;
+                let notes = self.with(|c| {
+                    let mut notes = vec![];
+                    // A counter's short transaction is waited for; a stuck one is not.
+                    let _ = c.batch("SET lock_timeout = '10s'");
+                    for t in [
+                        "cases",
+                        "prints",
+                        "set_asides",
+                        "procedure_status",
+                        "procedure_marks",
+                    ] {
+                        if let Err(e) = c.batch(&format!("VACUUM (FULL) {t}")) {
+                            notes.push(format!("VACUUM FULL {t}: {e}"));
+                        }
+                    }
+                    if let Err(e) = c.batch("CHECKPOINT") {
+                        notes.push(format!("CHECKPOINT: {e}"));
+                    }
+                    let _ = c.batch("RESET lock_timeout");
+                    Ok(notes)
+                })?;
+                if !notes.is_empty() {
+                    ok = false;
+                }
+                report.notes.extend(notes);
+                report.wal_truncated = ok;
+            }
+        }
+        Ok(())
     }
 
     /// Purges what is due under a retention of `retention_days`, as of the store's clock.
@@ -1000,47 +1579,332 @@ impl Store {
         self.purge(retention_days, now)
     }
 
-    /// Copies the WAL into the database and truncates it to zero bytes. `false` if another
-    /// connection's read lock kept part of it.
+    /// SQLite: copies the WAL into the database and truncates it to zero bytes. `false` if
+    /// another connection's read lock kept part of it. PostgreSQL: nothing to do (`true`).
     pub fn checkpoint(&self) -> Result<bool, StoreError> {
-        let busy: i64 = self
-            .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
-        Ok(busy == 0)
+        self.with(|c| match c.dialect() {
+            Dialect::Sqlite => Ok(c
+                .query_one("PRAGMA wal_checkpoint(TRUNCATE)", &[])?
+                .int(0)?
+                == 0),
+            Dialect::Postgres => Ok(true),
+        })
     }
 
     /// The anonymous records of every case, oldest first (statistics and `cases export`).
     pub fn anonymous_records(&self) -> Result<Vec<AnonRecord>, StoreError> {
-        let mut st = self.conn.prepare(&format!(
-            "SELECT {SUMMARY_COLUMNS}, procedures, forms, counters, \
-             (SELECT COUNT(*) FROM prints p WHERE p.case_id = cases.id), \
-             (SELECT json_group_array(procedure) FROM set_asides s WHERE s.case_id = cases.id) \
-             FROM cases ORDER BY opened_at, id"
-        ))?;
-        let rows = st.query_map([], |r| {
-            let (summary, steps, _) = summary_from_row(r)?;
-            Ok(AnonRecord {
-                status: serde_json::to_value(summary.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                event_kind: summary.event_kind,
-                household_size: summary.household_size,
-                procedures: parse_list(r.get(13)?),
-                forms: parse_list(r.get(14)?),
-                counters: parse_list(r.get(15)?),
-                prints: r.get(16)?,
-                set_aside: parse_list(r.get(17)?),
-                steps,
-            })
+        let (cases, asides, marks, sections) = self.with(|c| {
+            Ok((
+                c.query(
+                    &format!(
+                        "SELECT {SUMMARY_COLUMNS}, procedures, forms, counters, \
+                         (SELECT COUNT(*) FROM prints p WHERE p.case_id = cases.id) \
+                         FROM cases ORDER BY opened_at, id"
+                    ),
+                    &[],
+                )?,
+                c.query("SELECT case_id, procedure FROM set_asides ORDER BY id", &[])?,
+                c.query(
+                    "SELECT case_id, procedure, section, status, counter, at FROM procedure_marks ORDER BY at, id",
+                    &[],
+                )?,
+                c.query(
+                    "SELECT case_id, section FROM procedure_status ORDER BY case_id, procedure",
+                    &[],
+                )?,
+            ))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut aside_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for r in asides {
+            aside_of.entry(r.int(0)?).or_default().push(r.text(1)?);
+        }
+        let mut marks_of: BTreeMap<i64, Vec<AnonMark>> = BTreeMap::new();
+        for r in marks {
+            marks_of.entry(r.int(0)?).or_default().push(AnonMark {
+                procedure: r.text(1)?,
+                section: r.text(2)?,
+                status: r.text(3)?,
+                counter: r.text(4)?,
+                at: r.text(5)?,
+            });
+        }
+        let mut sections_of: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for r in sections {
+            sections_of.entry(r.int(0)?).or_default().push(r.text(1)?);
+        }
+        cases
+            .iter()
+            .map(|r| {
+                let (summary, steps, _) = summary_from_row(r)?;
+                Ok(AnonRecord {
+                    status: summary.status.as_str().to_string(),
+                    event_kind: summary.event_kind,
+                    household_size: summary.household_size,
+                    procedures: parse_list(r.opt_text(NS)?),
+                    forms: parse_list(r.opt_text(NS + 1)?),
+                    counters: parse_list(r.opt_text(NS + 2)?),
+                    prints: r.int(NS + 3)?,
+                    set_aside: aside_of.remove(&summary.id).unwrap_or_default(),
+                    steps,
+                    counter: summary.counter,
+                    sections: sections_of.remove(&summary.id).unwrap_or_default(),
+                    marks: marks_of.remove(&summary.id).unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     /// Statistics over the cases opened on or after `since` (a JST date).
     pub fn stats(&self, since: Option<NaiveDate>) -> Result<Stats, StoreError> {
         Ok(stats::compute(&self.anonymous_records()?, since))
     }
+
+    /// Stores a checked procedure set for every counter with `procedures = "published"`.
+    /// `false` if a set with this digest was already published (nothing changes).
+    pub fn publish_set(
+        &mut self,
+        name: &str,
+        digest: &str,
+        files: &BTreeMap<String, String>,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let files_json = serde_json::to_string(files)
+            .map_err(|e| StoreError::Internal(format!("set files: {e}")))?;
+        self.write(|tx, now| {
+            let row = tx.query_opt(
+                "INSERT INTO procedure_sets (digest, name, published_at, published_by, files_json) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (digest) DO NOTHING RETURNING id",
+                vals![digest, name, now, actor, files_json.as_str()],
+            )?;
+            if row.is_some() {
+                audit_tx(tx, now, actor, actions::SET_PUBLISHED, None, digest)?;
+            }
+            Ok(row.is_some())
+        })
+    }
+
+    /// The newest published procedure set.
+    pub fn latest_set(&self) -> Result<Option<PublishedSet>, StoreError> {
+        let row = self.with(|c| {
+            c.query_opt(
+                "SELECT digest, name, published_at, published_by, files_json FROM procedure_sets \
+                 ORDER BY id DESC LIMIT 1",
+                &[],
+            )
+        })?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(PublishedSet {
+            digest: r.text(0)?,
+            name: r.text(1)?,
+            published_at: r.text(2)?,
+            published_by: r.text(3)?,
+            files: serde_json::from_str(&r.text(4)?)
+                .map_err(|e| StoreError::Corrupt(format!("published set: {e}")))?,
+        }))
+    }
+}
+
+/// `now - days`, refusing spans the calendar cannot hold (a typo like 100000000).
+pub fn cutoff(now: DateTime<FixedOffset>, days: u32) -> Result<DateTime<FixedOffset>, StoreError> {
+    let out_of_range = || {
+        StoreError::Invalid(format!(
+            "保存期間 {days} 日は範囲外です。0 から {MAX_RETENTION_DAYS} 日の間で指定してください (retention {days} days is out of range: 0..={MAX_RETENTION_DAYS})"
+        ))
+    };
+    if days > MAX_RETENTION_DAYS {
+        return Err(out_of_range());
+    }
+    now.checked_sub_signed(Duration::days(i64::from(days)))
+        .ok_or_else(out_of_range)
+}
+
+fn is_retryable(e: &StoreError) -> bool {
+    matches!(e, StoreError::Unavailable(m) if m.contains("(40001)") || m.contains("(40P01)"))
+}
+
+fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+    backend::prepare_file(path)?;
+    let named = |e: StoreError| match e {
+        StoreError::Corrupt(m) if !m.contains(&path.display().to_string()) => {
+            StoreError::Corrupt(format!("{}: {m}", path.display()))
+        }
+        other => other,
+    };
+    let mut conn = rusqlite::Connection::open(path).map_err(StoreError::from)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        return Err(StoreError::Unavailable(format!(
+            "{}: 書き込めません (the file is read-only)",
+            path.display()
+        )));
+    }
+    backend::check_sqlite(&mut conn, path).map_err(named)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| named(e.into()))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Unavailable(format!(
+            "{}: cannot use write-ahead logging (journal mode {mode})",
+            path.display()
+        )));
+    }
+    // FULL: a commit is on disk when the step is reported (power cut, not only a crash).
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted or overwritten personal data is zeroed in the file, not just unlinked.
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(conn)
+}
+
+/// Every write to a case goes through here first: checks that the case exists and still
+/// holds personal data, bumps its row version and last-touched time — which takes the
+/// case's row lock on PostgreSQL until the commit, so a second counter writing to the same
+/// case waits for this transaction instead of overwriting it — and returns the case's
+/// clerk (the actor of the audit line).
+fn touch(tx: &mut dyn Sql, now: &str, id: &CaseId) -> Result<String, StoreError> {
+    let n = tx.execute(
+        "UPDATE cases SET version = version + 1, updated_at = ?3 \
+         WHERE id = ?1 AND code = ?2 AND purged_at IS NULL",
+        vals![id.id, id.code.as_str(), now],
+    )?;
+    if n == 0 {
+        let row = tx.query_opt(
+            "SELECT discarded_at FROM cases WHERE id = ?1 AND code = ?2",
+            vals![id.id, id.code.as_str()],
+        )?;
+        return Err(match row {
+            None => StoreError::NotFound(id.code.clone()),
+            Some(r) if r.opt_text(0)?.is_some() => StoreError::Invalid(format!(
+                "案件 {} は破棄されています。変更できません (case {} was discarded; its data can no longer change)",
+                id.code, id.code
+            )),
+            Some(_) => StoreError::Invalid(format!(
+                "案件 {} の個人情報は保存期間を過ぎて消去されています。変更できません (case {} was purged; its data can no longer change)",
+                id.code, id.code
+            )),
+        });
+    }
+    tx.query_one("SELECT clerk FROM cases WHERE id = ?1", vals![id.id])?
+        .text(0)
+}
+
+fn state_from_row(r: &Row) -> Result<ProcedureState, StoreError> {
+    let status = r.text(2)?;
+    Ok(ProcedureState {
+        id: r.text(0)?,
+        section: r.text(1)?,
+        status: ProcStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("procedure status {status:?}")))?,
+        counter: r.opt_text(3)?,
+        clerk: r.opt_text(4)?,
+        at: r.opt_text(5)?,
+        reason: r.opt_text(6)?,
+    })
+}
+
+/// Sets a procedure's status and appends the change to its history (inside a write that
+/// already touched the case).
+fn mark_tx(
+    tx: &mut dyn Sql,
+    now: &str,
+    id: &CaseId,
+    procedure: &str,
+    status: ProcStatus,
+    reason: Option<&str>,
+    station: &Station,
+) -> Result<ProcedureState, StoreError> {
+    let Some(row) = tx.query_opt(
+        "SELECT section FROM procedure_status WHERE case_id = ?1 AND procedure = ?2",
+        vals![id.id, procedure],
+    )?
+    else {
+        let applied: Vec<String> = tx
+            .query(
+                "SELECT procedure FROM procedure_status WHERE case_id = ?1 ORDER BY procedure",
+                vals![id.id],
+            )?
+            .iter()
+            .map(|r| r.text(0))
+            .collect::<Result<_, _>>()?;
+        return Err(StoreError::Invalid(format!(
+            "手続 {procedure:?} は案件 {} に該当していません (procedure {procedure:?} does not apply to case {}; it has: {})",
+            id.code,
+            id.code,
+            if applied.is_empty() { "-".into() } else { applied.join(", ") }
+        )));
+    };
+    let section = row.text(0)?;
+    tx.execute(
+        "UPDATE procedure_status SET status = ?3, counter = ?4, clerk = ?5, at = ?6, reason = ?7 \
+         WHERE case_id = ?1 AND procedure = ?2",
+        vals![
+            id.id,
+            procedure,
+            status.as_str(),
+            station.counter.as_str(),
+            station.clerk.as_str(),
+            now,
+            reason
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO procedure_marks (case_id, procedure, section, status, counter, clerk, at, reason) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        vals![
+            id.id,
+            procedure,
+            section.as_str(),
+            status.as_str(),
+            station.counter.as_str(),
+            station.clerk.as_str(),
+            now,
+            reason
+        ],
+    )?;
+    Ok(ProcedureState {
+        id: procedure.to_string(),
+        section,
+        status,
+        counter: Some(station.counter.clone()),
+        clerk: Some(station.clerk.clone()),
+        at: Some(now.to_string()),
+        reason: reason.map(str::to_string),
+    })
+}
+
+/// Removes the personal data of one case (purge or discard): the intake, the determination,
+/// free-text reasons; manifests keep exactly their page/form/procedure/member ids.
+fn scrub_tx(tx: &mut dyn Sql, id: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE cases SET intake_json = NULL, determination_json = NULL WHERE id = ?1",
+        vals![id],
+    )?;
+    tx.execute(
+        "UPDATE set_asides SET reason = NULL WHERE case_id = ?1",
+        vals![id],
+    )?;
+    tx.execute(
+        "UPDATE procedure_status SET reason = NULL WHERE case_id = ?1",
+        vals![id],
+    )?;
+    tx.execute(
+        "UPDATE procedure_marks SET reason = NULL WHERE case_id = ?1",
+        vals![id],
+    )?;
+    // Manifests hold ids only by contract; keep exactly those keys anyway, so a richer
+    // manifest from a later forms module cannot outlive the retention.
+    let manifests = tx.query(
+        "SELECT id, manifest_json FROM prints WHERE case_id = ?1",
+        vals![id],
+    )?;
+    for r in manifests {
+        let v: Value = serde_json::from_str(&r.text(1)?).unwrap_or(Value::Null);
+        tx.execute(
+            "UPDATE prints SET manifest_json = ?2 WHERE id = ?1",
+            vals![r.int(0)?, anonymous_manifest(&v).to_string()],
+        )?;
+    }
+    Ok(())
 }
 
 /// One line of the audit log.
@@ -1060,7 +1924,7 @@ pub fn stamp(t: DateTime<FixedOffset>) -> String {
 }
 
 fn audit_tx(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut dyn Sql,
     now: &str,
     actor: &str,
     action: &str,
@@ -1069,29 +1933,9 @@ fn audit_tx(
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit (at, actor, action, case_code, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![now, actor, action, case_code, redact_numbers(detail)],
+        vals![now, actor, action, case_code, redact_numbers(detail)],
     )?;
     Ok(())
-}
-
-fn step_tx(
-    tx: &rusqlite::Transaction<'_>,
-    now: &str,
-    id: &CaseId,
-    step: Step,
-) -> Result<(), StoreError> {
-    let clerk = Store::live_case(tx, id)?;
-    let col = step.column();
-    let status = if step == Step::Closed {
-        ", status = 'closed'"
-    } else {
-        ""
-    };
-    tx.execute(
-        &format!("UPDATE cases SET {col} = COALESCE({col}, ?2){status} WHERE id = ?1"),
-        params![id.id, now],
-    )?;
-    audit_tx(tx, now, &clerk, step.action(), Some(&id.code), "")
 }
 
 #[cfg(test)]
@@ -1104,5 +1948,16 @@ mod tests {
         assert_eq!(redact_numbers("no 123456789012 here"), "no [redacted] here");
         assert_eq!(redact_numbers("１２３４５６７８９０１２"), "[redacted]");
         assert_eq!(redact_numbers("12345678901"), "12345678901");
+    }
+
+    #[test]
+    fn huge_retentions_are_refused_not_panicking() {
+        let now = DateTime::parse_from_rfc3339("2026-04-06T12:00:00+09:00").unwrap();
+        assert!(cutoff(now, 90).is_ok());
+        assert!(cutoff(now, MAX_RETENTION_DAYS).is_ok());
+        let e = cutoff(now, 100_000_000).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BadInput);
+        assert!(e.to_string().contains("36500"), "{e}");
+        assert!(cutoff(now, u32::MAX).is_err());
     }
 }

@@ -84,6 +84,8 @@ pub struct Stats {
     pub case_seconds: Summary,
     /// The same kind of case as a published measurement (field notes §1.8), side by side.
     pub anchors: Vec<AnchorRow>,
+    /// Across counters: per counter and section, reception → last section, waiting.
+    pub flow: super::flow::FlowStats,
 }
 
 /// A measured baseline from another town and this counter's figure for the same cases.
@@ -113,6 +115,15 @@ fn seconds(from: &str, to: &str) -> Option<f64> {
     let b = DateTime::parse_from_rfc3339(to).ok()?;
     let s = (b - a).num_seconds();
     (s >= 0).then_some(s as f64)
+}
+
+/// A counter or section name as a CSV field (quoted when it holds a comma or a quote).
+fn csv_key(k: &str) -> String {
+    if k.contains([',', '"', '\n']) {
+        format!("\"{}\"", k.replace('"', "\"\""))
+    } else {
+        k.to_string()
+    }
 }
 
 fn kind_label(k: &str) -> &str {
@@ -194,6 +205,7 @@ pub fn compute(records: &[AnonRecord], since: Option<NaiveDate>) -> Stats {
         .collect();
 
     Stats {
+        flow: super::flow::compute(&rs),
         since,
         cases: rs.len(),
         closed: rs.iter().filter(|r| r.steps.closed_at.is_some()).count(),
@@ -400,7 +412,69 @@ impl Stats {
             })
             .collect();
         table(&mut s, &head, &rows);
+        self.flow_table_ja(&mut s);
         s
+    }
+
+    /// The figures across counters (issue #15), when any case went through a section.
+    fn flow_table_ja(&self, s: &mut String) {
+        let f = &self.flow;
+        if f.cases_per_section.is_empty() && f.cases_per_counter.keys().all(|k| k == "-") {
+            return;
+        }
+        let _ = writeln!(s, "\n■ 窓口・課ごとの件数");
+        let head: Vec<String> = ["", "件数"].map(String::from).to_vec();
+        let mut rows: Vec<Vec<String>> = f
+            .cases_per_counter
+            .iter()
+            .map(|(k, n)| vec![format!("受付窓口 {k}"), n.to_string()])
+            .collect();
+        rows.extend(
+            f.cases_per_section
+                .iter()
+                .map(|(k, n)| vec![format!("担当課 {k}"), n.to_string()]),
+        );
+        rows.extend(
+            f.marks_per_counter
+                .iter()
+                .map(|(k, n)| vec![format!("処理記録 {k}"), n.to_string()]),
+        );
+        table(s, &head, &rows);
+        let _ = writeln!(
+            s,
+            "\n■ 課をまたぐ所要時間  (全課完了 {}件、処理中 {}件)",
+            f.complete, f.in_progress
+        );
+        let head: Vec<String> = ["", "件数", "平均", "中央値", "90%値"]
+            .map(String::from)
+            .to_vec();
+        let trow = |name: &str, x: &Summary| {
+            if x.n == 0 {
+                vec![
+                    name.to_string(),
+                    "0".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                ]
+            } else {
+                vec![
+                    name.to_string(),
+                    x.n.to_string(),
+                    mmss(x.mean),
+                    mmss(x.median),
+                    mmss(x.p90),
+                ]
+            }
+        };
+        table(
+            s,
+            &head,
+            &[
+                trow("受付→最後の課", &f.reception_to_last_section),
+                trow("課と課の間の待ち", &f.waiting_between_sections),
+            ],
+        );
     }
 
     /// Long-format CSV (`metric,key,n,value`): one figure a line, easy to pivot in a
@@ -440,6 +514,26 @@ impl Stats {
         for d in &self.days {
             summary(&format!("seconds_per_case {}", d.date), &d.case_seconds);
         }
+        let f = &self.flow;
+        summary(
+            "seconds_reception_to_last_section",
+            &f.reception_to_last_section,
+        );
+        summary(
+            "seconds_waiting_between_sections",
+            &f.waiting_between_sections,
+        );
+        for (k, n) in &f.cases_per_counter {
+            let _ = writeln!(s, "cases_per_counter,{},,{n}", csv_key(k));
+        }
+        for (k, n) in &f.cases_per_section {
+            let _ = writeln!(s, "cases_per_section,{},,{n}", csv_key(k));
+        }
+        for (k, n) in &f.marks_per_counter {
+            let _ = writeln!(s, "marks_per_counter,{},,{n}", csv_key(k));
+        }
+        let _ = writeln!(s, "cases_complete,all_sections,,{}", f.complete);
+        let _ = writeln!(s, "cases_in_progress,some_section,,{}", f.in_progress);
         s
     }
 

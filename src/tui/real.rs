@@ -49,8 +49,17 @@ impl RealServices {
         training: bool,
         today: NaiveDate,
     ) -> Self {
-        let path = config.db_path(db.as_deref(), training);
-        let store = Store::open(&path).map_err(|e| e.to_string());
+        let location = config.db_location(db.as_deref(), training);
+        let store = Store::open_location(
+            &location,
+            Box::new(crate::calendar::jst_now),
+            Some(store::migrate::LATEST),
+        )
+        .map(|mut s| {
+            s.set_counter(&config.counter);
+            s
+        })
+        .map_err(|e| e.to_string());
         let mut s = RealServices {
             assembler: qr::Assembler::new(set.vocabulary.clone()),
             config,
