@@ -117,6 +117,14 @@ impl Term {
         }
     }
 
+    /// Waits until the screen is no longer `before` (a key has been handled).
+    fn wait_change(&self, before: &str) {
+        let start = Instant::now();
+        while self.screen() == before && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn send(&self, keys: &[&str]) {
         let sock = socket();
         let mut args = vec!["-L", sock.as_str(), "send-keys", "-t", &self.name];
@@ -170,6 +178,8 @@ impl Term {
             } else {
                 self.clerk(key);
             }
+            // Decide the next key on the screen this one made, never on a stale one.
+            self.wait_change(&s);
         }
         panic!("the questions never end:\n{}", self.screen());
     }
@@ -565,6 +575,48 @@ fn death_typed_by_hand(dir: &Path) -> usize {
     t.clerk_keys
 }
 
+/// F10 in the middle of a case asks; the case stays unfinished, is offered at the next start,
+/// and D discards it there (the store keeps only the anonymous record).
+fn quit_then_discard_from_the_start(dir: &Path) {
+    let db = dir.join("discard.db");
+    let cfg = config(dir);
+    let args = [
+        "--config",
+        cfg.as_str(),
+        "--db",
+        db.to_str().unwrap(),
+        "--today",
+        "2026-04-06",
+    ];
+    let t = Term::start("discard", &args);
+    t.wait_for("1 受付");
+    t.send(&["Tab", "Tab"]);
+    t.send(&["-l", "北海道北見市"]);
+    t.wait_for("北海道北見市");
+    t.send(&["F10"]);
+    t.wait_for("まだ完了していません");
+    t.send(&["y"]);
+    drop(t);
+    let t = Term::start("discard", &args);
+    t.wait_for("中断した受付");
+    t.send(&["d"]);
+    t.wait_for("を破棄しますか");
+    t.send(&["y"]);
+    t.wait_for("を破棄しました");
+    let o = Command::new(BIN)
+        .args(["cases", "list", "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&o.stderr)));
+    let cases = v.as_array().unwrap();
+    assert!(
+        cases.iter().any(|c| c["status"] == "discarded"),
+        "the abandoned case is discarded: {v}"
+    );
+}
+
 #[test]
 fn counter_flows_end_to_end() {
     if !services_ready() {
@@ -576,6 +628,7 @@ fn counter_flows_end_to_end() {
     let death = death_with_a_sensitive_question(dir.path());
     let family = family_of_four_typed_by_hand(dir.path());
     let death_hand = death_typed_by_hand(dir.path());
+    quit_then_discard_from_the_start(dir.path());
     let doc = format!(
         "# Clerk keystrokes per flow\n\n\
          Written by `cargo test --test tui_e2e` (tmux end to end at 100 x 30, real pcscd + vpcd, QR \

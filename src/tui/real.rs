@@ -511,12 +511,14 @@ impl Services for RealServices {
     }
 
     fn discard_case(&mut self, code: &str) -> Result<(), StoreError> {
-        // The store's `discard` (personal data removed, the anonymous record kept) is being
-        // added by the store's own work; until then nothing is removed and the clerk is told.
-        let _ = self.id(code)?;
-        Err(StoreError(
-            "この版では破棄できません (madoguchi cases discard が必要です)".into(),
-        ))
+        // `cases discard`: the personal data removed now, the anonymous record kept (audited
+        // with this clerk's name); a kept PDF goes with it.
+        if let Ok(d) = tempfile_dir() {
+            let _ = std::fs::remove_file(d.join(format!("{code}.pdf")));
+        }
+        let id = self.id(code)?;
+        let clerk = self.config.clerk.clone();
+        self.store()?.discard(&id, &clerk).map(|_| ()).map_err(se)
     }
 
     fn unfinished(&mut self) -> Vec<Unfinished> {
