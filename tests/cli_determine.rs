@@ -153,7 +153,8 @@ fn pending_lists_the_questions_that_matter() {
     assert_eq!(
         v["pending"],
         serde_json::json!([{ "id": "school.transfer_in", "members": ["m2"],
-            "questions": [{ "member": "m2", "fact": "public_school", "text": "公立の小学校・中学校に通いますか" }] }])
+            "questions": [{ "member": "m2", "fact": "public_school", "text": "公立の小学校・中学校に通いますか",
+                "screen": "children" }] }])
     );
 }
 

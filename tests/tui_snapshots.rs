@@ -94,14 +94,71 @@ fn questions() {
     enter(&mut app);
     enter(&mut app);
     app.state.msg = None;
-    snap!("30_question", app);
+    snap!("30_checklist_insurance", app);
     ch(&mut app, '1');
-    snap!("31_question_sensitive_resident_view", app);
-    ch(&mut app, '2');
-    snap!("32_question_count", app);
+    snap!("31_checklist_answered", app);
+    enter(&mut app);
+    app.state.msg = None;
+    snap!("32_checklist_resident_view", app);
+    ch(&mut app, '1');
+    snap!("33_checklist_resident_multi", app);
+    enter(&mut app);
+    app.state.msg = None;
+    snap!("34_checklist_belongings", app);
     ch(&mut app, 's');
+    enter(&mut app);
     f(&mut app, 3);
-    snap!("33_no_questions", app);
+    app.state.msg = None;
+    snap!("35_no_questions", app);
+    // A family: every member a column.
+    let mut app = family();
+    for m in app.state.case.intake.household.members.iter_mut() {
+        m.facts.health_insurance = None;
+    }
+    app.state.redetermine();
+    f(&mut app, 3);
+    app.state.msg = None;
+    snap!("36_checklist_family", app);
+    insta::assert_snapshot!("37_checklist_family_80x24", render_at(&app, 80, 24));
+}
+
+#[test]
+fn death() {
+    let mut app = app();
+    ch(&mut app, '7');
+    snap!("38_reception_death", app);
+    typed(&mut app, "20260403");
+    typed(&mut app, "まどぐち市本町２丁目２番２号");
+    enter(&mut app);
+    ch(&mut app, 'a');
+    typed(&mut app, "山本　茂");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "19480302");
+    ch(&mut app, '1');
+    enter(&mut app);
+    ch(&mut app, 'a');
+    typed(&mut app, "山本　和子");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "19500719");
+    ch(&mut app, '2');
+    ch(&mut app, '2');
+    enter(&mut app);
+    app.state.msg = None;
+    snap!("39_household_death", app);
+    enter(&mut app);
+    app.state.msg = None;
+    snap!("3a_checklist_death_past_tense", app);
+    f(&mut app, 1);
+    snap!("3b_reception_death_with_members", app);
+}
+
+#[test]
+fn dates() {
+    let mut app = app();
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "20260420");
+    app.state.msg = None;
+    snap!("05_reception_future_move_in", app);
 }
 
 #[test]
@@ -113,7 +170,7 @@ fn procedures_and_print() {
     snap!("41_excluded", app);
     ch(&mut app, 'x');
     key(&mut app, KeyCode::Down);
-    ch(&mut app, 's');
+    ch(&mut app, 'h');
     snap!("42_set_aside", app);
     ch(&mut app, '1');
     enter(&mut app);
@@ -148,6 +205,26 @@ fn qr_and_resume() {
     let mut app = madoguchi::tui::app::App::new(state(Role::Clerk, false), services);
     app.start();
     snap!("72_resume", app);
+    ch(&mut app, 'd');
+    snap!("73_resume_discard", app);
+    let mut app = family();
+    f(&mut app, 10);
+    snap!("74_confirm_quit", app);
+}
+
+#[test]
+fn compact() {
+    let mut app = family();
+    for (n, name) in [
+        (1, "92_compact_reception"),
+        (2, "93_compact_household"),
+        (4, "94_compact_procedures"),
+        (5, "95_compact_print"),
+    ] {
+        f(&mut app, n);
+        app.state.msg = None;
+        insta::assert_snapshot!(name, render_at(&app, 80, 24));
+    }
 }
 
 #[test]
@@ -160,5 +237,10 @@ fn supervisor_help_and_small() {
     let mut app = family();
     f(&mut app, 11);
     snap!("90_help", app);
-    insta::assert_snapshot!("91_too_small", render_at(&app, 80, 24));
+    insta::assert_snapshot!("91_too_small", render_at(&app, 79, 23));
+    let mut app = app_with(Role::Supervisor, false);
+    f(&mut app, 7);
+    ch(&mut app, 'c');
+    f(&mut app, 12);
+    snap!("81_supervisor_english", app);
 }

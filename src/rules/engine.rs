@@ -24,6 +24,7 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
     let kind = intake.event.kind;
     let base = Ctx {
         intake,
+        facts: &set.facts,
         current: None,
         on: intake.event.date,
         prefecture: set.municipality.prefecture.as_deref(),
@@ -106,6 +107,7 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
 fn base_ctx<'a>(b: &Ctx<'a>) -> Ctx<'a> {
     Ctx {
         intake: b.intake,
+        facts: b.facts,
         current: b.current,
         on: b.on,
         prefecture: b.prefecture,
@@ -354,7 +356,7 @@ fn applied_entry(
     }
 }
 
-fn questions(set: &ProcedureSet, _intake: &Intake, asks: &[Ask]) -> Vec<Question> {
+fn questions(set: &ProcedureSet, intake: &Intake, asks: &[Ask]) -> Vec<Question> {
     asks.iter()
         .map(|a| {
             let scope = if a.member.is_some() {
@@ -362,14 +364,21 @@ fn questions(set: &ProcedureSet, _intake: &Intake, asks: &[Ask]) -> Vec<Question
             } else {
                 FactScope::Household
             };
+            let about_deceased = a.member.is_some()
+                && intake.event.kind == crate::intake::EventKind::Death
+                && intake.event.deceased == a.member;
             match set.facts.get(&(scope, a.fact.clone())) {
-                Some(d) => Question {
-                    member: a.member.clone(),
-                    fact: a.fact.clone(),
-                    text: d.question.ja.clone(),
-                    text_en: d.question.en().to_string(),
-                    sensitive: d.sensitive,
-                },
+                Some(d) => {
+                    let q = d.question_for(about_deceased);
+                    Question {
+                        member: a.member.clone(),
+                        fact: a.fact.clone(),
+                        text: q.ja.clone(),
+                        text_en: q.en().to_string(),
+                        screen: d.screen.clone(),
+                        sensitive: d.sensitive,
+                    }
+                }
                 None => {
                     let (ja, en) = match a.fact.as_str() {
                         "head" => ("世帯主はどなたですか", "Who is the head of the household?"),
@@ -389,6 +398,7 @@ fn questions(set: &ProcedureSet, _intake: &Intake, asks: &[Ask]) -> Vec<Question
                         fact: a.fact.clone(),
                         text: ja.into(),
                         text_en: en.into(),
+                        screen: super::model::HOUSEHOLD_SCREEN.into(),
                         sensitive: false,
                     }
                 }

@@ -7,10 +7,11 @@
 
 use super::address::prefecture_of;
 use super::lang::{CmpOp, MemberSet};
-use super::model::{Attr, Cond, Derived, ProcedureSet, Val, Who};
+use super::model::{Attr, Cond, Derived, FactDecl, ProcedureSet, Val, Who};
 use crate::calendar::{age, grade};
 use crate::intake::{EventKind, FactScope, FactValue, Intake, Member};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tri {
@@ -44,6 +45,16 @@ pub struct Ask {
     pub fact: String,
 }
 
+/// What is known of a fact nobody gave.
+enum Settled {
+    /// The law decides it, or it cannot be asked here.
+    Value(FactValue),
+    /// Ask it.
+    Ask,
+    /// Not yet: the facts its inference or precondition needs are asked first.
+    Open,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum V {
     Int(i64),
@@ -57,6 +68,8 @@ enum V {
 /// What an evaluation can see.
 pub struct Ctx<'a> {
     pub intake: &'a Intake,
+    /// The declared facts: their preconditions (`asked_when`) and inferences.
+    pub facts: &'a BTreeMap<(FactScope, String), FactDecl>,
     /// The member a per-member procedure is evaluated for.
     pub current: Option<&'a Member>,
     /// The date ages and grades are taken on (the event date).
@@ -113,6 +126,7 @@ impl<'a> Ctx<'a> {
     fn with_current(&self, m: &'a Member) -> Ctx<'a> {
         Ctx {
             intake: self.intake,
+            facts: self.facts,
             current: Some(m),
             on: self.on,
             prefecture: self.prefecture,
@@ -196,22 +210,26 @@ impl<'a> Ctx<'a> {
                     None
                 }
                 Ok(Some(fv)) => Some(from_fact(fv)),
-                Ok(None) => match default {
-                    Some(d) => self.val(d, asks),
-                    None => {
-                        let member = match scope {
-                            FactScope::Household => None,
-                            FactScope::Member => self.who(*who).ok().map(|m| m.id.clone()),
-                        };
-                        push_ask(
-                            asks,
-                            Ask {
-                                member,
-                                fact: name.clone(),
-                            },
-                        );
-                        None
-                    }
+                Ok(None) => match self.settle(*who, *scope, name, asks) {
+                    Settled::Value(fv) => Some(from_fact(fv)),
+                    Settled::Open => None,
+                    Settled::Ask => match default {
+                        Some(d) => self.val(d, asks),
+                        None => {
+                            let member = match scope {
+                                FactScope::Household => None,
+                                FactScope::Member => self.who(*who).ok().map(|m| m.id.clone()),
+                            };
+                            push_ask(
+                                asks,
+                                Ask {
+                                    member,
+                                    fact: name.clone(),
+                                },
+                            );
+                            None
+                        }
+                    },
                 },
             },
             Val::Attr(who, attr) => {
@@ -271,6 +289,71 @@ impl<'a> Ctx<'a> {
                     V::Range(lo, hi)
                 })
             }
+        }
+    }
+
+    /// An unknown fact, before anyone is asked: the law may decide it (`infer`), or it may not
+    /// be askable here at all (`asked_when` false: it is its `otherwise` value). Asks for the
+    /// facts an open inference or precondition needs go to `asks`.
+    fn settle(&self, who: Who, scope: FactScope, name: &str, asks: &mut Vec<Ask>) -> Settled {
+        let Some(decl) = self.facts.get(&(scope, name.to_string())) else {
+            return Settled::Ask;
+        };
+        // The fact's own conditions see the member it is about as `member`.
+        let ctx = match scope {
+            FactScope::Member => match self.who(who) {
+                Ok(m) => self.with_current(m),
+                Err(_) => return Settled::Ask,
+            },
+            FactScope::Household => Ctx {
+                intake: self.intake,
+                facts: self.facts,
+                current: None,
+                on: self.on,
+                prefecture: self.prefecture,
+            },
+        };
+        for rule in &decl.infer {
+            match ctx.cond(&rule.when, asks) {
+                Tri::True => return Settled::Value(rule.value.clone()),
+                Tri::False => {}
+                // An earlier rule that may still hold decides first: settle it before asking.
+                Tri::Unknown => return Settled::Open,
+            }
+        }
+        match &decl.asked_when {
+            None => Settled::Ask,
+            Some(c) => match ctx.cond(c, asks) {
+                Tri::True => Settled::Ask,
+                Tri::False => decl.otherwise.clone().map_or(Settled::Ask, Settled::Value),
+                Tri::Unknown => Settled::Open,
+            },
+        }
+    }
+
+    /// A fact's value as the engine uses it: given, inferred, or its `otherwise` value where it
+    /// cannot be asked; `None` while unknown.
+    pub fn fact_value(&self, member: Option<&'a Member>, name: &str) -> Option<FactValue> {
+        let (scope, who) = match member {
+            Some(_) => (FactScope::Member, Who::Current),
+            None => (FactScope::Household, Who::Current),
+        };
+        let ctx = match member {
+            Some(m) => self.with_current(m),
+            None => Ctx {
+                intake: self.intake,
+                facts: self.facts,
+                current: self.current,
+                on: self.on,
+                prefecture: self.prefecture,
+            },
+        };
+        if let Ok(Some(v)) = ctx.fact(who, scope, name) {
+            return Some(v);
+        }
+        match ctx.settle(who, scope, name, &mut vec![]) {
+            Settled::Value(v) => Some(v),
+            _ => None,
         }
     }
 
@@ -526,7 +609,15 @@ impl<'a> Ctx<'a> {
                 } else {
                     String::new()
                 };
-                match self.fact(*who, *scope, name) {
+                let known = match self.fact(*who, *scope, name) {
+                    Ok(Some(fv)) => Ok(Some(fv)),
+                    Ok(None) => match self.settle(*who, *scope, name, &mut vec![]) {
+                        Settled::Value(fv) => Ok(Some(fv)),
+                        _ => Ok(None),
+                    },
+                    Err(e) => Err(e),
+                };
+                match known {
                     // A sensitive fact (pregnancy, disability, 生活保護, …) is never stated in
                     // the negative: excluded reasons are printed on the resident's sheet.
                     Ok(Some(fv)) if decl.sensitive && is_negative(&fv) => {}

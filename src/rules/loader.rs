@@ -7,6 +7,10 @@ use super::diagnostic::{Diagnostic, Severity};
 use super::lang;
 use super::lang::MemberSet;
 use super::model::*;
+use super::questions::{
+    check_fact_cycles, compile_question_keys, default_screen, finish_screens, read_question_keys,
+    read_screens, RawQuestionKeys,
+};
 use super::toml_walk::{read_text, string_content_span, Fields, Node, Source, Text};
 use crate::calendar::{parse_date, Anchor, ClosedDay, OfficeCalendar, OnClosedDay, Period};
 use crate::intake::{closest, EventKind, FactScope, FactType, Vocabulary};
@@ -230,9 +234,13 @@ pub fn load_files(files: &[SourceFile], known_forms: Option<&BTreeSet<String>>) 
             None => return Err(diags),
         }
     };
-    let (facts, vocabulary) = {
+    let (facts, vocabulary, screens) = {
         let mut src = Source::new(&ffile.path, &ffile.text);
-        let r = read_facts(&mut src);
+        let r = read_facts(
+            &mut src,
+            &municipality.params,
+            municipality.prefecture.is_some(),
+        );
         diags.append(&mut src.diags);
         r
     };
@@ -325,6 +333,7 @@ pub fn load_files(files: &[SourceFile], known_forms: Option<&BTreeSet<String>>) 
         digest: digest(files),
         municipality,
         facts,
+        screens,
         vocabulary,
         procedures,
         files: file_of,
@@ -558,14 +567,24 @@ fn read_calendar(src: &mut Source<'_>, node: Option<Node<'_>>) -> OfficeCalendar
     cal
 }
 
-fn read_facts(src: &mut Source<'_>) -> (BTreeMap<(FactScope, String), FactDecl>, Vocabulary) {
+type FactTable = BTreeMap<(FactScope, String), FactDecl>;
+
+fn read_facts(
+    src: &mut Source<'_>,
+    params: &BTreeMap<String, i64>,
+    prefecture: bool,
+) -> (FactTable, Vocabulary, Vec<ScreenDecl>) {
     let mut decls = BTreeMap::new();
     let mut vocab = Vocabulary::core();
     let Some(doc) = src.parse() else {
-        return (decls, vocab);
+        return (decls, vocab, vec![]);
     };
     let root = doc.as_table();
     let mut top = Fields::new(root, Some(0..0), "facts.toml");
+    let screens = read_screens(src, &mut top);
+    // The question keys are checked once the whole vocabulary is known (a precondition may
+    // name a fact declared further down).
+    let mut raw_questions: Vec<RawQuestionKeys> = vec![];
     for (scope, key) in [
         (FactScope::Member, "member"),
         (FactScope::Household, "household"),
@@ -631,6 +650,11 @@ fn read_facts(src: &mut Source<'_>) -> (BTreeMap<(FactScope, String), FactDecl>,
                 .get("no")
                 .and_then(|n| read_text(src, &n, "no"))
                 .map(|t| t.0);
+            let question_past = f
+                .get("question_past")
+                .and_then(|n| read_text(src, &n, "question_past"))
+                .map(|t| t.0);
+            let raw = read_question_keys(src, &mut f, scope, name, name_span.clone());
             let mut values = vec![];
             let mut value_spans = vec![];
             if let Some(vn) = f.get("values") {
@@ -766,6 +790,10 @@ fn read_facts(src: &mut Source<'_>) -> (BTreeMap<(FactScope, String), FactDecl>,
                     }
                 }
             }
+            let screen = raw
+                .screen
+                .as_ref()
+                .map_or_else(|| default_screen(sensitive).to_string(), |(s, _)| s.clone());
             decls.insert(
                 (scope, name.to_string()),
                 FactDecl {
@@ -778,11 +806,27 @@ fn read_facts(src: &mut Source<'_>) -> (BTreeMap<(FactScope, String), FactDecl>,
                     yes,
                     no,
                     values,
+                    question_past,
+                    asked_when: None,
+                    asked_when_src: None,
+                    otherwise: None,
+                    infer: vec![],
+                    screen,
+                    position: raw_questions.len(),
+                    sensitive_values: vec![],
+                    answers: vec![],
                 },
             );
+            raw_questions.push(raw);
         }
     }
     top.finish(src);
+    let screens = finish_screens(screens, &decls);
+    let spans: Vec<_> = raw_questions.iter().map(|r| r.key_span()).collect();
+    for raw in raw_questions {
+        compile_question_keys(src, raw, &mut decls, &vocab, params, prefecture, &screens);
+    }
+    check_fact_cycles(src, &decls, &spans);
     // Every core fact needs its declaration: its question is what the counter asks.
     for (scope, list) in [
         (FactScope::Member, &vocab.member),
@@ -794,7 +838,7 @@ fn read_facts(src: &mut Source<'_>) -> (BTreeMap<(FactScope, String), FactDecl>,
             }
         }
     }
-    (decls, vocab)
+    (decls, vocab, screens)
 }
 
 const PLACEHOLDERS: &[&str] = &[

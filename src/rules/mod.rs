@@ -19,6 +19,7 @@ pub mod impact;
 pub mod lang;
 pub mod loader;
 pub mod model;
+pub mod questions;
 pub mod scenario;
 pub mod toml_walk;
 
@@ -159,6 +160,9 @@ pub struct Question {
     pub text: String,
     #[serde(skip)]
     pub text_en: String,
+    /// The checklist screen that asks it (a key of the set's `[screens]`): the questions of one
+    /// screen are asked together.
+    pub screen: String,
     /// Shown on the resident's screen, never asked aloud.
     #[serde(skip)]
     pub sensitive: bool,

@@ -2,7 +2,7 @@
 
 use super::toml_walk::Text;
 use crate::calendar::{Anchor, OfficeCalendar, OnClosedDay, Period};
-use crate::intake::{EventKind, FactScope, FactType, Vocabulary};
+use crate::intake::{EventKind, FactScope, FactType, FactValue, Vocabulary};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,6 +15,8 @@ pub struct ProcedureSet {
     pub digest: String,
     pub municipality: Municipality,
     pub facts: BTreeMap<(FactScope, String), FactDecl>,
+    /// The checklist screens that ask the facts, in asking order.
+    pub screens: Vec<ScreenDecl>,
     pub vocabulary: Vocabulary,
     /// In catalogue order (section order, then file path).
     pub procedures: Vec<Procedure>,
@@ -125,13 +127,82 @@ pub struct FactDecl {
     pub no: Option<Text>,
     /// Phrases per code value (code facts), in declaration order.
     pub values: Vec<(String, Text)>,
+    /// The question asked about the deceased, in the past tense (「…でしたか」).
+    pub question_past: Option<Text>,
+    /// When the fact can be asked at all (`asked_when`); `None`: always. When it is false,
+    /// the fact is taken as `otherwise` and never asked.
+    #[serde(skip)]
+    pub asked_when: Option<Cond>,
+    pub asked_when_src: Option<String>,
+    /// The value taken when `asked_when` is false.
+    pub otherwise: Option<FactValue>,
+    /// Where the law decides, the value is inferred instead of asked (first rule that holds).
+    #[serde(skip)]
+    pub infer: Vec<Inference>,
+    /// The checklist screen that asks it (a key of `[screens]`).
+    pub screen: String,
+    /// Its place in `facts.toml` (the row order on its screen).
+    pub position: usize,
+    /// Code values never offered on a clerk-read screen (e.g. 生活保護 among the insurances).
+    pub sensitive_values: Vec<String>,
+    /// Short words for the code values as answer options and in checklist cells (「国保」);
+    /// a value without one uses its phrase.
+    pub answers: Vec<(String, Text)>,
 }
 
 impl FactDecl {
     pub fn value_text(&self, code: &str) -> Option<&Text> {
         self.values.iter().find(|(k, _)| k == code).map(|(_, t)| t)
     }
+    /// The question, in the past tense when it is about the deceased.
+    pub fn question_for(&self, about_deceased: bool) -> &Text {
+        match (&self.question_past, about_deceased) {
+            (Some(p), true) => p,
+            _ => &self.question,
+        }
+    }
+    /// The short answer word of a code value (its phrase when it has none).
+    pub fn answer_text(&self, code: &str) -> Option<&Text> {
+        self.answers
+            .iter()
+            .find(|(k, _)| k == code)
+            .map(|(_, t)| t)
+            .or_else(|| self.value_text(code))
+    }
+    /// The code values a clerk may read aloud (all but the sensitive ones).
+    pub fn spoken_values(&self) -> Vec<&str> {
+        self.values
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !self.sensitive_values.iter().any(|s| s == k))
+            .collect()
+    }
 }
+
+/// An inference rule of a fact: where `when` holds, the fact is `value` without asking.
+#[derive(Clone, Debug)]
+pub struct Inference {
+    pub when: Cond,
+    pub when_src: String,
+    pub value: FactValue,
+    /// Why the law decides it (shown to supervisors).
+    pub basis: Option<String>,
+}
+
+/// A checklist screen: the facts that share it are asked together, of every member at once.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScreenDecl {
+    pub key: String,
+    pub label: Text,
+    /// Asking order (smaller first).
+    pub order: i64,
+    /// Turned to the resident (sensitive questions): never read aloud.
+    pub resident: bool,
+}
+
+/// The screen of questions that are no fact of the vocabulary (the head, the deceased, a
+/// member's 続柄 or sex): fixed on the household's own data, asked first.
+pub const HOUSEHOLD_SCREEN: &str = "household";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -28,6 +28,12 @@ pub enum Action {
     // Text and choice fields (the focused form).
     Input(char),
     Backspace,
+    /// Delete: the character at the cursor.
+    Delete,
+    /// Empties the field (Ctrl+U).
+    ClearField,
+    Home,
+    End,
     CursorLeft,
     CursorRight,
     FieldNext,
@@ -36,6 +42,9 @@ pub enum Action {
     // Lists.
     Up,
     Down,
+    /// PgUp / PgDn: the detail pane.
+    PageUp,
+    PageDown,
 
     // 世帯
     AddMember,
@@ -66,6 +75,8 @@ pub enum Action {
 
     // 完了
     NewCase,
+    /// Discards the selected unfinished case (its personal data removed now).
+    Discard,
 
     // Card dialogs
     UseCodeB,
@@ -90,10 +101,13 @@ pub enum Action {
     Unfinished(Vec<Unfinished>),
     BundleReady(Result<Bundle, String>),
     Printers(Vec<String>),
+    /// The printers read again for "another printer": the next one is chosen.
+    PrintersNext(Vec<String>),
     /// Output of check/test; `Some(set)` when a reload passed and replaces the set.
     SupResult {
         ok: bool,
-        lines: Vec<String>,
+        /// (ja, en)
+        lines: Vec<(String, String)>,
         reloaded: Option<(Arc<ProcedureSet>, Vec<SourceFile>, PathBuf)>,
     },
     StoreFailed(String),
@@ -115,6 +129,8 @@ pub enum Effect {
         reason: String,
     },
     CloseCase(String),
+    /// `cases discard`: the personal data removed now, the anonymous record kept.
+    DiscardCase(String),
     QueryTries {
         reader: String,
         kind: SecretKind,
@@ -126,7 +142,10 @@ pub enum Effect {
     QrFeed(String),
     QrReset,
     RenderBundle,
+    /// Reads the printer list again, then prints (the list may have changed since start).
     Print,
+    /// Reads the printer list again and moves to the next printer.
+    NextPrinter,
     RecordPrint(Vec<String>),
     /// Training: the virtual card goes on or off the reader.
     VirtualCard {

@@ -203,6 +203,12 @@ impl<S: Services> App<S> {
                 }
                 None => vec![],
             },
+            Effect::DiscardCase(c) => {
+                let r = self.services.discard_case(&c);
+                let mut out = self.store(r);
+                out.push(Action::Unfinished(self.services.unfinished()));
+                out
+            }
             Effect::CloseCase(c) => {
                 let r = self
                     .services
@@ -231,14 +237,19 @@ impl<S: Services> App<S> {
                     .render_bundle(&self.state.case.intake, &det, &code);
                 vec![Action::BundleReady(r)]
             }
+            Effect::NextPrinter => vec![Action::PrintersNext(self.services.printers())],
             Effect::Print => {
-                let printer = self
-                    .state
-                    .printers
-                    .get(self.state.case.printer)
-                    .cloned()
-                    .or(self.state.config.printer.clone())
-                    .unwrap_or_default();
+                // The list as it is now: a printer added or removed since start counts.
+                let list = self.services.printers();
+                super::update::update(&mut self.state, Action::Printers(list));
+                let Some(printer) = self.state.printer().map(str::to_string) else {
+                    return vec![Action::Device(DeviceEvent::Printed(Err(
+                        super::services::PrintError {
+                            message_ja: "プリンタが1台も見つかりません。係の者に連絡してください。PDF は下に出ている場所にあります。".into(),
+                            message_en: "No printer found. The PDF is kept where shown below.".into(),
+                        },
+                    )))];
+                };
                 if let Some(b) = &self.state.case.bundle {
                     let items: Vec<usize> = self
                         .state
@@ -311,32 +322,61 @@ fn set_files(dir: Option<&Path>) -> Result<Vec<SourceFile>, Vec<crate::rules::Di
     }
 }
 
+/// A result line in both languages (diagnostics keep their own words and location).
+fn both(t: String) -> (String, String) {
+    (t.clone(), t)
+}
+
+type SupLines = Vec<(String, String)>;
+
 fn load(
     dir: Option<&Path>,
     templates: Option<&Path>,
-) -> Result<(ProcedureSet, Vec<SourceFile>, Vec<String>), Vec<String>> {
+) -> Result<(ProcedureSet, Vec<SourceFile>, SupLines), SupLines> {
     let forms = crate::forms::template_ids(templates);
     let known = (!forms.is_empty()).then_some(&forms);
-    let lines =
-        |d: Vec<crate::rules::Diagnostic>| d.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let lines = |d: Vec<crate::rules::Diagnostic>| {
+        let mut out = vec![(
+            format!("検査: 問題 {}件。この定義は使えません。", d.len()),
+            format!("Check: {} problems; this set cannot be used.", d.len()),
+        )];
+        out.extend(d.iter().map(|x| both(x.to_string())));
+        out
+    };
     let files = set_files(dir).map_err(lines)?;
     let (set, warnings) = loader::load_files(&files, known).map_err(lines)?;
-    Ok((set, files, lines(warnings)))
+    Ok((
+        set,
+        files,
+        warnings.iter().map(|x| both(x.to_string())).collect(),
+    ))
 }
 
 /// `check`: loads the set and reports its problems.
 pub fn check(dir: Option<&Path>, templates: Option<&Path>) -> Action {
     match load(dir, templates) {
         Ok((set, files, warnings)) => {
-            let mut lines = vec![format!(
-                "OK: {} procedures, {} facts, {} warnings ({})",
-                set.procedures.len(),
-                set.facts.len(),
-                warnings.len(),
-                set.digest
+            let digest = &set.digest[..set.digest.len().min(15)];
+            let mut lines = vec![(
+                format!(
+                    "検査: 合格。手続 {}件・事実 {}件・警告 {}件 ({digest})",
+                    set.procedures.len(),
+                    set.facts.len(),
+                    warnings.len(),
+                ),
+                format!(
+                    "Check: OK. {} procedures, {} facts, {} warnings ({digest})",
+                    set.procedures.len(),
+                    set.facts.len(),
+                    warnings.len(),
+                ),
             )];
             if let Err(d) = scenario::read_scenarios(&files) {
-                lines.extend(d.iter().map(|x| x.to_string()));
+                lines.push((
+                    format!("シナリオテストの書き方に問題 {}件", d.len()),
+                    format!("{} problems in the scenario tests", d.len()),
+                ));
+                lines.extend(d.iter().map(|x| both(x.to_string())));
                 return Action::SupResult {
                     ok: false,
                     lines,
@@ -374,27 +414,42 @@ pub fn test(dir: Option<&Path>, templates: Option<&Path>, reload: Option<PathBuf
     let scenarios = match scenario::read_scenarios(&files) {
         Ok(s) => s,
         Err(d) => {
+            let mut lines = vec![(
+                format!("シナリオテストの書き方に問題 {}件", d.len()),
+                format!("{} problems in the scenario tests", d.len()),
+            )];
+            lines.extend(d.iter().map(|x| both(x.to_string())));
             return Action::SupResult {
                 ok: false,
-                lines: d.iter().map(|x| x.to_string()).collect(),
+                lines,
                 reloaded: None,
-            }
+            };
         }
     };
-    let mut failed = vec![];
+    let mut failed: SupLines = vec![];
+    let mut n_failed = 0;
     for sc in &scenarios {
         let r = scenario::run(&set, sc);
         if !r.passed() {
-            failed.push(format!("FAIL {}  {}", r.name, r.description));
-            failed.extend(r.diff.iter().map(|d| format!("     {d}")));
+            n_failed += 1;
+            failed.push((
+                format!("不合格 {}  {}", r.name, r.description),
+                format!("FAIL {}  {}", r.name, r.description),
+            ));
+            failed.extend(r.diff.iter().map(|d| both(format!("     {d}"))));
         }
     }
     let ok = failed.is_empty();
-    let mut lines = vec![format!(
-        "{} passed, {} failed ({})",
-        scenarios.len() - failed.iter().filter(|l| l.starts_with("FAIL")).count(),
-        failed.iter().filter(|l| l.starts_with("FAIL")).count(),
-        set.digest
+    let digest = &set.digest[..set.digest.len().min(15)];
+    let mut lines = vec![(
+        format!(
+            "テスト: {}件合格・{n_failed}件不合格 ({digest})",
+            scenarios.len() - n_failed
+        ),
+        format!(
+            "Test: {} passed, {n_failed} failed ({digest})",
+            scenarios.len() - n_failed
+        ),
     )];
     lines.extend(failed);
     let reloaded = match reload {

@@ -5,9 +5,9 @@
 //! commands only where nothing is being typed, so typing a name never triggers anything.
 
 use super::action::Action;
+use super::checklist::{self, RowKind};
 use super::state::{FieldKind, Overlay, PrintStatus, Screen, State};
 use super::strings::T;
-use crate::intake::FactType;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +23,13 @@ pub enum K {
     Left,
     Right,
     Backspace,
+    Delete,
+    Home,
+    End,
+    /// Ctrl+U: empties the field.
+    CtrlU,
+    PageUp,
+    PageDown,
 }
 
 impl K {
@@ -40,6 +47,12 @@ impl K {
             K::Left => "Left".into(),
             K::Right => "Right".into(),
             K::Backspace => "BS".into(),
+            K::Delete => "Del".into(),
+            K::Home => "Home".into(),
+            K::End => "End".into(),
+            K::CtrlU => "C-U".into(),
+            K::PageUp => "PgUp".into(),
+            K::PageDown => "PgDn".into(),
         }
     }
 }
@@ -104,6 +117,10 @@ fn form_keys(out: &mut Vec<Binding>, submit: T) {
     out.push(hidden(K::Left, Action::CursorLeft));
     out.push(hidden(K::Right, Action::CursorRight));
     out.push(hidden(K::Backspace, Action::Backspace));
+    out.push(hidden(K::Delete, Action::Delete));
+    out.push(hidden(K::Home, Action::Home));
+    out.push(hidden(K::End, Action::End));
+    out.push(b(K::CtrlU, ("欄を消す", "clear field"), Action::ClearField));
 }
 
 /// The keys that work now, screen-specific first; global keys last.
@@ -176,14 +193,32 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
                 Action::No,
             ));
             out.push(b(K::Esc, ("取り込まない", "ignore"), Action::Cancel));
+            out.push(b(K::PageDown, ("次の違い", "more"), Action::PageDown));
+            out.push(hidden(K::PageUp, Action::PageUp));
+            return out;
+        }
+        Some(Overlay::Resume {
+            discarding: true, ..
+        }) => {
+            out.push(b(K::Ch('y'), ("破棄する", "discard"), Action::Yes));
+            out.push(b(K::Ch('n'), ("やめる", "keep"), Action::No));
+            out.push(hidden(K::Esc, Action::No));
             return out;
         }
         Some(Overlay::Resume { .. }) => {
             out.push(b(K::Up, ("選択", "select"), Action::Up));
             out.push(hidden(K::Down, Action::Down));
             out.push(b(K::Enter, ("続きから", "resume"), Action::Yes));
+            out.push(b(K::Ch('d'), ("破棄", "discard"), Action::Discard));
             out.push(b(K::Ch('n'), ("新しい受付", "new case"), Action::No));
             out.push(hidden(K::Esc, Action::No));
+            return out;
+        }
+        Some(Overlay::ConfirmQuit) => {
+            out.push(b(K::Ch('y'), ("終了する", "quit"), Action::Yes));
+            out.push(b(K::Ch('n'), ("受付に戻る", "back"), Action::No));
+            out.push(hidden(K::Esc, Action::No));
+            out.push(hidden(K::F(10), Action::Quit));
             return out;
         }
         None => {}
@@ -202,11 +237,13 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
                 ("カード読取", "read card"),
                 Action::ReadCardForSelected,
             ));
-            out.push(b(
-                K::Ch('m'),
-                ("異動する/しない", "mover"),
-                Action::ToggleMoving,
-            ));
+            if s.case.intake.event.kind.is_move() {
+                out.push(b(
+                    K::Ch('m'),
+                    ("異動する/しない", "mover"),
+                    Action::ToggleMoving,
+                ));
+            }
             out.push(b(K::Ch('h'), ("世帯主", "head"), Action::MarkHead));
             out.push(b(
                 K::Ch('t'),
@@ -226,44 +263,81 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
             out.push(hidden(K::Up, Action::Up));
             out.push(hidden(K::Down, Action::Down));
         }
-        Screen::Confirm => {
-            if let Some(q) = s.case.current_question() {
-                let scope = if q.member.is_some() {
-                    crate::intake::FactScope::Member
-                } else {
-                    crate::intake::FactScope::Household
-                };
-                match s.set.vocabulary.get(scope, &q.fact) {
-                    Some(FactType::Bool) => {
-                        out.push(b(K::Ch('1'), ("はい", "yes"), Action::Answer('1')));
-                        out.push(b(K::Ch('2'), ("いいえ", "no"), Action::Answer('2')));
-                        out.push(hidden(K::Ch('y'), Action::Answer('1')));
-                        out.push(hidden(K::Ch('n'), Action::Answer('2')));
+        Screen::Confirm => match checklist::build(s) {
+            Some(list) => {
+                let resident = list.screen.resident;
+                if let Some((r, _)) = list.focus {
+                    let kind = &list.rows[r].kind;
+                    match kind {
+                        RowKind::Bool => {
+                            out.push(b(K::Ch('1'), ("はい", "yes"), Action::Answer('1')));
+                            out.push(b(K::Ch('2'), ("いいえ", "no"), Action::Answer('2')));
+                            out.push(hidden(K::Ch('y'), Action::Answer('y')));
+                            out.push(hidden(K::Ch('n'), Action::Answer('n')));
+                        }
+                        RowKind::Count => out.extend(digits(0, 9, ("数", "number"))),
+                        RowKind::Codes(v) => {
+                            out.extend(digits(1, v.len().min(9) as u32, ("選ぶ/外す", "toggle")));
+                            out.push(b(K::Ch('0'), ("どれもない", "none"), Action::Answer('0')));
+                        }
+                        RowKind::Mark => out.push(b(
+                            K::Ch('1'),
+                            ("この方", "this person"),
+                            Action::Answer('1'),
+                        )),
+                        other => {
+                            let n = other.options().len().min(9) as u32;
+                            out.extend(digits(1, n, ("選択", "choose")));
+                        }
                     }
-                    Some(FactType::Count) => {
-                        out.extend(digits(0, 9, ("数", "count")));
-                    }
-                    Some(FactType::Code(v)) => {
-                        out.extend(digits(1, v.len().min(9) as u32, ("選択", "choose")));
-                    }
-                    Some(FactType::CodeSet(v)) => {
-                        out.extend(digits(1, v.len().min(9) as u32, ("選ぶ/外す", "toggle")));
-                        out.push(b(K::Ch('0'), ("どれもない", "none"), Action::Answer('0')));
-                        out.push(b(K::Enter, ("決定", "OK"), Action::Answer('\n')));
-                    }
-                    None => {}
                 }
-                out.push(b(K::Ch('s'), ("わからない", "don't know"), Action::Skip));
-            } else {
+                out.push(b(
+                    K::Enter,
+                    if resident {
+                        ("おわり (残りはいいえ)", "done (the rest: no)")
+                    } else {
+                        ("残りはいいえで次へ", "rest no, next")
+                    },
+                    Action::Next,
+                ));
+                out.push(b(K::Ch('s'), ("わからない", "not sure"), Action::Skip));
+                out.push(Binding {
+                    key_text: Some("Arrows".into()),
+                    ..b(K::Up, ("移動", "move"), Action::Up)
+                });
+                out.push(hidden(K::Down, Action::Down));
+                out.push(hidden(K::Left, Action::CursorLeft));
+                out.push(hidden(K::Right, Action::CursorRight));
+                out.push(hidden(K::Tab, Action::FieldNext));
+                out.push(Binding {
+                    show: !resident,
+                    ..b(K::Backspace, ("答えを消す", "clear"), Action::Backspace)
+                });
+                out.push(hidden(K::Delete, Action::Backspace));
+                if !s.case.answers.is_empty() {
+                    out.push(Binding {
+                        show: !resident,
+                        ..b(K::Ch('u'), ("元に戻す", "undo"), Action::Undo)
+                    });
+                }
+                if !s.case.skipped.is_empty() {
+                    out.push(hidden(K::Ch('r'), Action::Retry));
+                }
+            }
+            None => {
                 out.push(b(K::Enter, ("次へ", "next"), Action::Next));
+                if !s.case.answers.is_empty() {
+                    out.push(b(K::Ch('u'), ("元に戻す", "undo"), Action::Undo));
+                }
+                if !s.case.skipped.is_empty() {
+                    out.push(b(
+                        K::Ch('r'),
+                        ("わからない質問をもう一度", "ask skipped again"),
+                        Action::Retry,
+                    ));
+                }
             }
-            if !s.case.answers.is_empty() {
-                out.push(b(K::Ch('u'), ("前の質問に戻る", "undo"), Action::Undo));
-            }
-            if !s.case.skipped.is_empty() {
-                out.push(hidden(K::Ch('r'), Action::Retry));
-            }
-        }
+        },
         Screen::Procedures => {
             out.push(b(K::Enter, ("印刷へ", "to print"), Action::Next));
             out.push(b(K::Up, ("選択", "select"), Action::Up));
@@ -273,7 +347,12 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
                 ("対象外の手続", "excluded"),
                 Action::ToggleExcluded,
             ));
-            out.push(b(K::Ch('s'), ("保留/戻す", "set aside"), Action::SetAside));
+            out.push(b(K::PageDown, ("詳細を送る", "details"), Action::PageDown));
+            out.push(hidden(K::PageUp, Action::PageUp));
+            // Not S: that answers "わからない" on the questions just before.
+            if !s.case.show_excluded {
+                out.push(b(K::Ch('h'), ("保留/戻す", "set aside"), Action::SetAside));
+            }
         }
         Screen::Print => {
             let printed = s.case.print_status == PrintStatus::Printed;
@@ -303,7 +382,8 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
             if s.case.print_status == PrintStatus::Failed {
                 out.push(b(K::Ch('r'), ("再試行", "retry"), Action::Retry));
             }
-            if s.printers.len() > 1 {
+            // Always offered: the list is read again when it is used.
+            {
                 out.push(b(
                     K::Ch('o'),
                     ("別のプリンタ", "other printer"),
@@ -319,6 +399,12 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
             out.push(b(K::Up, ("選択", "select"), Action::Up));
             out.push(hidden(K::Down, Action::Down));
             out.push(b(K::Ch('c'), ("検査 (check)", "check"), Action::SupCheck));
+            out.push(b(
+                K::PageDown,
+                ("結果を送る", "scroll results"),
+                Action::PageDown,
+            ));
+            out.push(hidden(K::PageUp, Action::PageUp));
             out.push(b(K::Ch('t'), ("テスト (test)", "test"), Action::SupTest));
             out.push(b(
                 K::Ch('r'),
@@ -335,25 +421,43 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
     with_global_fkeys(s, out)
 }
 
+/// Whether the screen is turned to the resident (the footer then shows only their keys).
+pub fn resident_view(s: &State) -> bool {
+    match &s.overlay {
+        Some(Overlay::Pin(_)) => true,
+        Some(_) => false,
+        None => {
+            s.screen == Screen::Confirm && checklist::build(s).is_some_and(|l| l.screen.resident)
+        }
+    }
+}
+
 fn with_global_fkeys(s: &State, mut out: Vec<Binding>) -> Vec<Binding> {
+    let clerk_keys = !resident_view(s);
     for (i, screen) in Screen::STEPS.iter().enumerate() {
         out.push(hidden(K::F(i as u8 + 1), Action::Goto(*screen)));
     }
     // Bound for everyone: a clerk gets a message saying who may open it.
     out.push(hidden(K::F(7), Action::Goto(Screen::Supervisor)));
+    let mut global = vec![];
     if s.training {
-        out.push(b(
+        global.push(b(
             K::F(8),
             ("練習用カード", "virtual card"),
             Action::VirtualCard,
         ));
     }
-    out.push(b(K::F(12), ("English", "日本語"), Action::ToggleLang));
-    out.push(b(K::F(11), ("ヘルプ", "help"), Action::ToggleHelp));
+    global.push(b(K::F(12), ("English", "日本語"), Action::ToggleLang));
+    global.push(b(K::F(11), ("ヘルプ", "help"), Action::ToggleHelp));
     if !s.typing() {
-        out.push(hidden(K::Ch('?'), Action::ToggleHelp));
+        global.push(hidden(K::Ch('?'), Action::ToggleHelp));
     }
-    out.push(b(K::F(10), ("終了", "quit"), Action::Quit));
+    global.push(b(K::F(10), ("終了", "quit"), Action::Quit));
+    for mut g in global {
+        // The resident's view shows only the resident's keys (the clerk's still work).
+        g.show &= clerk_keys;
+        out.push(g);
+    }
     out
 }
 
@@ -365,6 +469,7 @@ pub fn map_key(s: &State, ev: KeyEvent) -> Option<Action> {
     if ev.modifiers.contains(KeyModifiers::CONTROL) {
         return match ev.code {
             KeyCode::Char('c') | KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Char('u') => find(s, K::CtrlU),
             _ => None,
         };
     }
@@ -380,6 +485,11 @@ pub fn map_key(s: &State, ev: KeyEvent) -> Option<Action> {
         KeyCode::Left => K::Left,
         KeyCode::Right => K::Right,
         KeyCode::Backspace => K::Backspace,
+        KeyCode::Delete => K::Delete,
+        KeyCode::Home => K::Home,
+        KeyCode::End => K::End,
+        KeyCode::PageUp => K::PageUp,
+        KeyCode::PageDown => K::PageDown,
         _ => return None,
     };
     let typing = s.typing();
@@ -406,6 +516,81 @@ pub fn map_key(s: &State, ev: KeyEvent) -> Option<Action> {
         }
     }
     None
+}
+
+/// What a key does, for the help of a binding that has no footer label.
+pub fn action_label(a: &Action) -> T {
+    match a {
+        Action::Goto(Screen::Reception) => ("1 受付へ", "to 1 event"),
+        Action::Goto(Screen::Household) => ("2 世帯へ", "to 2 household"),
+        Action::Goto(Screen::Confirm) => ("3 確認へ", "to 3 questions"),
+        Action::Goto(Screen::Procedures) => ("4 手続一覧へ", "to 4 procedures"),
+        Action::Goto(Screen::Print) => ("5 印刷へ", "to 5 print"),
+        Action::Goto(Screen::Done) => ("6 完了 (受付を閉じる)", "to 6 done (close the case)"),
+        Action::Goto(Screen::Supervisor) => ("手続定義 (監督者)", "definitions (supervisor)"),
+        Action::Next => ("次へ・決定", "next / OK"),
+        Action::Cancel => ("閉じる・取消", "close / cancel"),
+        Action::Up => ("上へ", "up"),
+        Action::Down => ("下へ", "down"),
+        Action::CursorLeft => ("左へ (選択肢は前へ)", "left (previous option)"),
+        Action::CursorRight => (
+            "右へ (選択肢は次へ、候補を入力)",
+            "right (next option, take the offer)",
+        ),
+        Action::FieldNext => ("次の項目", "next field"),
+        Action::FieldPrev => ("前の項目", "previous field"),
+        Action::Backspace => ("1文字消す", "delete back"),
+        Action::Delete => ("カーソルの文字を消す", "delete at cursor"),
+        Action::Home => ("欄の先頭へ", "start of field"),
+        Action::End => ("欄の最後へ", "end of field"),
+        Action::ClearField => ("欄を消す", "clear field"),
+        Action::PageUp => ("前のページ", "page up"),
+        Action::PageDown => ("次のページ", "page down"),
+        Action::ToggleHelp => ("ヘルプ", "help"),
+        Action::Answer('y') => ("はい", "yes"),
+        Action::Answer('n') => ("いいえ", "no"),
+        Action::Answer(_) => ("答える", "answer"),
+        Action::Yes => ("はい", "yes"),
+        Action::No => ("いいえ", "no"),
+        Action::Print => ("印刷", "print"),
+        Action::NewCase => ("次の方", "next resident"),
+        Action::Retry => ("わからない質問をもう一度", "ask the skipped again"),
+        Action::Quit => ("終了", "quit"),
+        Action::Undo => ("元に戻す", "undo"),
+        _ => ("", ""),
+    }
+}
+
+/// Every key of the screen, for the help: (key, what it does), the footer's first.
+pub fn help_entries(s: &State) -> Vec<(String, T)> {
+    let mut out: Vec<(String, T)> = vec![];
+    for x in bindings_without_help(s) {
+        let label = if x.label.0.is_empty() {
+            action_label(&x.action)
+        } else {
+            x.label
+        };
+        if label.0.is_empty() {
+            continue;
+        }
+        let key = x.key_text.clone().unwrap_or_else(|| x.key.label());
+        // Digits given one by one (hidden) are already said by their range.
+        if !x.show && matches!(x.key, K::Ch(c) if c.is_ascii_digit()) {
+            continue;
+        }
+        if !out.iter().any(|(k, _)| *k == key) {
+            out.push((key, label));
+        }
+    }
+    out
+}
+
+/// The action bound to a key now, if any.
+fn find(s: &State, k: K) -> Option<Action> {
+    bindings(s)
+        .into_iter()
+        .find(|x| x.key == k)
+        .map(|x| x.action)
 }
 
 fn focused_form_field(s: &State) -> Option<&FieldKind> {

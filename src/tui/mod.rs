@@ -2,12 +2,14 @@
 //!
 //! - [`state`]: everything on screen; [`action`]: what can happen and the effects asked for;
 //! - [`update`]: the pure state machine; [`keymap`]: keys to actions (and the footer);
+//! - [`checklist`]: the question screens of 3 確認, derived from the determination;
 //! - [`screens`]: pure drawing; [`strings`]: texts in Japanese and English;
 //! - [`services`]: what devices, forms and the store provide, as one trait, with a fake;
 //! - [`app`]: the loop, generic over the ratatui backend.
 
 pub mod action;
 pub mod app;
+pub mod checklist;
 pub mod keymap;
 pub mod real;
 pub mod screens;

@@ -371,10 +371,26 @@ impl Services for RealServices {
         self.manifests
             .insert(case_code.to_string(), b.manifest.to_json_pretty());
         self.last_code = case_code.to_string();
+        // Kept in this counter's private folder until the case closes: printed from there,
+        // and the clerk is told where it is (it can be opened when no printer works).
+        let path = tempfile_dir()
+            .ok()
+            .map(|d| {
+                d.join(format!(
+                    "{}.pdf",
+                    if case_code.is_empty() {
+                        "bundle"
+                    } else {
+                        case_code
+                    }
+                ))
+            })
+            .filter(|p| crate::private_files::write_private_file(p, &b.pdf).is_ok());
         Ok(Bundle {
             pdf: b.pdf,
             items,
             missing_glyphs: b.warnings.iter().map(|w| w.to_string()).collect(),
+            path,
         })
     }
 
@@ -400,28 +416,37 @@ impl Services for RealServices {
             job.pages = Some(page_ranges(&bundle.items, items));
         }
         let pdf = bundle.pdf.clone();
+        let kept = bundle.path.clone();
         std::thread::spawn(move || {
             let r = (|| {
-                // A private folder (0700, random name, ours alone) removed when the job is
-                // handed to CUPS: never a guessable shared path someone else could have made.
-                let dir = tempfile::Builder::new()
-                    .prefix("madoguchi-print-")
-                    .tempdir()
-                    .map_err(|e| PrintError {
-                        message_ja: format!("一時フォルダを作れません: {e}"),
-                        message_en: e.to_string(),
-                    })?;
-                let path = dir.path().join("bundle.pdf");
-                crate::private_files::write_private_file(&path, &pdf).map_err(|e| PrintError {
-                    message_ja: format!("一時ファイルを書けません: {e}"),
-                    message_en: e.to_string(),
-                })?;
+                // The kept PDF (the clerk may look at it later) when there is one; otherwise a
+                // private folder (0700, random name, ours alone) removed when the job is handed
+                // to CUPS: never a guessable shared path someone else could have made.
+                let mut _dir = None;
+                let path = match kept.filter(|p| p.exists()) {
+                    Some(p) => p,
+                    None => {
+                        let dir = tempfile::Builder::new()
+                            .prefix("madoguchi-print-")
+                            .tempdir()
+                            .map_err(|e| PrintError {
+                                message_ja: format!("一時フォルダを作れません: {e}"),
+                                message_en: e.to_string(),
+                            })?;
+                        let p = dir.path().join("bundle.pdf");
+                        crate::private_files::write_private_file(&p, &pdf).map_err(|e| {
+                            PrintError {
+                                message_ja: format!("一時ファイルを書けません: {e}"),
+                                message_en: e.to_string(),
+                            }
+                        })?;
+                        _dir = Some(dir);
+                        p
+                    }
+                };
                 let r = forms::printer::Cups::default().print(&path, &job);
-                drop(dir);
-                r.map(|_| ()).map_err(|e| PrintError {
-                    message_ja: e.to_string(),
-                    message_en: e.to_string(),
-                })
+                drop(_dir);
+                r.map(|_| ()).map_err(|e| print_error(&e))
             })();
             let _ = tx.send(DeviceEvent::Printed(r));
         });
@@ -496,6 +521,10 @@ impl Services for RealServices {
     }
 
     fn close_case(&mut self, code: &str) -> Result<(), StoreError> {
+        // The kept PDF holds the resident's data: it goes with the case.
+        if let Ok(d) = tempfile_dir() {
+            let _ = std::fs::remove_file(d.join(format!("{code}.pdf")));
+        }
         let id = self.id(code)?;
         self.store()?.close_case(&id).map_err(se)
     }
@@ -546,6 +575,17 @@ impl Services for RealServices {
                 waiting_at: c.waiting_at,
             })
             .collect()
+    }
+
+    fn discard_case(&mut self, code: &str) -> Result<(), StoreError> {
+        // `cases discard`: the personal data removed now, the anonymous record kept (audited
+        // with this clerk's name); a kept PDF goes with it.
+        if let Ok(d) = tempfile_dir() {
+            let _ = std::fs::remove_file(d.join(format!("{code}.pdf")));
+        }
+        let id = self.id(code)?;
+        let clerk = self.config.clerk.clone();
+        self.store()?.discard(&id, &clerk).map(|_| ()).map_err(se)
     }
 
     fn unfinished(&mut self) -> Vec<Unfinished> {
@@ -619,6 +659,58 @@ pub(super) fn continue_case(
             })
             .collect(),
     })
+}
+
+/// A CUPS error as the clerk reads it: what happened and what to do, in Japanese; the
+/// English text keeps CUPS's own words.
+fn print_error(e: &forms::printer::PrintError) -> PrintError {
+    use forms::printer::PrintError as E;
+    let ja = match e {
+        E::NoSuchPrinter(q, _) => format!(
+            "プリンタ「{q}」が見つかりません。O で別のプリンタを選ぶか、係の者に連絡してください。"
+        ),
+        E::Offline(q, _) => format!(
+            "プリンタ「{q}」は止まっています。電源・用紙・カバーを確かめて R で再試行、または O で別のプリンタへ。"
+        ),
+        E::Submit(_) => {
+            "印刷を送れませんでした。R で再試行、または O で別のプリンタへ。".to_string()
+        }
+        E::JobFailed(id, _) => format!(
+            "印刷 ({id}) が失敗しました。プリンタを確かめて R で再試行、または O で別のプリンタへ。"
+        ),
+        E::Timeout(id, secs) => format!(
+            "印刷 ({id}) が{secs}秒たっても終わりません。用紙・カバーを確かめてください。R で再試行。"
+        ),
+        E::Tools(cmd, _) => format!(
+            "印刷のコマンド ({cmd}) を実行できません。CUPS が入っているか係の者に確認してください。"
+        ),
+    };
+    PrintError {
+        message_ja: ja,
+        message_en: e.to_string(),
+    }
+}
+
+fn tempfile_dir() -> Result<PathBuf, PrintError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = std::env::temp_dir().join(format!("madoguchi-print-{}", std::process::id()));
+    // Only this user may look inside: the PDFs hold residents' data. The name is predictable,
+    // so a folder someone else made (or a symlink) is refused rather than written into.
+    let fail = |m: String| PrintError {
+        message_ja: format!("一時フォルダを使えません: {m}"),
+        message_en: m,
+    };
+    crate::private_files::create_private_dir_all(&dir).map_err(|e| fail(e.to_string()))?;
+    let meta = std::fs::symlink_metadata(&dir).map_err(|e| fail(e.to_string()))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let ours = meta.uid() == unsafe { libc::geteuid() };
+    if !meta.is_dir() || !ours || meta.permissions().mode() & 0o077 != 0 {
+        return Err(fail(format!(
+            "{} is not a private folder of this user",
+            dir.display()
+        )));
+    }
+    Ok(dir)
 }
 
 #[cfg(test)]

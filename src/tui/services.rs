@@ -266,6 +266,9 @@ pub struct Bundle {
     pub pdf: Vec<u8>,
     pub items: Vec<BundleItem>,
     pub missing_glyphs: Vec<String>,
+    /// Where the PDF is kept until the case is closed (a private folder of this counter):
+    /// printed from there, and opened from there when no printer works.
+    pub path: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for Bundle {
@@ -404,6 +407,8 @@ pub trait Services {
     fn record_print(&mut self, code: &str, forms: &[String]) -> Result<(), StoreError>;
     fn set_aside(&mut self, code: &str, procedure: &str, reason: &str) -> Result<(), StoreError>;
     fn close_case(&mut self, code: &str) -> Result<(), StoreError>;
+    /// Discards an abandoned case: its personal data removed now, the anonymous record kept.
+    fn discard_case(&mut self, code: &str) -> Result<(), StoreError>;
     fn unfinished(&mut self) -> Vec<Unfinished>;
 
     /// Opens a case at this counter's section by a scanned page code (`MDGC…P..`) or a
@@ -763,6 +768,7 @@ impl Services for FakeServices {
             pdf: format!("%PDF-1.7 fake bundle {case_code}").into_bytes(),
             items,
             missing_glyphs: vec![],
+            path: Some(format!("/tmp/madoguchi-fake/{case_code}.pdf").into()),
         })
     }
 
@@ -770,7 +776,8 @@ impl Services for FakeServices {
         self.printers.clone()
     }
 
-    fn print(&mut self, _printer: &str, _bundle: &Bundle, _items: &[usize], tx: EventTx) {
+    fn print(&mut self, printer: &str, _bundle: &Bundle, _items: &[usize], tx: EventTx) {
+        self.log.push(format!("lp {printer}"));
         let r = match self.fail_next_print.take() {
             Some(m) => Err(PrintError {
                 message_ja: m.clone(),
@@ -825,6 +832,14 @@ impl Services for FakeServices {
     fn close_case(&mut self, code: &str) -> Result<(), StoreError> {
         self.cases.entry(code.into()).or_default().closed = true;
         self.log.push(format!("close {code}"));
+        Ok(())
+    }
+
+    fn discard_case(&mut self, code: &str) -> Result<(), StoreError> {
+        let c = self.cases.entry(code.into()).or_default();
+        c.intake = None;
+        c.closed = true;
+        self.log.push(format!("discard {code}"));
         Ok(())
     }
 

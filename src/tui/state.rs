@@ -110,12 +110,21 @@ pub struct Field {
     /// Cursor, in chars.
     pub cursor: usize,
     pub invalid: bool,
+    /// What the field means, said beside it (which date a date field is).
+    pub hint: Option<(&'static str, &'static str)>,
+    /// A warning about the value (a 転入 dated after the 届出日): shown, never blocking.
+    pub warn: Option<(String, String)>,
+    /// A value put there before the clerk came to the field (today's date, the card's data):
+    /// shown selected, so the first key typed replaces it instead of being added to it.
+    pub fresh: bool,
+    /// A value offered, not inserted (the household's family name): → takes it.
+    pub suggest: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldKind {
     Text,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD` (also typed as 8 digits).
     Date,
     /// One of the options (code, ja, en); `value` holds the index.
     Choice(Vec<(String, String, String)>),
@@ -130,6 +139,10 @@ impl Field {
             value: value.to_string(),
             cursor: value.chars().count(),
             invalid: false,
+            hint: None,
+            warn: None,
+            fresh: !value.is_empty(),
+            suggest: None,
         }
     }
     pub fn date(
@@ -156,7 +169,15 @@ impl Field {
             value: index.to_string(),
             cursor: 0,
             invalid: false,
+            hint: None,
+            warn: None,
+            fresh: false,
+            suggest: None,
         }
+    }
+    pub fn with_hint(mut self, hint: (&'static str, &'static str)) -> Self {
+        self.hint = Some(hint);
+        self
     }
     pub fn index(&self) -> usize {
         self.value.parse().unwrap_or(0)
@@ -169,12 +190,20 @@ impl Field {
         }
     }
     pub fn date_value(&self) -> Option<NaiveDate> {
-        crate::calendar::parse_date(self.value.trim())
+        parse_date_input(self.value.trim())
     }
     pub fn opt_text(&self) -> Option<String> {
         let t = self.value.trim();
         (!t.is_empty()).then(|| t.to_string())
     }
+}
+
+/// A date as the clerk types it: `2026-04-01`, or the 8 digits `20260401`.
+pub fn parse_date_input(s: &str) -> Option<NaiveDate> {
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return crate::calendar::parse_date(&format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]));
+    }
+    crate::calendar::parse_date(s)
 }
 
 /// A list of fields with one in focus.
@@ -240,6 +269,8 @@ pub struct QrMerge {
     pub incoming: Box<Intake>,
     /// Differences, as lines for the clerk.
     pub conflicts: Vec<(String, String)>,
+    /// The first difference shown (PgUp / PgDn when they do not fit).
+    pub scroll: usize,
 }
 
 /// Dialogs on top of a screen. Only one at a time, so Esc always means "close this".
@@ -261,7 +292,11 @@ pub enum Overlay {
     Resume {
         cases: Vec<Unfinished>,
         selected: usize,
+        /// Asking "discard this case?" about the selected one.
+        discarding: bool,
     },
+    /// F10 with a case open: quit (the case stays unfinished) or go back.
+    ConfirmQuit,
     ReloadPath(Form),
 }
 
@@ -285,14 +320,27 @@ pub struct Case {
     pub selected_member: usize,
     /// The member the next card read is for (set by "read card" on the household screen).
     pub card_target: Option<String>,
+    /// The member just saved was made the deceased (the first of a death): say so.
+    pub deceased_auto: bool,
+    /// The members whose My Number card was read at this counter (the [カ] mark).
+    pub card_read: Vec<String>,
     /// Questions the clerk skipped (member, fact): they stay pending.
     pub skipped: Vec<(Option<String>, String)>,
-    /// Answers given, newest last, for undo: (member, fact, previous value).
-    pub answers: Vec<(Option<String>, String, Option<crate::intake::FactValue>)>,
-    /// Codes chosen so far for a multi-choice question.
-    pub multi: Vec<String>,
+    /// Answers given on the checklists, newest last, for undo: (member, fact, the intake
+    /// before the answer). Any other change of the intake clears it.
+    pub answers: Vec<(Option<String>, String, Box<Intake>)>,
+    /// The checklist screen being asked (a screen key), until Enter finishes it.
+    pub ask_screen: Option<String>,
+    /// The checklist screens finished, in order (the progress "3 / 5").
+    pub ask_visited: Vec<String>,
+    /// The cells answered on the current screen (they stay on it until Enter).
+    pub ask_here: Vec<(Option<String>, String)>,
+    /// The focused cell of the checklist: (member, fact).
+    pub ask_focus: Option<(Option<String>, String)>,
     pub proc_selected: usize,
     pub show_excluded: bool,
+    /// The detail pane's first line (PgUp / PgDn).
+    pub detail_scroll: u16,
     /// (procedure id, reason)
     pub set_aside: Vec<(String, String)>,
     pub bundle: Option<Bundle>,
@@ -300,7 +348,6 @@ pub struct Case {
     pub print_cursor: usize,
     pub print_status: PrintStatus,
     pub print_error: Option<(String, String)>,
-    pub printer: usize,
     pub qr_progress: Option<(u8, u8)>,
     pub next_member: u32,
     /// Whether anything was entered (an empty case is not offered again).
@@ -318,7 +365,8 @@ pub struct Supervisor {
     pub scenarios: Vec<crate::rules::scenario::Scenario>,
     pub selected: usize,
     pub scroll: u16,
-    pub output: Vec<String>,
+    /// The last check/test result, (ja, en) per line.
+    pub output: Vec<(String, String)>,
     pub output_ok: Option<bool>,
 }
 
@@ -339,7 +387,10 @@ pub struct State {
     pub overlay: Option<Overlay>,
     pub msg: Option<Msg>,
     pub help: bool,
+    /// The CUPS queues, as last read (read again before every print).
     pub printers: Vec<String>,
+    /// The queue the clerk chose with "another printer"; `None`: the first (the configured one).
+    pub printer_choice: Option<String>,
     pub supervisor: Supervisor,
     /// The folder the set was loaded from (`None`: the embedded set).
     pub set_dir: Option<std::path::PathBuf>,
@@ -387,43 +438,223 @@ pub fn relation_options() -> Vec<(String, String, String)> {
     v
 }
 
-/// The 受付 form, from the intake.
+/// The 受付 form, from the intake: the fields the event needs, each saying what it means.
 pub fn reception_form(i: &Intake) -> Form {
-    let kind = EventKind::ALL
-        .iter()
-        .position(|k| *k == i.event.kind)
-        .unwrap_or(0);
-    Form {
-        fields: vec![
-            Field::choice("kind", ("届出の種類", "Event"), event_kind_options(), kind),
-            Field::date("date", ("異動日", "Date of event"), Some(i.event.date)),
-            Field::date(
-                "notified_on",
-                ("届出日", "Notified on"),
-                i.event.notified_on,
-            ),
-            Field::date(
-                "planned_move_out_date",
-                ("転出予定日", "Move-out (plan)"),
-                i.event.planned_move_out_date,
-            ),
-            Field::text(
-                "previous_address",
-                ("従前の住所", "Prev. address"),
-                i.event.previous_address.as_deref().unwrap_or(""),
-            ),
-            Field::text(
+    let k = i.event.kind;
+    let kind = EventKind::ALL.iter().position(|x| *x == k).unwrap_or(0);
+    let ev = &i.event;
+    let text = |key, label, v: &Option<String>| Field::text(key, label, v.as_deref().unwrap_or(""));
+    let notified =
+        Field::date("notified_on", ("届出日", "Notified on"), ev.notified_on).with_hint((
+            "窓口に届け出た日。空欄なら今日",
+            "the day of this visit; empty: today",
+        ));
+    let mut fields = vec![Field::choice(
+        "kind",
+        ("届出の種類", "Event"),
+        event_kind_options(),
+        kind,
+    )];
+    let date = |label, hint| Field::date("date", label, Some(ev.date)).with_hint(hint);
+    match k {
+        EventKind::Death => {
+            fields.push(date(
+                ("死亡日", "Date of death"),
+                (
+                    "亡くなった日 (期限はこの日から数えます)",
+                    "deadlines count from this day",
+                ),
+            ));
+            fields.push(
+                text(
+                    "household_address",
+                    ("住所", "Address"),
+                    &i.household.address,
+                )
+                .with_hint(("亡くなった方の世帯の住所", "the household's address")),
+            );
+            let mut opts = vec![("".to_string(), "未選択".to_string(), "-".to_string())];
+            for m in &i.household.members {
+                opts.push((m.id.clone(), m.name.clone(), m.name.clone()));
+            }
+            let sel = ev
+                .deceased
+                .as_deref()
+                .and_then(|d| i.household.members.iter().position(|m| m.id == d))
+                .map_or(0, |p| p + 1);
+            let hint = if i.household.members.is_empty() {
+                (
+                    "世帯の画面で最初に入力した方になります",
+                    "the first member entered on the household screen",
+                )
+            } else {
+                ("世帯員から選びます", "one of the members")
+            };
+            fields.push(
+                Field::choice("deceased", ("亡くなった方", "The deceased"), opts, sel)
+                    .with_hint(hint),
+            );
+            fields.push(notified);
+            fields.push(
+                Field::date("funeral_date", ("葬儀の日", "Funeral"), ev.funeral_date).with_hint((
+                    "わかれば (葬祭費の期限はこの翌日から2年)",
+                    "if known (funeral grants: 2 years from the day after)",
+                )),
+            );
+        }
+        EventKind::MoveIn | EventKind::MoveInFromAbroad => {
+            let abroad = k == EventKind::MoveInFromAbroad;
+            fields.push(date(
+                if abroad {
+                    ("入国した日", "Date of entry")
+                } else {
+                    ("転入した日", "Date moved in")
+                },
+                (
+                    "住み始めた日 (異動日)。期限はこの日から数えます",
+                    "the day you started living here; deadlines count from it",
+                ),
+            ));
+            fields.push(
+                text(
+                    "previous_address",
+                    if abroad {
+                        ("国外の住所", "Address abroad")
+                    } else {
+                        ("従前の住所", "Previous address")
+                    },
+                    &ev.previous_address,
+                )
+                .with_hint(("前に住んでいた所", "where you lived before")),
+            );
+            fields.push(text(
                 "new_address",
                 ("新住所", "New address"),
-                i.event.new_address.as_deref().unwrap_or(""),
-            ),
-            Field::text(
+                &ev.new_address,
+            ));
+            if !abroad {
+                fields.push(
+                    Field::date(
+                        "planned_move_out_date",
+                        ("転出予定日", "Planned move-out"),
+                        ev.planned_move_out_date,
+                    )
+                    .with_hint((
+                        "転出証明書に書かれた日 (児童手当の15日はこの日から)",
+                        "as on the moving-out certificate",
+                    )),
+                );
+            }
+            fields.push(notified);
+        }
+        EventKind::MoveWithin => {
+            fields.push(date(
+                ("転居した日", "Date moved"),
+                (
+                    "新しい住所に住み始めた日 (異動日)。期限はこの日から",
+                    "the day you started living at the new address",
+                ),
+            ));
+            fields.push(text(
+                "previous_address",
+                ("今までの住所", "Previous address"),
+                &ev.previous_address,
+            ));
+            fields.push(text(
+                "new_address",
+                ("新しい住所", "New address"),
+                &ev.new_address,
+            ));
+            fields.push(notified);
+        }
+        EventKind::MoveOut | EventKind::MoveOutAbroad => {
+            let abroad = k == EventKind::MoveOutAbroad;
+            fields.push(date(
+                if abroad {
+                    ("出国する日", "Date of leaving")
+                } else {
+                    ("転出する日", "Date of moving out")
+                },
+                (
+                    "引っ越す日 (予定日でも)。期限はこの日から数えます",
+                    "the day of the move (planned); deadlines count from it",
+                ),
+            ));
+            fields.push(text(
+                "previous_address",
+                ("今の住所", "Current address"),
+                &ev.previous_address,
+            ));
+            fields.push(text(
+                "new_address",
+                if abroad {
+                    ("転出先 (国・住所)", "Destination abroad")
+                } else {
+                    ("転出先の住所", "New address")
+                },
+                &ev.new_address,
+            ));
+            fields.push(notified);
+        }
+        EventKind::HouseholdChange => {
+            fields.push(date(
+                ("変更の日", "Date of change"),
+                ("世帯が変わった日 (異動日)", "the day the household changed"),
+            ));
+            fields.push(text(
                 "household_address",
-                ("世帯の住所", "Household addr."),
-                i.household.address.as_deref().unwrap_or(""),
-            ),
-        ],
-        focus: 0,
+                ("世帯の住所", "Address"),
+                &i.household.address,
+            ));
+            fields.push(notified);
+        }
+    }
+    Form { fields, focus: 0 }
+}
+
+/// Warnings about the reception dates: a move in (or a death) dated after the 届出日 cannot
+/// have been reported yet; a move out dated long before it is late.
+pub fn flag_dates(form: &mut Form, i: &Intake, today: NaiveDate) {
+    let notified = i.notified_on(today);
+    let k = i.event.kind;
+    let warn = match k {
+        EventKind::MoveIn
+        | EventKind::MoveInFromAbroad
+        | EventKind::MoveWithin
+        | EventKind::Death
+        | EventKind::HouseholdChange
+            if i.event.date > notified =>
+        {
+            Some((
+                format!(
+                    "{}が届出日より後です。{}",
+                    k_date_word(k).0,
+                    if k == EventKind::Death {
+                        "死亡日を確かめてください"
+                    } else {
+                        "住み始めてから届け出るものです。日付を確かめてください"
+                    }
+                ),
+                format!(
+                    "The {} is after the notification date: please check it",
+                    k_date_word(k).1
+                ),
+            ))
+        }
+        _ => None,
+    };
+    if let Some(f) = form.get_mut("date") {
+        f.warn = warn;
+    }
+}
+
+fn k_date_word(k: EventKind) -> (&'static str, &'static str) {
+    match k {
+        EventKind::MoveIn => ("転入した日", "move-in date"),
+        EventKind::MoveInFromAbroad => ("入国した日", "entry date"),
+        EventKind::MoveWithin => ("転居した日", "move date"),
+        EventKind::Death => ("死亡日", "date of death"),
+        _ => ("異動日", "date"),
     }
 }
 
@@ -463,18 +694,23 @@ impl Case {
             det,
             selected_member: 0,
             card_target: None,
+            card_read: vec![],
+            deceased_auto: false,
             skipped: vec![],
             answers: vec![],
-            multi: vec![],
+            ask_screen: None,
+            ask_visited: vec![],
+            ask_here: vec![],
+            ask_focus: None,
             proc_selected: 0,
             show_excluded: false,
+            detail_scroll: 0,
             set_aside: vec![],
             bundle: None,
             print_selected: vec![],
             print_cursor: 0,
             print_status: PrintStatus::Idle,
             print_error: None,
-            printer: 0,
             qr_progress: None,
             next_member,
             touched: false,
@@ -538,11 +774,20 @@ impl State {
             msg: None,
             help: false,
             printers: vec![],
+            printer_choice: None,
             supervisor: Supervisor::default(),
             set_dir: None,
             last_code: None,
             quit: false,
         }
+    }
+
+    /// The printer the next job goes to: the one chosen, if it is still there; else the first.
+    pub fn printer(&self) -> Option<&str> {
+        self.printer_choice
+            .as_deref()
+            .filter(|p| self.printers.iter().any(|x| x == p))
+            .or(self.printers.first().map(String::as_str))
     }
 
     pub fn is_supervisor(&self) -> bool {

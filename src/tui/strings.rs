@@ -28,8 +28,8 @@ pub const TRAINING: T = (
     "  TRAINING MODE  nothing here is recorded as a real case  ",
 );
 pub const TOO_SMALL: T = (
-    "画面が小さすぎます。100 x 30 以上に広げてください",
-    "The terminal is too small: make it at least 100 x 30",
+    "画面が小さすぎます。80 x 24 以上に広げてください (100 x 30 以上がおすすめです)",
+    "The terminal is too small: make it at least 80 x 24 (100 x 30 or more is best)",
 );
 pub const ANSWER_ON_SCREEN: T = ("画面でお答えください", "Please answer on the screen");
 pub const ANSWER_ON_SCREEN_SUB: T = (

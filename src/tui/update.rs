@@ -3,13 +3,13 @@
 //! each flow is a plain unit test.
 
 use super::action::{Action, Effect};
+use super::checklist::{self, RowKind};
 use super::services::{
     Basic4, CardError, DeviceEvent, QrFeed, ReaderEvent, ScannerEvent, SecretKind, Tries,
 };
 use super::state::*;
 use crate::intake::{
-    Applicant, EventKind, FactScope, FactType, FactValue, Intake, Member, OutsidePerson, Relation,
-    Sex, Vocabulary,
+    Applicant, EventKind, FactValue, Intake, Member, OutsidePerson, Relation, Sex, Vocabulary,
 };
 
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
@@ -30,6 +30,13 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Quit => {
+            // A case in the middle is never dropped by one key: ask first.
+            let open = s.case.touched && s.case.code.is_some() && s.screen != Screen::Done;
+            if open && !matches!(s.overlay, Some(Overlay::ConfirmQuit)) {
+                s.help = false;
+                s.overlay = Some(Overlay::ConfirmQuit);
+                return vec![];
+            }
             s.quit = true;
             vec![Effect::Quit]
         }
@@ -80,6 +87,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 s.overlay = Some(Overlay::Resume {
                     cases: list,
                     selected: 0,
+                    discarding: false,
                 });
                 vec![]
             }
@@ -120,6 +128,29 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             s.printers = list;
             vec![]
         }
+        Action::PrintersNext(list) => {
+            s.printers = list;
+            if s.printers.is_empty() {
+                s.msg = Some(Msg::new(
+                    MsgKind::Error,
+                    "プリンタが1台も見つかりません。係の者に連絡してください。PDF は画面に出ている場所にあります。",
+                    "No printer found. The PDF is kept where the screen says.",
+                ));
+                return vec![];
+            }
+            let cur = s.printer().map(str::to_string);
+            let i = cur
+                .and_then(|c| s.printers.iter().position(|x| *x == c))
+                .map_or(0, |i| (i + 1) % s.printers.len());
+            let p = s.printers[i].clone();
+            s.printer_choice = Some(p.clone());
+            info(
+                s,
+                format!("プリンタを「{p}」に変えました。Enter で印刷します。"),
+                format!("Printer: {p}. Enter prints."),
+            );
+            vec![]
+        }
         Action::SupResult {
             ok,
             lines,
@@ -127,6 +158,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         } => {
             s.supervisor.output = lines;
             s.supervisor.output_ok = Some(ok);
+            s.supervisor.scroll = 0;
             if let Some((set, files, dir)) = reloaded {
                 s.set = set;
                 s.supervisor.scenarios =
@@ -183,7 +215,17 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
 
 /// After every change of the intake: rerun the engine and save the case.
 fn changed(s: &mut State) -> Vec<Effect> {
+    // The deceased never stays 届出人, whatever changed.
+    if s.case.intake.event.kind == EventKind::Death {
+        clear_deceased_applicant(&mut s.case.intake);
+    }
+    if s.screen != Screen::Reception || s.overlay.is_some() {
+        // The 受付 form follows (its list of members to choose the deceased from).
+        refresh_reception(s);
+    }
     s.redetermine();
+    // Undo on the checklists takes back answers only, never another change.
+    s.case.answers.clear();
     s.case.touched = true;
     s.case.done_armed = false;
     let max = s.case.intake.household.members.len().saturating_sub(1);
@@ -203,7 +245,8 @@ fn warn(s: &mut State, ja: impl Into<String>, en: impl Into<String>) {
     s.msg = Some(Msg::new(MsgKind::Warn, ja, en));
 }
 
-/// Edits a form; returns whether the value changed.
+/// Edits a form; returns whether the value changed. A choice picked by its digit, and a date
+/// typed as 8 digits, move the focus on by themselves (one key less per field).
 fn edit_form(f: &mut Form, a: &Action) -> bool {
     let n = f.fields.len();
     match a {
@@ -216,12 +259,14 @@ fn edit_form(f: &mut Form, a: &Action) -> bool {
             false
         }
         _ => {
+            let last = f.focus + 1 >= n;
             let Some(field) = f.fields.get_mut(f.focus) else {
                 return false;
             };
             if let FieldKind::Choice(opts) = &field.kind {
                 let len = opts.len().max(1);
                 let i = field.index();
+                let mut advance = false;
                 let ni = match a {
                     Action::CursorLeft => (i + len - 1) % len,
                     Action::CursorRight | Action::Input(' ') => (i + 1) % len,
@@ -231,6 +276,7 @@ fn edit_form(f: &mut Form, a: &Action) -> bool {
                         let first_blank = opts.first().is_some_and(|o| o.0.is_empty());
                         let idx = if first_blank { d } else { d.wrapping_sub(1) };
                         if idx < len {
+                            advance = true;
                             idx
                         } else {
                             i
@@ -239,42 +285,102 @@ fn edit_form(f: &mut Form, a: &Action) -> bool {
                     _ => i,
                 };
                 field.value = ni.to_string();
+                if advance && !last {
+                    f.focus += 1;
+                }
                 return ni != i;
             }
             let mut chars: Vec<char> = field.value.chars().collect();
             let cur = field.cursor.min(chars.len());
+            let fresh = field.fresh;
             match a {
                 Action::Input(c) => {
-                    chars.insert(cur, *c);
-                    field.cursor = cur + 1;
+                    if fresh {
+                        // A value put there before: the first key replaces it.
+                        chars.clear();
+                        chars.push(*c);
+                        field.cursor = 1;
+                    } else {
+                        chars.insert(cur, *c);
+                        field.cursor = cur + 1;
+                    }
+                }
+                Action::Backspace | Action::Delete | Action::ClearField if fresh => {
+                    chars.clear();
+                    field.cursor = 0;
                 }
                 Action::Backspace if cur > 0 => {
                     chars.remove(cur - 1);
                     field.cursor = cur - 1;
                 }
+                Action::Delete if cur < chars.len() => {
+                    chars.remove(cur);
+                }
+                Action::ClearField => {
+                    chars.clear();
+                    field.cursor = 0;
+                }
                 Action::CursorLeft => {
+                    field.fresh = false;
                     field.cursor = cur.saturating_sub(1);
                     return false;
                 }
                 Action::CursorRight => {
+                    // At the end of an empty field, → takes the value offered.
+                    if chars.is_empty() {
+                        if let Some(sug) = field.suggest.take() {
+                            field.value = sug;
+                            field.cursor = field.value.chars().count();
+                            field.fresh = false;
+                            return true;
+                        }
+                    }
+                    field.fresh = false;
                     field.cursor = (cur + 1).min(chars.len());
+                    return false;
+                }
+                Action::Home => {
+                    field.fresh = false;
+                    field.cursor = 0;
+                    return false;
+                }
+                Action::End => {
+                    field.fresh = false;
+                    field.cursor = chars.len();
                     return false;
                 }
                 _ => return false,
             }
+            field.fresh = false;
             field.value = chars.into_iter().collect();
             field.invalid = field.kind == FieldKind::Date
                 && !field.value.trim().is_empty()
                 && field.date_value().is_none();
+            // A date typed as 8 digits: shown as YYYY-MM-DD, and on to the next field.
+            if field.kind == FieldKind::Date
+                && matches!(a, Action::Input(_))
+                && field.value.len() == 8
+                && field.value.bytes().all(|b| b.is_ascii_digit())
+            {
+                if let Some(d) = field.date_value() {
+                    field.value = d.to_string();
+                    field.cursor = field.value.len();
+                    if !last {
+                        f.focus += 1;
+                    }
+                }
+            }
             true
         }
     }
 }
 
-/// The 受付 form into the intake. Invalid dates are marked and leave the intake as it was.
+/// The 受付 form into the intake. Invalid dates are marked and leave the intake as it was;
+/// a field the form of this event does not have leaves its value alone.
 fn apply_reception(s: &mut State) {
     let f = &s.case.reception;
-    let ev = &mut s.case.intake.event;
+    let i = &mut s.case.intake;
+    let ev = &mut i.event;
     if let Some(k) = f
         .get("kind")
         .and_then(|x| x.code())
@@ -292,46 +398,91 @@ fn apply_reception(s: &mut State) {
     };
     ev.notified_on = opt_date("notified_on", ev.notified_on);
     ev.planned_move_out_date = opt_date("planned_move_out_date", ev.planned_move_out_date);
-    ev.previous_address = f.get("previous_address").and_then(|x| x.opt_text());
-    ev.new_address = f.get("new_address").and_then(|x| x.opt_text());
-    s.case.intake.household.address = f.get("household_address").and_then(|x| x.opt_text());
+    ev.funeral_date = opt_date("funeral_date", ev.funeral_date);
+    if let Some(x) = f.get("previous_address") {
+        ev.previous_address = x.opt_text();
+    }
+    if let Some(x) = f.get("new_address") {
+        ev.new_address = x.opt_text();
+    }
+    if let Some(x) = f.get("deceased") {
+        // Chosen among the members on this screen.
+        ev.deceased = x.code().filter(|c| !c.is_empty()).map(str::to_string);
+    }
+    if let Some(x) = f.get("household_address") {
+        i.household.address = x.opt_text();
+    }
 }
 
+/// The 受付 form again from the intake (after a card, a QR code, a change of the event's
+/// kind), the focus kept on the same field, and the dates checked.
 fn refresh_reception(s: &mut State) {
-    let focus = s.case.reception.focus;
-    s.case.reception = reception_form(&s.case.intake);
-    s.case.reception.focus = focus;
+    let old = &s.case.reception;
+    let key = old.focused().map(|f| f.key);
+    let focus = old.focus;
+    // Values mid-typing (not yet a valid date) stay as typed.
+    let typed: Vec<(&'static str, String, bool)> = old
+        .fields
+        .iter()
+        .filter(|f| f.invalid)
+        .map(|f| (f.key, f.value.clone(), f.invalid))
+        .collect();
+    let mut form = reception_form(&s.case.intake);
+    for (k, v, inv) in typed {
+        if let Some(f) = form.get_mut(k) {
+            f.value = v;
+            f.cursor = f.value.chars().count();
+            f.invalid = inv;
+            f.fresh = false;
+        }
+    }
+    form.focus = key
+        .and_then(|k| form.fields.iter().position(|f| f.key == k))
+        .unwrap_or(focus.min(form.fields.len().saturating_sub(1)));
+    flag_dates(&mut form, &s.case.intake, s.today);
+    s.case.reception = form;
 }
 
-pub fn member_form(m: Option<&Member>) -> Form {
+/// The member form: the fields in the order they are typed (name, birth date, sex, 続柄;
+/// フリガナ and 国籍 last, optional). `first` gives a new first member 世帯主 as 続柄.
+pub fn member_form(m: Option<&Member>, first: bool) -> Form {
     let sex = m
         .and_then(|m| m.sex)
         .and_then(|x| Sex::ALL.iter().position(|y| *y == x))
         .map_or(0, |i| i + 1);
     let rel = m
         .and_then(|m| m.relation)
+        .or(first.then_some(Relation::Head))
         .and_then(|x| Relation::ALL.iter().position(|y| *y == x))
         .map_or(0, |i| i + 1);
+    let nationality = m.map_or("", |m| &m.nationality);
+    let mut nat = Field::text(
+        "nationality",
+        ("国籍", "Nationality"),
+        if nationality == "JP" { "" } else { nationality },
+    )
+    .with_hint((
+        "空欄は日本。外国籍は PH などの2文字",
+        "empty: Japan; else a 2-letter code",
+    ));
+    nat.fresh = false;
     Form {
         fields: vec![
             Field::text("name", ("氏名", "Name"), m.map_or("", |m| &m.name)),
+            Field::date(
+                "birth_date",
+                ("生年月日", "Birth date"),
+                m.map(|m| m.birth_date),
+            )
+            .with_hint(("19800217 の8桁でも", "or 8 digits: 19800217")),
+            Field::choice("sex", ("性別", "Sex"), sex_options(), sex),
+            Field::choice("relation", ("続柄", "Relation"), relation_options(), rel),
             Field::text(
                 "kana",
                 ("フリガナ", "Kana"),
                 m.and_then(|m| m.kana.as_deref()).unwrap_or(""),
             ),
-            Field::date(
-                "birth_date",
-                ("生年月日", "Birth date"),
-                m.map(|m| m.birth_date),
-            ),
-            Field::choice("sex", ("性別", "Sex"), sex_options(), sex),
-            Field::choice("relation", ("続柄", "Relation"), relation_options(), rel),
-            Field::text(
-                "nationality",
-                ("国籍", "Nationality"),
-                m.map_or("JP", |m| &m.nationality),
-            ),
+            nat,
         ],
         focus: 0,
     }
@@ -561,6 +712,9 @@ fn apply_basic4(s: &mut State, b: &Basic4) {
         m.sex = b.sex;
         let _ = m.facts.set("mynumber_card", Some(FactValue::Bool(true)));
     }
+    if !s.case.card_read.contains(&id) {
+        s.case.card_read.push(id.clone());
+    }
     if let Some(i) = s
         .case
         .intake
@@ -637,6 +791,7 @@ fn qr_result(s: &mut State, r: Result<QrFeed, super::services::QrError>) -> Vec<
             s.overlay = Some(Overlay::QrMerge(QrMerge {
                 incoming,
                 conflicts,
+                scroll: 0,
             }));
             vec![]
         }
@@ -855,9 +1010,10 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 s.screen = Screen::Household;
                 let target = s.case.card_target.take();
                 let m = target.as_deref().and_then(|id| s.case.intake.member(id));
+                let first = s.case.intake.household.members.is_empty();
                 s.overlay = Some(Overlay::MemberEdit(MemberEdit {
                     id: m.map(|m| m.id.clone()),
-                    form: member_form(m),
+                    form: member_form(m, first),
                 }));
                 info(
                     s,
@@ -947,9 +1103,24 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                             .household
                             .members
                             .push(Member::new(&id, &name, birth));
+                        let ev = &mut s.case.intake.event;
+                        let death = ev.kind == EventKind::Death;
                         if first {
                             s.case.intake.household.head = Some(id.clone());
-                            s.case.intake.event.applicant = Some(Applicant::Member(id.clone()));
+                            if death && ev.deceased.is_none() {
+                                // A death is reported from the deceased first: the first
+                                // member entered is the one who died (the clerk can change it).
+                                ev.deceased = Some(id.clone());
+                                s.case.deceased_auto = true;
+                            } else {
+                                ev.applicant = Some(Applicant::Member(id.clone()));
+                            }
+                        } else if death
+                            && ev.applicant.is_none()
+                            && crate::calendar::age(birth, ev.date) >= 15
+                        {
+                            // The one reporting the death: the first adult after the deceased.
+                            ev.applicant = Some(Applicant::Member(id.clone()));
                         }
                         s.case.selected_member = s.case.intake.household.members.len() - 1;
                         id
@@ -963,7 +1134,15 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                     m.kana = kana;
                     m.nationality = nat.to_ascii_uppercase();
                 }
-                info(s, "世帯員を保存しました。", "Member saved.");
+                if std::mem::take(&mut s.case.deceased_auto) {
+                    info(
+                        s,
+                        "保存しました。この方を「亡くなった方」にしました (受付の画面か K で変えられます)。",
+                        "Saved, as the deceased (change it on the event screen or with K).",
+                    );
+                } else {
+                    info(s, "世帯員を保存しました。", "Member saved.");
+                }
                 changed(s)
             }
             other => {
@@ -1085,7 +1264,16 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 vec![]
             }
         },
-        Overlay::QrMerge(m) => match a {
+        Overlay::QrMerge(mut m) => match a {
+            Action::PageDown | Action::PageUp => {
+                m.scroll = if matches!(a, Action::PageDown) {
+                    (m.scroll + 5).min(m.conflicts.len().saturating_sub(1))
+                } else {
+                    m.scroll.saturating_sub(5)
+                };
+                s.overlay = Some(Overlay::QrMerge(m));
+                vec![]
+            }
             Action::Yes | Action::No => {
                 s.case.intake = merge(
                     &s.case.intake,
@@ -1108,8 +1296,29 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 vec![]
             }
         },
-        Overlay::Resume { cases, selected } => match a {
-            Action::Up | Action::Down => {
+        Overlay::Resume {
+            cases,
+            selected,
+            discarding,
+        } => match (&a, discarding) {
+            (Action::Yes, true) => {
+                let code = cases[selected].code.clone();
+                info(
+                    s,
+                    format!("受付 {code} を破棄しました (個人情報を消去しました)。"),
+                    format!("Case {code} discarded (its personal data removed)."),
+                );
+                vec![Effect::DiscardCase(code)]
+            }
+            (_, true) => {
+                s.overlay = Some(Overlay::Resume {
+                    cases,
+                    selected,
+                    discarding: false,
+                });
+                vec![]
+            }
+            (Action::Up | Action::Down, false) => {
                 let n = cases.len().max(1);
                 let sel = if matches!(a, Action::Up) {
                     (selected + n - 1) % n
@@ -1119,14 +1328,33 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 s.overlay = Some(Overlay::Resume {
                     cases,
                     selected: sel,
+                    discarding: false,
                 });
                 vec![]
             }
-            Action::Yes => match cases.get(selected) {
+            (Action::Discard, false) => {
+                s.overlay = Some(Overlay::Resume {
+                    cases,
+                    selected,
+                    discarding: true,
+                });
+                vec![]
+            }
+            (Action::Yes, false) => match cases.get(selected) {
                 Some(c) => vec![Effect::LoadCase(c.code.clone())],
                 None => vec![Effect::OpenCase],
             },
             _ => vec![Effect::OpenCase],
+        },
+        Overlay::ConfirmQuit => match a {
+            Action::Yes | Action::Quit => {
+                s.quit = true;
+                vec![Effect::Quit]
+            }
+            _ => {
+                info(s, "受付を続けます。", "Back to the case.");
+                vec![]
+            }
         },
     }
 }
@@ -1219,11 +1447,24 @@ fn screen(s: &mut State, a: Action) -> Vec<Effect> {
     }
     match s.screen {
         Screen::Reception => match a {
-            Action::Next => goto(s, Screen::Household),
+            Action::Next => {
+                if let Some((ja, en)) = s.case.reception.get("date").and_then(|f| f.warn.clone()) {
+                    warn(s, ja, en);
+                }
+                goto(s, Screen::Household)
+            }
             other => {
+                let kind = s.case.intake.event.kind;
                 if edit_form(&mut s.case.reception, &other) {
                     apply_reception(s);
-                    changed(s)
+                    let e = changed(s);
+                    if s.case.intake.event.kind != kind {
+                        // Another event: the fields it needs, each saying what it means.
+                        refresh_reception(s);
+                    } else {
+                        flag_dates(&mut s.case.reception, &s.case.intake, s.today);
+                    }
+                    e
                 } else {
                     vec![]
                 }
@@ -1268,13 +1509,14 @@ fn household(s: &mut State, a: Action) -> Vec<Effect> {
             vec![]
         }
         Action::AddMember => {
-            let mut form = member_form(None);
-            // Most added members share the household's surname: a head start for typing.
-            if let Some(first) = s.case.intake.household.members.first() {
-                let family = first.name.split(['\u{3000}', ' ']).next().unwrap_or("");
-                if !family.is_empty() && family != first.name {
-                    form.fields[0] =
-                        Field::text("name", form.fields[0].label, &format!("{family}\u{3000}"));
+            let first = s.case.intake.household.members.is_empty();
+            let mut form = member_form(None, first);
+            // Most added members share the household's surname: offered (→ takes it), never
+            // put into the field, so typing the full name stays the full name.
+            if let Some(m) = s.case.intake.household.members.first() {
+                let family = m.name.split(['\u{3000}', ' ']).next().unwrap_or("");
+                if !family.is_empty() && family != m.name {
+                    form.fields[0].suggest = Some(format!("{family}\u{3000}"));
                 }
             }
             s.overlay = Some(Overlay::MemberEdit(MemberEdit { id: None, form }));
@@ -1285,7 +1527,7 @@ fn household(s: &mut State, a: Action) -> Vec<Effect> {
                 Some(m) => {
                     s.overlay = Some(Overlay::MemberEdit(MemberEdit {
                         id: Some(m.id.clone()),
-                        form: member_form(Some(&m)),
+                        form: member_form(Some(&m), false),
                     }))
                 }
                 None => need(s),
@@ -1350,6 +1592,15 @@ fn household(s: &mut State, a: Action) -> Vec<Effect> {
         },
         Action::MarkApplicant => match sel {
             Some(id) => {
+                let ev = &s.case.intake.event;
+                if ev.kind == EventKind::Death && ev.deceased.as_deref() == Some(id.as_str()) {
+                    warn(
+                        s,
+                        "亡くなった方は届出人になれません。届け出る方を選んでください (世帯外の方は O)。",
+                        "The deceased cannot be the applicant; choose who reports (O: someone outside the household).",
+                    );
+                    return vec![];
+                }
                 s.case.intake.event.applicant = Some(Applicant::Member(id));
                 changed(s)
             }
@@ -1385,45 +1636,67 @@ fn household(s: &mut State, a: Action) -> Vec<Effect> {
     }
 }
 
-/// The value an answer key gives for a fact of type `ty`; `None` when the key means nothing
-/// for it. Multi-choice answers collect in `multi` until Enter.
-fn answer_value(ty: &FactType, key: char, multi: &mut Vec<String>) -> Option<FactValue> {
-    let d = key.to_digit(10);
-    match ty {
-        FactType::Bool => match key {
-            '1' => Some(FactValue::Bool(true)),
-            '2' => Some(FactValue::Bool(false)),
+/// What an answer key gives for a row of the checklist, given the cell's current value:
+/// `None` when the key means nothing there.
+fn answer_value(kind: &RowKind, key: char, current: Option<&FactValue>) -> Option<Answer> {
+    let d = key.to_digit(10).map(|d| d as usize);
+    let pick = |v: &[(String, String, String)]| -> Option<String> {
+        let i = d?;
+        (1..=v.len()).contains(&i).then(|| v[i - 1].0.clone())
+    };
+    match kind {
+        RowKind::Bool => match key {
+            '1' | 'y' => Some(Answer::Fact(FactValue::Bool(true))),
+            '2' | 'n' => Some(Answer::Fact(FactValue::Bool(false))),
             _ => None,
         },
-        FactType::Count => d.map(FactValue::Count),
-        FactType::Code(v) => {
-            let i = d? as usize;
-            (1..=v.len())
-                .contains(&i)
-                .then(|| FactValue::Code(v[i - 1].clone()))
-        }
-        FactType::CodeSet(v) => {
-            if key == '\n' {
-                let mut chosen: Vec<String> =
-                    v.iter().filter(|c| multi.contains(c)).cloned().collect();
-                chosen.dedup();
-                multi.clear();
-                return Some(FactValue::Codes(chosen));
-            }
+        RowKind::Count => d.map(|n| Answer::Fact(FactValue::Count(n as u32))),
+        RowKind::Code(v) => pick(v).map(|c| Answer::Fact(FactValue::Code(c))),
+        RowKind::Codes(v) => {
             if key == '0' {
-                multi.clear();
-                return Some(FactValue::Codes(vec![]));
+                return Some(Answer::Fact(FactValue::Codes(vec![])));
             }
-            let i = d? as usize;
-            if let Some(code) = v.get(i.wrapping_sub(1)) {
-                if let Some(p) = multi.iter().position(|c| c == code) {
-                    multi.remove(p);
-                } else {
-                    multi.push(code.clone());
+            let code = pick(v)?;
+            let mut list = match current {
+                Some(FactValue::Codes(l)) => l.clone(),
+                _ => vec![],
+            };
+            match list.iter().position(|c| *c == code) {
+                Some(p) => {
+                    list.remove(p);
                 }
+                None => list.push(code),
             }
-            None
+            // Declaration order, whatever order they were chosen in.
+            list.sort_by_key(|c| v.iter().position(|o| &o.0 == c));
+            Some(Answer::Fact(FactValue::Codes(list)))
         }
+        RowKind::Relation => pick(&checklist::relations())
+            .and_then(|c| Relation::parse(&c))
+            .map(Answer::Relation),
+        RowKind::Sex => pick(&checklist::sexes())
+            .and_then(|c| Sex::parse(&c))
+            .map(Answer::Sex),
+        RowKind::Mark => matches!(key, '1' | 'y').then_some(Answer::Mark),
+    }
+}
+
+/// An answer on a checklist: a fact value, or one of the household's own data.
+enum Answer {
+    Fact(FactValue),
+    Relation(Relation),
+    Sex(Sex),
+    /// This member is the head / the deceased.
+    Mark,
+}
+
+/// The "no" Enter gives an open question of a row; `None` when there is none (a code fact).
+fn default_no(kind: &RowKind) -> Option<Answer> {
+    match kind {
+        RowKind::Bool => Some(Answer::Fact(FactValue::Bool(false))),
+        RowKind::Count => Some(Answer::Fact(FactValue::Count(0))),
+        RowKind::Codes(_) => Some(Answer::Fact(FactValue::Codes(vec![]))),
+        _ => None,
     }
 }
 
@@ -1444,68 +1717,287 @@ fn get_fact(i: &Intake, member: Option<&str>, fact: &str) -> Option<FactValue> {
     }
 }
 
-fn after_answer(s: &mut State, mut e: Vec<Effect>) -> Vec<Effect> {
-    if s.case.open_questions().is_empty() {
-        e.extend(goto(s, Screen::Procedures));
-        info(
-            s,
-            "確認が終わりました。手続の一覧です。",
-            "All questions answered. These are the procedures.",
-        );
+/// Writes an answer into the case (kept for undo) and reruns the engine.
+fn give_answer(s: &mut State, member: Option<String>, fact: &str, a: Answer) -> Vec<Effect> {
+    let before = Box::new(s.case.intake.clone());
+    let i = &mut s.case.intake;
+    match a {
+        Answer::Fact(v) => set_fact(i, member.as_deref(), fact, Some(v)),
+        Answer::Relation(r) => {
+            if let Some(m) = member.as_deref().and_then(|id| i.member_mut(id)) {
+                m.relation = Some(r);
+            }
+        }
+        Answer::Sex(x) => {
+            if let Some(m) = member.as_deref().and_then(|id| i.member_mut(id)) {
+                m.sex = Some(x);
+            }
+        }
+        Answer::Mark => match fact {
+            "head" => i.household.head = member.clone(),
+            _ => {
+                i.event.deceased = member.clone();
+                clear_deceased_applicant(i);
+            }
+        },
     }
+    s.case.skipped.retain(|(m, f)| !(*m == member && f == fact));
+    let key = (member.clone(), fact.to_string());
+    if !s.case.ask_here.contains(&key) {
+        s.case.ask_here.push(key);
+    }
+    let answers = std::mem::take(&mut s.case.answers);
+    let e = changed(s);
+    s.case.answers = answers;
+    s.case.answers.push((member, fact.to_string(), before));
     e
 }
 
+/// Finishes the checklist screen: what is still open takes its "no", and the next screen
+/// with open questions follows (or, when there is none, the procedures).
+fn finish_screen(s: &mut State) -> Vec<Effect> {
+    let Some(list) = checklist::build(s) else {
+        s.case.ask_screen = None;
+        return goto(s, Screen::Procedures);
+    };
+    let mut e = vec![];
+    // A code question has no "no": it needs an answer, or S (わからない).
+    for (r, row) in list.rows.iter().enumerate() {
+        for (c, _) in list.cols.iter().enumerate() {
+            if list.cell(r, c).is_open() && default_no(&row.kind).is_none() {
+                s.case.ask_focus = Some(list.key(r, c));
+                warn(
+                    s,
+                    format!("「{}」に答えてください (わからなければ S)。", row.label.0),
+                    format!("Answer \"{}\" first (S if unknown).", row.label.1),
+                );
+                return e;
+            }
+        }
+    }
+    for (r, row) in list.rows.iter().enumerate() {
+        for (c, col) in list.cols.iter().enumerate() {
+            if list.cell(r, c).is_open() {
+                if let Some(no) = default_no(&row.kind) {
+                    e.extend(give_answer(s, col.member.clone(), &row.fact, no));
+                }
+            }
+        }
+    }
+    // An answer may have opened a follow-up on this very screen: it is asked here first.
+    if let Some(again) = checklist::build(s) {
+        if again.screen.key == list.screen.key && again.open_count() > 0 {
+            info(
+                s,
+                "続けてこの画面の質問に答えてください。",
+                "Please answer the further questions on this screen.",
+            );
+            return e;
+        }
+    }
+    s.case.ask_visited.push(list.screen.key.clone());
+    s.case.ask_screen = None;
+    s.case.ask_here.clear();
+    s.case.ask_focus = None;
+    e.extend(after_answer(s));
+    e
+}
+
+/// After a screen: the next one with open questions, or the procedures when none is left.
+fn after_answer(s: &mut State) -> Vec<Effect> {
+    match checklist::build(s) {
+        Some(next) => {
+            s.case.ask_screen = Some(next.screen.key.clone());
+            s.case.ask_here.clear();
+            s.case.ask_focus = next.focus.map(|(r, c)| next.key(r, c));
+            vec![]
+        }
+        None => {
+            let e = goto(s, Screen::Procedures);
+            info(
+                s,
+                "確認が終わりました。手続の一覧です。",
+                "All questions answered. These are the procedures.",
+            );
+            e
+        }
+    }
+}
+
 fn confirm(s: &mut State, a: Action) -> Vec<Effect> {
+    let Some(list) = checklist::build(s) else {
+        return match a {
+            Action::Next => goto(s, Screen::Procedures),
+            Action::Undo => undo(s),
+            Action::Retry => {
+                s.case.skipped.clear();
+                vec![]
+            }
+            _ => vec![],
+        };
+    };
+    // The screen stays put while it is answered.
+    if s.case.ask_screen.is_none() {
+        s.case.ask_screen = Some(list.screen.key.clone());
+    }
+    let focus = list.focus;
+    let move_to = |s: &mut State, to: Option<(usize, usize)>| {
+        if let Some((r, c)) = to {
+            s.case.ask_focus = Some(list.key(r, c));
+        }
+        vec![]
+    };
     match a {
         Action::Answer(key) => {
-            let Some(q) = s.case.current_question().cloned() else {
+            let Some((r, c)) = focus else { return vec![] };
+            let row = &list.rows[r];
+            let (member, fact) = list.key(r, c);
+            if !list.cell(r, c).focusable() {
+                return vec![];
+            }
+            let current = get_fact(&s.case.intake, member.as_deref(), &fact);
+            let Some(ans) = answer_value(&row.kind, key, current.as_ref()) else {
                 return vec![];
             };
-            let scope = if q.member.is_some() {
-                FactScope::Member
-            } else {
-                FactScope::Household
-            };
-            let Some(ty) = s.set.vocabulary.get(scope, &q.fact).cloned() else {
-                return vec![];
-            };
-            let mut multi = std::mem::take(&mut s.case.multi);
-            let v = answer_value(&ty, key, &mut multi);
-            s.case.multi = multi;
-            let Some(v) = v else {
-                return vec![];
-            };
-            let prev = get_fact(&s.case.intake, q.member.as_deref(), &q.fact);
-            set_fact(&mut s.case.intake, q.member.as_deref(), &q.fact, Some(v));
-            s.case
-                .answers
-                .push((q.member.clone(), q.fact.clone(), prev));
-            let e = changed(s);
-            after_answer(s, e)
+            let multi = matches!(row.kind, RowKind::Codes(_)) && key != '0';
+            let mut e = give_answer(s, member, &fact, ans);
+            if !multi {
+                // On to the next open cell (the same row's next member first); the last
+                // answer of a screen goes on to the next screen by itself (U takes it back).
+                match checklist::build(s) {
+                    Some(after) if after.screen.key == list.screen.key => {
+                        let next = after.next_open(Some((r, c)));
+                        s.case.ask_focus = next.map(|(r, c)| after.key(r, c));
+                        if next.is_none() {
+                            e.extend(finish_screen(s));
+                        }
+                    }
+                    _ => e.extend(finish_screen(s)),
+                }
+            }
+            e
         }
         Action::Skip => {
-            if let Some(q) = s.case.current_question().cloned() {
-                s.case.skipped.push((q.member, q.fact));
-                s.case.multi.clear();
-            }
-            after_answer(s, vec![])
-        }
-        Action::Undo => {
-            if let Some((m, f, prev)) = s.case.answers.pop() {
-                set_fact(&mut s.case.intake, m.as_deref(), &f, prev);
-                s.case.skipped.retain(|(sm, sf)| !(*sm == m && *sf == f));
-                s.case.multi.clear();
-                return changed(s);
+            if let Some((r, c)) = focus {
+                if list.cell(r, c).is_open() {
+                    let (m, f) = list.key(r, c);
+                    s.case.skipped.push((m, f));
+                    let next = list.next_open(Some((r, c)));
+                    return move_to(s, next);
+                }
             }
             vec![]
         }
+        Action::Backspace => {
+            // Clears an answer given on this screen: the question is open again.
+            if let Some((r, c)) = focus {
+                let (m, f) = list.key(r, c);
+                if s.case.ask_here.contains(&(m.clone(), f.clone()))
+                    && !matches!(
+                        list.rows[r].kind,
+                        RowKind::Relation | RowKind::Sex | RowKind::Mark
+                    )
+                {
+                    let answers = std::mem::take(&mut s.case.answers);
+                    set_fact(&mut s.case.intake, m.as_deref(), &f, None);
+                    let e = changed(s);
+                    s.case.answers = answers;
+                    return e;
+                }
+            }
+            vec![]
+        }
+        Action::Undo => undo(s),
         Action::Retry => {
             s.case.skipped.clear();
             vec![]
         }
-        Action::Next => goto(s, Screen::Procedures),
+        Action::Up | Action::Down | Action::CursorLeft | Action::CursorRight => {
+            let Some((r, c)) = focus else { return vec![] };
+            let (dr, dc): (isize, isize) = match a {
+                Action::Up => (-1, 0),
+                Action::Down => (1, 0),
+                Action::CursorLeft => (0, -1),
+                _ => (0, 1),
+            };
+            let (mut nr, mut nc) = (r as isize, c as isize);
+            loop {
+                nr += dr;
+                nc += dc;
+                if nr < 0
+                    || nc < 0
+                    || nr as usize >= list.rows.len()
+                    || nc as usize >= list.cols.len()
+                {
+                    return vec![];
+                }
+                if list.cell(nr as usize, nc as usize).focusable() {
+                    return move_to(s, Some((nr as usize, nc as usize)));
+                }
+                // Up/Down: the nearest focusable cell of that row.
+                if dc == 0 {
+                    let row = nr as usize;
+                    let best = (0..list.cols.len())
+                        .filter(|&k| list.cell(row, k).focusable())
+                        .min_by_key(|&k| (k as isize - c as isize).abs());
+                    if let Some(k) = best {
+                        return move_to(s, Some((row, k)));
+                    }
+                }
+            }
+        }
+        Action::FieldNext => {
+            let next = list.next_open(focus.map(|(r, c)| (r, c + 1)));
+            move_to(s, next)
+        }
+        Action::Next => finish_screen(s),
         _ => vec![],
+    }
+}
+
+/// Takes back the last answer on the checklists (the screen it was on comes back).
+fn undo(s: &mut State) -> Vec<Effect> {
+    let Some((m, f, before)) = s.case.answers.pop() else {
+        return vec![];
+    };
+    s.case.intake = *before;
+    s.case.skipped.retain(|(sm, sf)| !(*sm == m && *sf == f));
+    let answers = std::mem::take(&mut s.case.answers);
+    let e = changed(s);
+    s.case.answers = answers;
+    // Back to the screen of that question, if it was finished already.
+    let screen = s
+        .case
+        .det
+        .questions()
+        .into_iter()
+        .find(|q| q.member == m && q.fact == f)
+        .map(|q| q.screen.clone());
+    if let Some(sc) = screen {
+        if s.case.ask_screen.as_deref() != Some(sc.as_str()) {
+            s.case.ask_visited.retain(|v| *v != sc);
+            s.case.ask_screen = Some(sc);
+            s.case.ask_here.clear();
+        }
+        s.case.ask_focus = Some((m, f));
+    }
+    s.screen = Screen::Confirm;
+    e
+}
+
+/// The deceased can never stay 届出人: when they were, another adult member takes it (the
+/// clerk can change it), or nobody.
+fn clear_deceased_applicant(i: &mut Intake) {
+    let Some(dead) = i.event.deceased.clone() else {
+        return;
+    };
+    if matches!(&i.event.applicant, Some(Applicant::Member(a)) if *a == dead) {
+        i.event.applicant = i
+            .household
+            .members
+            .iter()
+            .find(|m| m.id != dead && crate::calendar::age(m.birth_date, i.event.date) >= 15)
+            .map(|m| Applicant::Member(m.id.clone()));
     }
 }
 
@@ -1519,15 +2011,26 @@ fn procedures(s: &mut State, a: Action) -> Vec<Effect> {
         Action::Next => goto(s, Screen::Print),
         Action::Up => {
             s.case.proc_selected = s.case.proc_selected.saturating_sub(1);
+            s.case.detail_scroll = 0;
             vec![]
         }
         Action::Down => {
             s.case.proc_selected = (s.case.proc_selected + 1).min(n.saturating_sub(1));
+            s.case.detail_scroll = 0;
+            vec![]
+        }
+        Action::PageDown => {
+            s.case.detail_scroll = s.case.detail_scroll.saturating_add(4);
+            vec![]
+        }
+        Action::PageUp => {
+            s.case.detail_scroll = s.case.detail_scroll.saturating_sub(4);
             vec![]
         }
         Action::ToggleExcluded => {
             s.case.show_excluded = !s.case.show_excluded;
             s.case.proc_selected = 0;
+            s.case.detail_scroll = 0;
             vec![]
         }
         Action::SetAside if !s.case.show_excluded => {
@@ -1593,18 +2096,7 @@ fn print(s: &mut State, a: Action) -> Vec<Effect> {
             s.case.print_error = None;
             vec![Effect::Print]
         }
-        Action::OtherPrinter => {
-            if !s.printers.is_empty() {
-                s.case.printer = (s.case.printer + 1) % s.printers.len();
-                let p = s.printers[s.case.printer].clone();
-                info(
-                    s,
-                    format!("プリンタを {p} に変えました。"),
-                    format!("Printer: {p}"),
-                );
-            }
-            vec![]
-        }
+        Action::OtherPrinter => vec![Effect::NextPrinter],
         Action::Next => goto(s, Screen::Done),
         _ => vec![],
     }
@@ -1619,6 +2111,14 @@ fn supervisor(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::Down => {
             s.supervisor.selected = (s.supervisor.selected + 1).min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::PageDown => {
+            s.supervisor.scroll = s.supervisor.scroll.saturating_add(5);
+            vec![]
+        }
+        Action::PageUp => {
+            s.supervisor.scroll = s.supervisor.scroll.saturating_sub(5);
             vec![]
         }
         Action::SupCheck => vec![Effect::SupCheck(s.set_dir.clone())],
@@ -1748,6 +2248,7 @@ mod tests {
             pdf: vec![],
             items: vec![],
             missing_glyphs: vec!["𠮷".into()],
+            path: None,
         };
         update(&mut s, Action::BundleReady(Ok(fake)));
         assert_eq!(

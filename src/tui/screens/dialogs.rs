@@ -203,31 +203,55 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                 )),
                 Line::from(""),
             ];
-            for (label, diff) in &m.conflicts {
-                lines.push(Line::from(safe(&format!("  {label}: {diff}"))));
+            // Every difference, wrapped; when they do not fit, they scroll (PgUp / PgDn).
+            let w = area.width.min(96).saturating_sub(2) as usize;
+            let mut diffs: Vec<Line> = vec![];
+            for (label, diff) in m.conflicts.iter().skip(m.scroll) {
+                for part in super::widgets::wrap_text(&safe(&format!("  {label}: {diff}")), w) {
+                    diffs.push(Line::from(part));
+                }
+            }
+            let room = (area.height as usize).saturating_sub(8).max(1);
+            let more = diffs.len() > room || m.scroll > 0;
+            lines.extend(diffs.into_iter().take(room));
+            if more {
+                lines.push(Line::from(dim(&format!(
+                    "  ({} {}- / {}  PgUp PgDn)",
+                    tr(l, ("違い", "differences")),
+                    m.scroll + 1,
+                    m.conflicts.len()
+                ))));
             }
             lines.push(Line::from(""));
             lines.push(Line::from(tr(l, ("Y: QRの内容を使う   N: 入力済みの内容を残す (足りない所だけQRから)   Esc: 取り込まない", "Y: use the QR   N: keep entered values   Esc: ignore"))));
+            let h = (lines.len() as u16 + 2).min(area.height);
             popup(
                 f,
-                centered(area, 96, (m.conflicts.len() as u16 + 7).min(area.height)),
+                centered(area, 96, h),
                 tr(l, ("内容の確認", "Confirm the merge")),
                 lines,
             );
             None
         }
-        Overlay::Resume { cases, selected } => {
+        Overlay::Resume {
+            cases,
+            selected,
+            discarding,
+        } => {
             let mut lines = vec![
                 Line::from(tr(
                     l,
                     (
-                        "中断した受付があります。続きから再開しますか。",
-                        "There are unfinished cases. Resume one?",
+                        "中断した受付があります。続きから再開するか、破棄します。",
+                        "There are unfinished cases: resume one, or discard it.",
                     ),
                 )),
                 Line::from(""),
             ];
-            for (k, c) in cases.iter().enumerate() {
+            // The list scrolls with the selection, with a position indicator.
+            let room = (area.height as usize).saturating_sub(9).max(1);
+            let first = selected.saturating_sub(room.saturating_sub(1));
+            for (k, c) in cases.iter().enumerate().skip(first).take(room) {
                 let style = if k == *selected {
                     Style::default().fg(Color::Black).bg(Color::Cyan)
                 } else {
@@ -243,15 +267,82 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                     style,
                 )));
             }
+            if cases.len() > room {
+                lines.push(Line::from(dim(&format!(
+                    "  ({}-{} / {})",
+                    first + 1,
+                    (first + room).min(cases.len()),
+                    cases.len()
+                ))));
+            }
             lines.push(Line::from(""));
-            lines.push(Line::from(dim(tr(
-                l,
-                ("Enter: 再開   N: 新しい受付", "Enter: resume   N: new case"),
-            ))));
+            if *discarding {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{} {}",
+                        cases.get(*selected).map_or("", |c| c.code.as_str()),
+                        tr(
+                            l,
+                            (
+                                "を破棄しますか。個人情報は今すぐ消え、元に戻せません。 Y: 破棄する  N: やめる",
+                                ": discard it? Its personal data is removed now, for good.  Y: discard  N: keep",
+                            )
+                        )
+                    ),
+                    Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                )));
+            } else {
+                lines.push(Line::from(dim(tr(
+                    l,
+                    (
+                        "Enter: 再開   D: 破棄 (ご本人が帰られたなど)   N: 新しい受付",
+                        "Enter: resume   D: discard (the resident left)   N: new case",
+                    ),
+                ))));
+            }
             popup(
                 f,
-                centered(area, 70, (cases.len() as u16 + 6).min(area.height)),
+                centered(
+                    area,
+                    84,
+                    (cases.len().min(room) as u16 + 8).min(area.height),
+                ),
                 tr(l, ("中断した受付", "Unfinished cases")),
+                lines,
+            );
+            None
+        }
+        Overlay::ConfirmQuit => {
+            let code = s.case.code.as_deref().unwrap_or("-");
+            let lines = vec![
+                Line::from(format!(
+                    "{} {code} {}",
+                    tr(l, ("受付", "Case")),
+                    tr(l, ("はまだ完了していません。", "is not finished.",))
+                )),
+                Line::from(tr(
+                    l,
+                    (
+                        "終了しても記録は残り、次に起動したときに続きから再開できます。",
+                        "It is kept: the next start offers to resume it.",
+                    ),
+                )),
+                Line::from(""),
+                Line::from(Span::styled(
+                    tr(
+                        l,
+                        (
+                            "Y: 終了する   N: 受付に戻る",
+                            "Y: quit   N: back to the case",
+                        ),
+                    ),
+                    Style::default().add_modifier(Modifier::BOLD),
+                )),
+            ];
+            popup(
+                f,
+                centered(area, 72, 8),
+                tr(l, ("終了しますか", "Quit?")),
                 lines,
             );
             None

@@ -3,12 +3,13 @@
 //! The frame: header (who, where, devices, set, clock), the step tabs, the screen, a status
 //! line and the footer with the keys that work now (drawn from the keymap's own table).
 
-mod confirm;
+pub mod confirm;
 mod dialogs;
 mod done;
 mod household;
 mod print;
 mod procedures;
+pub use procedures::member_names as procedures_member_names;
 mod reception;
 mod supervisor;
 pub mod widgets;
@@ -22,8 +23,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub const MIN_W: u16 = 100;
-pub const MIN_H: u16 = 30;
+/// The full layout needs 100 x 30; from 80 x 24 a compact one is drawn (one header line,
+/// short tabs, narrower tables); smaller than that, only a message.
+pub const FULL_W: u16 = 100;
+pub const FULL_H: u16 = 30;
+pub const MIN_W: u16 = 80;
+pub const MIN_H: u16 = 24;
+
+/// Whether the compact layout is in use.
+pub fn compact(area: Rect) -> bool {
+    area.width < FULL_W || area.height < FULL_H
+}
 
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, s: &State) {
@@ -40,10 +50,11 @@ pub fn draw(f: &mut Frame, s: &State) {
         return;
     }
     let banner = u16::from(s.training);
+    let small = compact(area);
     let [header, tabs, body, msg, footer] = Layout::vertical([
-        Constraint::Length(2 + banner),
+        Constraint::Length(if small { 1 } else { 2 } + banner),
         Constraint::Length(1),
-        Constraint::Min(10),
+        Constraint::Min(8),
         Constraint::Length(1),
         Constraint::Length(2),
     ])
@@ -165,11 +176,28 @@ fn draw_header(f: &mut Frame, area: Rect, s: &State) {
     let reader_w = reader.chars().count() + 1;
     let line2 = Line::from(vec![
         Span::raw(" "),
-        Span::styled(reader, Style::default().fg(rc)),
+        Span::styled(reader.clone(), Style::default().fg(rc)),
         Span::raw(l2.chars().skip(reader_w).collect::<String>()),
         Span::styled(r2, Style::default().fg(Color::DarkGray)),
     ]);
-    let mut lines = vec![line1, line2];
+    let mut lines = if compact(f.area()) {
+        // One line: who, which case, the reader; the set's name is on the supervisor's view.
+        let (l1, r1) = split(
+            safe(&format!(
+                " {} {code} | {reader}{qr} | {} {}",
+                tr(l, ("受付番号", "Case")),
+                s.config.clerk,
+                s.config.counter,
+            )),
+            format!("{clock} "),
+        );
+        vec![Line::from(vec![
+            Span::styled(l1, bold),
+            Span::styled(r1, bold),
+        ])]
+    } else {
+        vec![line1, line2]
+    };
     if s.training {
         lines.push(Line::from(Span::styled(
             st::pad(tr(l, st::TRAINING), area.width as usize),
@@ -184,6 +212,10 @@ fn draw_header(f: &mut Frame, area: Rect, s: &State) {
 
 fn draw_tabs(f: &mut Frame, area: Rect, s: &State) {
     let l = s.lang;
+    if keymap::resident_view(s) {
+        // Turned to the resident: no clerk steps on screen.
+        return;
+    }
     let q = s.case.open_questions().len();
     let p = s.case.det.procedures.len();
     let names = [
@@ -196,6 +228,18 @@ fn draw_tabs(f: &mut Frame, area: Rect, s: &State) {
         tr(l, st::STEP_DONE).to_string(),
     ];
     let mut spans = vec![];
+    let full_w: usize = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| st::width(&format!(" F{} {n} |", i + 1)))
+        .sum::<usize>()
+        + if s.is_supervisor() {
+            st::width(&format!(" F7 {} ", tr(l, st::STEP_SUPERVISOR)))
+        } else {
+            0
+        };
+    // The short form when the full one does not fit (compact, or English with F7).
+    let small = compact(f.area()) || full_w > area.width as usize;
     for (i, (screen, name)) in Screen::STEPS.iter().zip(names).enumerate() {
         let style = if *screen == s.screen {
             Style::default()
@@ -205,8 +249,13 @@ fn draw_tabs(f: &mut Frame, area: Rect, s: &State) {
         } else {
             Style::default()
         };
-        spans.push(Span::styled(format!(" F{} {name} ", i + 1), style));
-        spans.push(Span::raw("|"));
+        if small {
+            spans.push(Span::styled(format!("F{}{name}", i + 1), style));
+            spans.push(Span::raw(" "));
+        } else {
+            spans.push(Span::styled(format!(" F{} {name} ", i + 1), style));
+            spans.push(Span::raw("|"));
+        }
     }
     if s.is_supervisor() {
         let style = if s.screen == Screen::Supervisor {
@@ -215,7 +264,11 @@ fn draw_tabs(f: &mut Frame, area: Rect, s: &State) {
             Style::default()
         };
         spans.push(Span::styled(
-            format!(" F7 {} ", tr(l, st::STEP_SUPERVISOR)),
+            if small {
+                format!("F7{}", tr(l, st::STEP_SUPERVISOR))
+            } else {
+                format!(" F7 {} ", tr(l, st::STEP_SUPERVISOR))
+            },
             style,
         ));
     }
@@ -247,24 +300,49 @@ fn draw_msg(f: &mut Frame, area: Rect, s: &State) {
 }
 
 /// The footer: every key that works now, as "key label" pairs, wrapped over two lines.
+/// The footer: the keys that work now, as "key label" pairs, on two lines. When they do not
+/// all fit, the last ones give way to "F11 ほかのキー": the help lists every key, so nothing
+/// is hidden without saying so.
 pub fn footer_lines(s: &State, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for x in keymap::bindings(s).iter().filter(|x| x.show) {
-        let item = format!(
-            "{} {}",
-            x.key_text.clone().unwrap_or_else(|| x.key.label()),
-            tr(s.lang, x.label)
-        );
-        let cur = lines.last_mut().expect("one line");
-        if st::width(cur) + st::width(&item) + 2 > width {
-            lines.push(String::new());
+    let items: Vec<String> = keymap::bindings(s)
+        .iter()
+        .filter(|x| x.show)
+        .map(|x| {
+            format!(
+                "{} {}",
+                x.key_text.clone().unwrap_or_else(|| x.key.label()),
+                tr(s.lang, x.label)
+            )
+        })
+        .collect();
+    let lay = |items: &[String]| -> Vec<String> {
+        let mut lines = vec![String::new()];
+        for item in items {
+            let cur = lines.last_mut().expect("one line");
+            if st::width(cur) + st::width(item) + 2 > width {
+                lines.push(String::new());
+            }
+            let cur = lines.last_mut().expect("one line");
+            cur.push(' ');
+            cur.push_str(item);
+            cur.push(' ');
         }
-        let cur = lines.last_mut().expect("one line");
-        cur.push(' ');
-        cur.push_str(&item);
-        cur.push(' ');
+        lines
+    };
+    let all = lay(&items);
+    if all.len() <= 2 || keymap::resident_view(s) {
+        return all;
     }
-    lines
+    let more = tr(s.lang, ("F11 ほかのキー", "F11 more keys")).to_string();
+    for keep in (0..items.len()).rev() {
+        let mut v: Vec<String> = items[..keep].to_vec();
+        v.push(more.clone());
+        let lines = lay(&v);
+        if lines.len() <= 2 {
+            return lines;
+        }
+    }
+    vec![more]
 }
 
 fn draw_footer(f: &mut Frame, area: Rect, s: &State) {
@@ -286,24 +364,41 @@ fn draw_footer(f: &mut Frame, area: Rect, s: &State) {
 
 fn draw_help(f: &mut Frame, area: Rect, s: &State) {
     let l = s.lang;
-    let r = widgets::centered(area, 90, area.height.saturating_sub(1));
-    let mut lines: Vec<Line> = vec![
-        Line::from(tr(l, ("流れ: F1 受付 > F2 世帯 > F3 確認 > F4 手続一覧 > F5 印刷 > F6 完了。Enter でいつでも次へ進みます。", "Steps: F1 event > F2 household > F3 questions > F4 procedures > F5 print > F6 done. Enter always goes on."))),
-        Line::from(tr(l, ("カードを置くと暗証番号の画面になります (ご本人が入力)。QRコードはどの画面でも読み取れます。", "A placed card opens the PIN screen (the resident types). QR codes can be scanned on any screen."))),
-        Line::from(tr(l, ("配慮が必要な質問は、ご本人向けの画面になります。声に出して読み上げないでください。", "Sensitive questions switch to the resident's view: never read them aloud."))),
-        Line::from(""),
-        Line::from(Span::styled(tr(l, ("この画面で使えるキー", "Keys on this screen")), Style::default().add_modifier(Modifier::BOLD))),
-    ];
-    let saved_help = s.help;
-    // The keys of the screen under the help overlay.
-    let under = keymap::bindings_without_help(s);
-    let _ = saved_help;
-    for x in under.iter().filter(|x| x.show) {
-        lines.push(Line::from(format!(
-            "  {:<8} {}",
-            x.key_text.clone().unwrap_or_else(|| x.key.label()),
-            tr(l, x.label)
-        )));
+    let w = area.width.saturating_sub(4).min(96);
+    let r = widgets::centered(area, w, area.height);
+    let inner_w = w.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = vec![];
+    for t in [
+        ("流れ: F1 受付 > F2 世帯 > F3 確認 > F4 手続一覧 > F5 印刷 > F6 完了。Enter でいつでも次へ進みます。", "Steps: F1 event > F2 household > F3 questions > F4 procedures > F5 print > F6 done. Enter always goes on."),
+        ("カードを置くと暗証番号の画面になります (ご本人が入力)。QRコードはどの画面でも読み取れます。", "A placed card opens the PIN screen (the resident types). QR codes can be scanned on any screen."),
+        ("配慮が必要な質問は、ご本人向けの画面になります。声に出して読み上げないでください。", "Sensitive questions switch to the resident's view: never read them aloud."),
+    ] {
+        for part in widgets::wrap_text(tr(l, t), inner_w) {
+            lines.push(Line::from(part));
+        }
+    }
+    lines.push(Line::from(Span::styled(
+        tr(
+            l,
+            ("この画面で使えるキー (すべて)", "Every key of this screen"),
+        ),
+        Style::default().add_modifier(Modifier::BOLD),
+    )));
+    // Every key of the screen under the help, in two columns when they need the room.
+    let entries = keymap::help_entries(s);
+    let room = (r.height as usize).saturating_sub(lines.len() + 2);
+    let cols = if entries.len() > room { 2 } else { 1 };
+    let col_w = inner_w / cols;
+    let per_col = entries.len().div_ceil(cols);
+    let cell = |e: &(String, st::T)| st::pad(&format!("  {:<8} {}", e.0, tr(l, e.1)), col_w);
+    for row in 0..per_col {
+        let mut text = String::new();
+        for c in 0..cols {
+            if let Some(e) = entries.get(c * per_col + row) {
+                text.push_str(&cell(e));
+            }
+        }
+        lines.push(Line::from(safe(text.trim_end())));
     }
     widgets::popup(
         f,

@@ -12,7 +12,7 @@ use ratatui::Frame;
 pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     let l = s.lang;
     let c = &s.case;
-    let printer = s.printers.get(c.printer).map_or("-", String::as_str);
+    let printer = s.printer().unwrap_or("-");
     let (status, color) = match c.print_status {
         PrintStatus::Idle => (tr(l, ("準備できました", "ready")), Color::Green),
         PrintStatus::Rendering => (tr(l, ("書類を作成中", "making the bundle")), Color::Cyan),
@@ -66,22 +66,51 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             .filter(|(_, on)| **on)
             .map(|(i, _)| i.pages)
             .sum();
-        for (k, (item, on)) in b.items.iter().zip(&c.print_selected).enumerate() {
+        let w = area.width as usize;
+        let compact = w < 100;
+        // The list scrolls with the cursor, and says which rows it shows.
+        let room = (area.height as usize)
+            .saturating_sub(lines.len() + 5)
+            .max(3);
+        let first = c
+            .print_cursor
+            .saturating_sub(room.saturating_sub(1))
+            .min(b.items.len().saturating_sub(room));
+        for (k, (item, on)) in b
+            .items
+            .iter()
+            .zip(&c.print_selected)
+            .enumerate()
+            .skip(first)
+            .take(room)
+        {
             let member = item
                 .member
                 .as_deref()
                 .and_then(|id| s.case.intake.member(id))
                 .map_or(String::new(), |m| safe(&m.name));
-            let row = format!(
-                "{} [{}] {:>2}. {}{}{} {}",
-                if k == c.print_cursor { ">" } else { " " },
-                if *on { "x" } else { " " },
-                k + 1,
-                pad(&safe(&item.title), 34),
-                pad(&item.form, 24),
-                pad(&member, 14),
-                format_args!("{}{}", item.pages, tr(l, ("枚", " p."))),
-            );
+            let row = if compact {
+                format!(
+                    "{} [{}] {:>2}. {}{} {}",
+                    if k == c.print_cursor { ">" } else { " " },
+                    if *on { "x" } else { " " },
+                    k + 1,
+                    pad(&safe(&item.title), w.saturating_sub(30).max(20)),
+                    pad(&member, 12),
+                    format_args!("{}{}", item.pages, tr(l, ("枚", " p."))),
+                )
+            } else {
+                format!(
+                    "{} [{}] {:>2}. {}{}{} {}",
+                    if k == c.print_cursor { ">" } else { " " },
+                    if *on { "x" } else { " " },
+                    k + 1,
+                    pad(&safe(&item.title), 34),
+                    pad(&item.form, 24),
+                    pad(&member, 14),
+                    format_args!("{}{}", item.pages, tr(l, ("枚", " p."))),
+                )
+            };
             let style = if k == c.print_cursor {
                 Style::default().fg(Color::Black).bg(Color::Cyan)
             } else {
@@ -89,17 +118,37 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             };
             lines.push(Line::from(Span::styled(row, style)));
         }
-        lines.push(Line::from(""));
+        if b.items.len() > room {
+            lines.push(Line::from(dim(&format!(
+                "   ({}-{} / {})",
+                first + 1,
+                (first + room).min(b.items.len()),
+                b.items.len()
+            ))));
+        }
         lines.push(Line::from(format!(
             " {} {total}{}",
             tr(l, ("印刷する枚数:", "Pages to print:")),
             tr(l, ("枚", ""))
         )));
+        if let Some(p) = &b.path {
+            lines.push(Line::from(dim(&format!(
+                " {} {}",
+                tr(
+                    l,
+                    (
+                        "PDF の保存場所 (印刷できないときはこれを開きます。完了すると消えます):",
+                        "The PDF is kept at (open it when no printer works; removed when the case closes):"
+                    )
+                ),
+                p.display()
+            ))));
+        }
         if !b.missing_glyphs.is_empty() {
             lines.push(Line::from(Span::styled(
                 safe(&format!(
                     " {}: {}",
-                    tr(l, ("印字の確認 (文字・欄)", "Check before printing")),
+                    tr(l, ("フォントにない文字", "Missing glyphs")),
                     b.missing_glyphs.join(" ")
                 )),
                 Style::default().fg(Color::Yellow),

@@ -31,26 +31,37 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     lines.push(Line::from(""));
     let i = &s.case.intake;
     let movers = i.household.members.iter().filter(|m| m.moving).count();
-    lines.push(Line::from(format!(
-        " {} {}{}  {} {}{}  {} {}  {} {}",
+    let mut counts = format!(
+        " {} {}{}",
         tr(l, ("世帯員", "Members")),
         i.household.members.len(),
         tr(l, ("人", "")),
-        tr(l, ("異動する方", "Movers")),
-        movers,
-        tr(l, ("人", "")),
+    );
+    if i.event.kind.is_move() {
+        counts.push_str(&format!(
+            "  {} {movers}{}",
+            tr(l, ("異動する方", "Movers")),
+            tr(l, ("人", ""))
+        ));
+    }
+    counts.push_str(&format!(
+        "  {} {}  {} {}",
         tr(l, ("確認の質問", "Questions")),
         s.case.open_questions().len(),
         tr(l, ("手続", "Procedures")),
         s.case.det.procedures.len(),
-    )));
-    lines.push(Line::from(dim(tr(
+    ));
+    lines.push(Line::from(counts));
+    let help = tr(
         l,
         (
-            " Enter で 世帯 へ。日付は 2026-04-01 の形で入力します (和暦は右に表示されます)。",
-            " Enter goes to the household. Dates as 2026-04-01.",
+            " Enter で 世帯 へ。日付は 2026-04-01 か 20260401 (8桁なら次の欄へ進みます)。和暦は右に出ます。",
+            " Enter goes to the household. Dates as 2026-04-01 or 20260401 (8 digits move on).",
         ),
-    ))));
+    );
+    for part in super::widgets::wrap_text(help, (area.width as usize).saturating_sub(1)) {
+        lines.push(Line::from(dim(&part)));
+    }
     f.render_widget(Paragraph::new(lines), area);
     cursor
 }

@@ -7,7 +7,7 @@ use crate::tui::strings::{fit, safe, tr};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Borders, Paragraph, Wrap};
+use ratatui::widgets::{Borders, Paragraph};
 use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
@@ -49,7 +49,14 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
     let skip = sel.saturating_sub((left.height as usize).saturating_sub(3)) as u16;
     f.render_widget(Paragraph::new(lines).scroll((skip, 0)), left);
 
-    let [def, tests] = Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(right);
+    // A check or test result takes the larger part, so it can be read at 100 x 30.
+    let tests_h = if s.supervisor.output_ok.is_some() {
+        right.height.saturating_sub(6).max(9)
+    } else {
+        9
+    };
+    let [def, tests] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(tests_h)]).areas(right);
     let mut dl = vec![];
     if let Some(p) = s.set.procedures.get(sel) {
         let file = p.file.clone();
@@ -67,8 +74,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             }
         }
     }
+    // Long definition lines wrap instead of being cut.
     f.render_widget(
-        Paragraph::new(dl).block(super::widgets::block().borders(Borders::LEFT)),
+        Paragraph::new(dl)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(super::widgets::block().borders(Borders::LEFT)),
         def,
     );
 
@@ -89,10 +99,22 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             tr(l, ("この手続を確かめるシナリオ", "Scenarios exercising it")),
             using.len()
         )));
-        for sc in using.iter().take(3) {
+        let room = if s.supervisor.output_ok.is_some() {
+            1
+        } else {
+            5
+        };
+        for sc in using.iter().take(room) {
             tl.push(Line::from(dim(&format!(
                 "  {}  {}",
                 sc.name, sc.description
+            ))));
+        }
+        if using.len() > room {
+            tl.push(Line::from(dim(&format!(
+                "  ... {} / {}",
+                room,
+                using.len()
             ))));
         }
     }
@@ -102,14 +124,29 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
         } else {
             Style::default().fg(Color::Red)
         };
-        for t in s.supervisor.output.iter().take(5) {
-            tl.push(Line::from(Span::styled(safe(t), style)));
+        // Every line, wrapped; the pane scrolls (PgUp / PgDn) when they do not fit.
+        let w = (tests.width as usize).saturating_sub(2);
+        let mut out: Vec<Line> = vec![];
+        for (ja, en) in &s.supervisor.output {
+            let t = if l == crate::rules::Lang::Ja { ja } else { en };
+            for part in super::widgets::wrap_text(&safe(t), w) {
+                out.push(Line::from(Span::styled(part, style)));
+            }
+        }
+        let room = (tests.height as usize).saturating_sub(tl.len() + 2).max(1);
+        let n = out.len();
+        let first = (s.supervisor.scroll as usize).min(n.saturating_sub(room));
+        tl.extend(out.into_iter().skip(first).take(room));
+        if n > room {
+            tl.push(Line::from(dim(&format!(
+                "  ({}-{} / {n})  PgUp PgDn",
+                first + 1,
+                (first + room).min(n)
+            ))));
         }
     }
     f.render_widget(
-        Paragraph::new(tl)
-            .wrap(Wrap { trim: false })
-            .block(super::widgets::block().borders(Borders::TOP | Borders::LEFT)),
+        Paragraph::new(tl).block(super::widgets::block().borders(Borders::TOP | Borders::LEFT)),
         tests,
     );
     None

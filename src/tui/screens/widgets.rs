@@ -111,30 +111,52 @@ pub fn form_lines(
                         format!("  {first}-{last} / Left Right"),
                         Style::default().fg(Color::DarkGray),
                     ));
-                    let line: String = opts
+                    // Every option, wrapped (never cut): the clerk sees "8:同居人" too.
+                    let items: Vec<String> = opts
                         .iter()
                         .enumerate()
                         .map(|(k, o)| {
                             let n = if blank { k } else { k + 1 };
-                            format!("{n}:{} ", if lang == Lang::Ja { &o.1 } else { &o.2 })
+                            safe(&format!(
+                                "{n}:{}",
+                                if lang == Lang::Ja { &o.1 } else { &o.2 }
+                            ))
                         })
                         .collect();
-                    lines.push(Line::from(spans));
-                    lines.push(Line::from(Span::styled(
-                        format!("{}{}", " ".repeat(LABEL_W + 1), safe(&line)),
-                        Style::default().fg(Color::DarkGray),
-                    )));
-                    continue;
+                    let indent = LABEL_W + 1;
+                    let w = (area.width as usize).saturating_sub(indent + 1);
+                    lines.push(Line::from(std::mem::take(&mut spans)));
+                    for part in super::confirm::wrap_items(&items, w) {
+                        lines.push(Line::from(Span::styled(
+                            format!("{}{part}", " ".repeat(indent)),
+                            Style::default().fg(Color::DarkGray),
+                        )));
+                    }
+                    spans = vec![Span::raw(" ".repeat(LABEL_W + 1))];
                 }
             }
             FieldKind::Text | FieldKind::Date => {
                 let v = safe(&field.value);
                 let style = if field.invalid {
                     Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
+                } else if field.fresh && is_focus {
+                    // Put there before: typing replaces it (shown selected).
+                    Style::default().add_modifier(Modifier::REVERSED)
                 } else {
                     Style::default()
                 };
                 spans.push(Span::styled(v.clone(), style));
+                if field.value.is_empty() {
+                    if let Some(sug) = &field.suggest {
+                        spans.push(Span::styled(
+                            safe(&format!(
+                                "{sug} {}",
+                                tr(lang, ("(右キーで入力)", "(Right takes it)"))
+                            )),
+                            Style::default().fg(Color::DarkGray),
+                        ));
+                    }
+                }
                 if field.kind == FieldKind::Date {
                     if let Some(d) = field.date_value() {
                         spans.push(Span::styled(
@@ -163,9 +185,58 @@ pub fn form_lines(
                 }
             }
         }
+        // What the field means, and any warning: beside the value when there is room, else on
+        // the lines below (never cut).
+        let mut notes: Vec<Span<'static>> = vec![];
+        if let Some((ja, en)) = &field.warn {
+            notes.push(Span::styled(
+                safe(&format!("!! {}", if lang == Lang::Ja { ja } else { en })),
+                Style::default()
+                    .fg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            ));
+        }
+        if let Some(h) = field.hint {
+            notes.push(Span::styled(
+                safe(tr(lang, h)),
+                Style::default().fg(Color::DarkGray),
+            ));
+        }
+        let used: usize = spans.iter().map(|sp| width(&sp.content)).sum();
+        let room = (area.width as usize).saturating_sub(used + 2);
+        for note in notes {
+            let w = width(&note.content);
+            if w <= room && lines_fit(&spans, &note, area) {
+                spans.push(Span::raw("  "));
+                spans.push(note);
+            } else {
+                lines.push(Line::from(std::mem::take(&mut spans)));
+                let indent = LABEL_W + 1;
+                for part in wrap_text(
+                    &note.content,
+                    (area.width as usize).saturating_sub(indent + 1),
+                ) {
+                    spans = vec![
+                        Span::raw(" ".repeat(indent)),
+                        Span::styled(part, note.style),
+                    ];
+                    lines.push(Line::from(std::mem::take(&mut spans)));
+                }
+                spans = vec![];
+            }
+        }
+        if spans.is_empty() || spans.iter().all(|sp| sp.content.trim().is_empty()) {
+            continue;
+        }
         lines.push(Line::from(spans));
     }
     (lines, cursor)
+}
+
+/// Whether a note still fits on the line after `spans`.
+fn lines_fit(spans: &[Span<'static>], note: &Span<'static>, area: Rect) -> bool {
+    let used: usize = spans.iter().map(|sp| width(&sp.content)).sum();
+    used + 2 + width(&note.content) <= area.width as usize
 }
 
 /// A form in a bordered popup; returns the cursor position.
@@ -202,4 +273,59 @@ pub fn heading(text: &str) -> Line<'static> {
 
 pub fn dim(text: &str) -> Span<'static> {
     Span::styled(safe(text), Style::default().fg(Color::DarkGray))
+}
+
+/// Wraps `text` to lines of at most `w` cells, never cutting anything off: Japanese breaks
+/// anywhere, a run of ASCII words at its spaces where it can.
+pub fn wrap_text(text: &str, w: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let w = w.max(2);
+    let mut lines: Vec<String> = vec![];
+    let mut cur = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let cw = c.width().unwrap_or(0);
+        if used + cw > w {
+            // Break an ASCII word at the last space of the line, if there is one.
+            let carry = if c.is_ascii_alphanumeric() {
+                match cur.rfind(' ') {
+                    Some(i) if cur[i + 1..].chars().all(|x| x.is_ascii_graphic()) => {
+                        let rest = cur[i + 1..].to_string();
+                        cur.truncate(i);
+                        rest
+                    }
+                    _ => String::new(),
+                }
+            } else {
+                String::new()
+            };
+            lines.push(cur.trim_end().to_string());
+            cur = carry;
+            used = width(&cur);
+            if c == ' ' {
+                continue;
+            }
+        }
+        cur.push(c);
+        used += cw;
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_text;
+
+    #[test]
+    fn wrapping_keeps_every_character() {
+        let t = "国民健康保険 加入、後期高齢者医療 加入、介護保険 資格取得";
+        let lines = wrap_text(t, 20);
+        assert!(lines.iter().all(|l| super::width(l) <= 20), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), t.replace(' ', ""));
+        let lines = wrap_text("National Health Insurance enrolment", 12);
+        assert_eq!(lines, vec!["National", "Health", "Insurance", "enrolment"]);
+    }
 }
