@@ -875,10 +875,18 @@ mod tests {
             facts.contains(&"public_assistance".to_string()),
             "{facts:?}"
         );
-        let no_pa = SINGLE.replace("BIRTH", "1948-01-01").replace(
-            "\"facts\":{}}}",
-            "\"facts\":{\"public_assistance\":false}}}",
-        );
+        // From another prefecture (Edition 2: 後期高齢者医療 加入 only then; within the
+        // prefecture it is an address change).
+        let no_pa = SINGLE
+            .replace("BIRTH", "1948-01-01")
+            .replace(
+                "\"facts\":{}}}",
+                "\"facts\":{\"public_assistance\":false}}}",
+            )
+            .replace(
+                "\"date\":\"2026-04-01\"}",
+                "\"date\":\"2026-04-01\",\"previous_address\":\"東京都千代田区千代田１番１号\"}",
+            );
         let d = det(&no_pa);
         assert!(
             d.procedures.iter().any(|p| p.id == "late_elderly.enroll"),
