@@ -8,8 +8,8 @@ use super::fit;
 use super::fonts::{Fonts, BOLD, LATIN, LATIN_BOLD, PRIMARY, PT_TO_MM};
 use super::pdf::{Item, Page};
 use super::template::{
-    en_size, Align, Area, Column, Element, Kind, Piece, Template, CHECK_BOX, CHECK_GAP, EN_GAP,
-    FIELD_CAPTION, NOTE_GAP,
+    en_size, Align, Area, Column, Element, EnText, Kind, Piece, Template, CHECK_BOX, CHECK_GAP,
+    EN_GAP, FIELD_CAPTION, NOTE_GAP,
 };
 use crate::intake::Member;
 use serde::Serialize;
@@ -477,54 +477,15 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                 bold,
                 align,
                 en,
-            } => {
-                let s = fill_pieces(pieces, ctx);
-                match en.as_ref().filter(|_| cv.en) {
-                    None => cv.text(*x, *y, *size, *bold, *align, &s),
-                    Some(en) => {
-                        let e_s = fill_pieces(&en.pieces, ctx);
-                        match en.at {
-                            Some((ex, ey)) => {
-                                cv.text(*x, *y, *size, *bold, *align, &s);
-                                cv.text_en(ex, ey, en.size, *bold, *align, &e_s);
-                            }
-                            None => {
-                                // Japanese, then the English on the same baseline, aligned
-                                // together.
-                                let w = cv.width(&s, *size, *bold);
-                                let we = cv.width_en(&e_s, en.size, *bold);
-                                let total = w + EN_GAP + we;
-                                let x0 = match align {
-                                    Align::Left => *x,
-                                    Align::Center => x - total / 2.0,
-                                    Align::Right => x - total,
-                                };
-                                cv.text(x0, *y, *size, *bold, Align::Left, &s);
-                                cv.text_en(x0 + w + EN_GAP, *y, en.size, *bold, Align::Left, &e_s);
-                            }
-                        }
-                    }
-                }
-            }
-            Kind::Note { pieces, size, en } => {
-                let s = fill_pieces(pieces, ctx);
-                let mut used = cv.paragraph(a.x, a.y, a.w, &s, *size, false);
-                if let Some(en) = en.as_ref().filter(|_| cv.en) {
-                    let e_s = fill_pieces(en, ctx);
-                    used += NOTE_GAP;
-                    let es = en_size(*size);
-                    cv.latin = true;
-                    used += cv.paragraph(a.x, a.y + used, a.w, &e_s, es, false);
-                    cv.latin = false;
-                }
-                if used > a.h + 0.5 {
-                    cv.warn(Warning::Overflow {
-                        page: cv.page_no,
-                        form: cv.form.clone(),
-                        field: "note".into(),
-                    });
-                }
-            }
+            } => draw_text(
+                cv,
+                ctx,
+                (*x, *y),
+                pieces,
+                (*size, *bold, *align),
+                en.as_ref(),
+            ),
+            Kind::Note { pieces, size, en } => draw_note(cv, ctx, a, pieces, *size, en.as_deref()),
             Kind::Rect { line, fill } => {
                 cv.rect(a, (*line > 0.0).then_some(*line), *fill);
             }
@@ -536,81 +497,7 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                 width,
                 dash,
             } => cv.line(*x1, *y1, *x2, *y2, *width, *dash),
-            Kind::Field {
-                label,
-                label_en,
-                label_width,
-                value,
-                format,
-                size,
-                min_size,
-                align,
-                lines,
-                boxed,
-                placeholder,
-                placeholder_en,
-            } => {
-                let mut va = a;
-                if let Some(lw) = label_width {
-                    let la = Area { w: *lw, ..a };
-                    cv.rect(la, Some(LINE), Some(0.93));
-                    if let Some(l) = label {
-                        cv.caption_pair(la, l, label_en.as_deref(), 8.5);
-                    }
-                    va = Area {
-                        x: a.x + lw,
-                        w: a.w - lw,
-                        ..a
-                    };
-                } else if let Some(l) = label {
-                    cv.caption_line(a.x + 1.0, a.y + 2.5, a.w - 2.0, l, label_en.as_deref(), 6.5);
-                    va = Area {
-                        y: a.y + FIELD_CAPTION,
-                        h: a.h - FIELD_CAPTION,
-                        ..a
-                    };
-                }
-                if *boxed {
-                    cv.rect(a, Some(LINE), None);
-                }
-                let text = value
-                    .as_ref()
-                    .and_then(|v| format_value(&resolve(v, ctx), format));
-                match text {
-                    Some(s) => cv.fit(va, &s, *size, *min_size, false, *align, *lines),
-                    None => {
-                        if let Some(p) = placeholder {
-                            let en = placeholder_en.as_deref().filter(|_| cv.en);
-                            match en {
-                                // Room for two lines: the English under the Japanese.
-                                Some(e) if va.h >= 7.0 => {
-                                    let mid = va.y + va.h / 2.0;
-                                    cv.caption_line(
-                                        va.x + 1.5,
-                                        mid - 0.4,
-                                        va.w - 3.0,
-                                        p,
-                                        None,
-                                        7.0,
-                                    );
-                                    cv.caption_line(
-                                        va.x + 1.5,
-                                        mid + 2.6,
-                                        va.w - 3.0,
-                                        "",
-                                        Some(e),
-                                        7.0,
-                                    );
-                                }
-                                _ => {
-                                    let base = va.y + va.h / 2.0 + 1.0;
-                                    cv.caption_line(va.x + 1.5, base, va.w - 3.0, p, en, 7.0);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            Kind::Field { .. } => draw_field(cv, ctx, a, &e.kind),
             Kind::Check {
                 label,
                 label_en,
@@ -618,30 +505,10 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
                 equals,
                 size,
             } => {
-                let s = CHECK_BOX;
-                cv.rect(
-                    Area {
-                        x: a.x,
-                        y: a.y,
-                        w: s,
-                        h: s,
-                    },
-                    Some(LINE),
-                    None,
-                );
-                if let Some(v) = value {
-                    if is_checked(&resolve(v, ctx), equals.as_deref()) {
-                        cv.tick(a.x, a.y, s);
-                    }
-                }
-                let x = a.x + s + CHECK_GAP;
-                let base = a.y + 3.6;
-                cv.text(x, base, *size, false, Align::Left, label);
-                if let Some(en) = label_en.as_deref().filter(|_| cv.en) {
-                    let w = cv.width(label, *size, false);
-                    let gap = if label.is_empty() { 0.0 } else { EN_GAP };
-                    cv.text_en(x + w + gap, base, en_size(*size), false, Align::Left, en);
-                }
+                let ticked = value
+                    .as_ref()
+                    .is_some_and(|v| is_checked(&resolve(v, ctx), equals.as_deref()));
+                draw_check(cv, a, label, label_en.as_deref(), *size, ticked);
             }
             Kind::Table {
                 rows: n,
@@ -654,49 +521,196 @@ pub fn draw_form(cv: &mut Canvas<'_>, t: &Template, ctx: &Ctx<'_>, rows: &[&Memb
             }
             Kind::Signature {
                 label, label_en, ..
-            } => {
-                cv.rect(a, Some(0.5), None);
-                cv.text(a.x + 1.5, a.y + 4.5, 9.0, true, Align::Left, label);
-                if let Some(en) = label_en.as_deref().filter(|_| cv.en) {
-                    let w = cv.width(label, 9.0, true);
-                    cv.text_en(
-                        a.x + 1.5 + w + EN_GAP,
-                        a.y + 4.5,
-                        en_size(9.0),
-                        true,
-                        Align::Left,
-                        en,
-                    );
-                }
-                let hint_y = a.y + a.h - 1.8;
-                cv.line(
-                    a.x + 30.0,
-                    a.y + a.h - 6.0 - if cv.en { 2.4 } else { 0.0 },
-                    a.x + a.w - 4.0,
-                    a.y + a.h - 6.0 - if cv.en { 2.4 } else { 0.0 },
-                    0.2,
-                    true,
-                );
-                let ja = "ご本人（またはご家族・代理人）が署名してください";
-                if cv.en {
-                    cv.text(a.x + a.w - 2.0, hint_y - 2.6, 7.0, false, Align::Right, ja);
-                    cv.text_en(
-                        a.x + a.w - 2.0,
-                        hint_y,
-                        6.0,
-                        false,
-                        Align::Right,
-                        EN_SIGNATURE_HINT,
-                    );
-                } else {
-                    cv.text(a.x + a.w - 2.0, hint_y, 7.0, false, Align::Right, ja);
-                }
-            }
+            } => draw_signature(cv, a, label, label_en.as_deref()),
             Kind::Office { label } => draw_office(cv, a, label),
         }
     }
     cv.field = "QR".into();
     cv.qr(t.qr, code);
+}
+
+/// A static text; with `--lang en` its English at `at_en`, else after it on the same baseline
+/// (the two aligned together).
+fn draw_text(
+    cv: &mut Canvas<'_>,
+    ctx: &Ctx<'_>,
+    (x, y): (f32, f32),
+    pieces: &[Piece],
+    (size, bold, align): (f32, bool, Align),
+    en: Option<&EnText>,
+) {
+    let s = fill_pieces(pieces, ctx);
+    let Some(en) = en.filter(|_| cv.en) else {
+        cv.text(x, y, size, bold, align, &s);
+        return;
+    };
+    let e_s = fill_pieces(&en.pieces, ctx);
+    match en.at {
+        Some((ex, ey)) => {
+            cv.text(x, y, size, bold, align, &s);
+            cv.text_en(ex, ey, en.size, bold, align, &e_s);
+        }
+        None => {
+            let w = cv.width(&s, size, bold);
+            let we = cv.width_en(&e_s, en.size, bold);
+            let total = w + EN_GAP + we;
+            let x0 = match align {
+                Align::Left => x,
+                Align::Center => x - total / 2.0,
+                Align::Right => x - total,
+            };
+            cv.text(x0, y, size, bold, Align::Left, &s);
+            cv.text_en(x0 + w + EN_GAP, y, en.size, bold, Align::Left, &e_s);
+        }
+    }
+}
+
+/// A wrapped paragraph (with `--lang en` the English one under it); more than its area holds
+/// is an overflow.
+fn draw_note(
+    cv: &mut Canvas<'_>,
+    ctx: &Ctx<'_>,
+    a: Area,
+    pieces: &[Piece],
+    size: f32,
+    en: Option<&[Piece]>,
+) {
+    let s = fill_pieces(pieces, ctx);
+    let mut used = cv.paragraph(a.x, a.y, a.w, &s, size, false);
+    if let Some(en) = en.filter(|_| cv.en) {
+        let e_s = fill_pieces(en, ctx);
+        used += NOTE_GAP;
+        cv.latin = true;
+        used += cv.paragraph(a.x, a.y + used, a.w, &e_s, en_size(size), false);
+        cv.latin = false;
+    }
+    if used > a.h + 0.5 {
+        cv.warn(Warning::Overflow {
+            page: cv.page_no,
+            form: cv.form.clone(),
+            field: "note".into(),
+        });
+    }
+}
+
+/// A field: its label (a grey cell on the left, or a caption on top), then the value fitted
+/// into the rest (wrapped, shrunk, clipped: `fit`), or the placeholder for the resident.
+fn draw_field(cv: &mut Canvas<'_>, ctx: &Ctx<'_>, a: Area, field: &Kind) {
+    let Kind::Field {
+        label,
+        label_en,
+        label_width,
+        value,
+        format,
+        size,
+        min_size,
+        align,
+        lines,
+        boxed,
+        placeholder,
+        placeholder_en,
+    } = field
+    else {
+        return;
+    };
+    let mut va = a;
+    if let Some(lw) = label_width {
+        let la = Area { w: *lw, ..a };
+        cv.rect(la, Some(LINE), Some(0.93));
+        if let Some(l) = label {
+            cv.caption_pair(la, l, label_en.as_deref(), 8.5);
+        }
+        va = Area {
+            x: a.x + lw,
+            w: a.w - lw,
+            ..a
+        };
+    } else if let Some(l) = label {
+        cv.caption_line(a.x + 1.0, a.y + 2.5, a.w - 2.0, l, label_en.as_deref(), 6.5);
+        va = Area {
+            y: a.y + FIELD_CAPTION,
+            h: a.h - FIELD_CAPTION,
+            ..a
+        };
+    }
+    if *boxed {
+        cv.rect(a, Some(LINE), None);
+    }
+    let text = value
+        .as_ref()
+        .and_then(|v| format_value(&resolve(v, ctx), format));
+    match text {
+        Some(s) => cv.fit(va, &s, *size, *min_size, false, *align, *lines),
+        None => {
+            if let Some(p) = placeholder {
+                let en = placeholder_en.as_deref().filter(|_| cv.en);
+                match en {
+                    // Room for two lines: the English under the Japanese.
+                    Some(e) if va.h >= 7.0 => {
+                        let mid = va.y + va.h / 2.0;
+                        cv.caption_line(va.x + 1.5, mid - 0.4, va.w - 3.0, p, None, 7.0);
+                        cv.caption_line(va.x + 1.5, mid + 2.6, va.w - 3.0, "", Some(e), 7.0);
+                    }
+                    _ => {
+                        let base = va.y + va.h / 2.0 + 1.0;
+                        cv.caption_line(va.x + 1.5, base, va.w - 3.0, p, en, 7.0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A tick box with its label (and English), ticked when its value says so.
+fn draw_check(
+    cv: &mut Canvas<'_>,
+    a: Area,
+    label: &str,
+    label_en: Option<&str>,
+    size: f32,
+    ticked: bool,
+) {
+    let s = CHECK_BOX;
+    let box_ = Area {
+        x: a.x,
+        y: a.y,
+        w: s,
+        h: s,
+    };
+    cv.rect(box_, Some(LINE), None);
+    if ticked {
+        cv.tick(a.x, a.y, s);
+    }
+    let x = a.x + s + CHECK_GAP;
+    let base = a.y + 3.6;
+    cv.text(x, base, size, false, Align::Left, label);
+    if let Some(en) = label_en.filter(|_| cv.en) {
+        let w = cv.width(label, size, false);
+        let gap = if label.is_empty() { 0.0 } else { EN_GAP };
+        cv.text_en(x + w + gap, base, en_size(size), false, Align::Left, en);
+    }
+}
+
+/// The 署名欄: its label, a dotted line and the hint who signs.
+fn draw_signature(cv: &mut Canvas<'_>, a: Area, label: &str, label_en: Option<&str>) {
+    cv.rect(a, Some(0.5), None);
+    cv.text(a.x + 1.5, a.y + 4.5, 9.0, true, Align::Left, label);
+    if let Some(en) = label_en.filter(|_| cv.en) {
+        let w = cv.width(label, 9.0, true);
+        let x = a.x + 1.5 + w + EN_GAP;
+        cv.text_en(x, a.y + 4.5, en_size(9.0), true, Align::Left, en);
+    }
+    let hint_y = a.y + a.h - 1.8;
+    let line_y = a.y + a.h - 6.0 - if cv.en { 2.4 } else { 0.0 };
+    cv.line(a.x + 30.0, line_y, a.x + a.w - 4.0, line_y, 0.2, true);
+    let ja = "ご本人（またはご家族・代理人）が署名してください";
+    if cv.en {
+        cv.text(a.x + a.w - 2.0, hint_y - 2.6, 7.0, false, Align::Right, ja);
+        let x = a.x + a.w - 2.0;
+        cv.text_en(x, hint_y, 6.0, false, Align::Right, EN_SIGNATURE_HINT);
+    } else {
+        cv.text(a.x + a.w - 2.0, hint_y, 7.0, false, Align::Right, ja);
+    }
 }
 
 /// A table: a header line with the titles of the first line's columns, then one block per

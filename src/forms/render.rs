@@ -117,160 +117,182 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
             return Err(RenderError::MissingTemplate(id.to_string()));
         }
     }
-    let mut pages: Vec<Canvas<'_>> = vec![];
-    let mut entries: Vec<PageEntry> = vec![];
-    let code = input.case_code;
+    let mut pages = guidance_pages(input, fonts);
+    // The forms, by the templates' `order`, then in procedure order.
+    let mut form_ids = input.det.form_ids();
+    form_ids.sort_by_key(|f| input.templates[*f].order);
+    for form in form_ids {
+        form_pages(input, fonts, form, &mut pages);
+    }
+    if pages.len() > 99 {
+        return Err(RenderError::TooManyPages(pages.len()));
+    }
+    number_pages(input, &mut pages);
+    Ok(write(input, fonts, pages))
+}
 
-    // The guidance sheet.
+/// The guidance sheet's pages (none for a preview).
+fn guidance_pages<'f>(input: &Input<'_>, fonts: &'f Fonts) -> Vec<(Canvas<'f>, PageEntry)> {
+    if !input.with_guidance {
+        return vec![];
+    }
     let sheet = Sheet {
         intake: input.intake,
         det: input.det,
         set: input.set,
         today: input.today,
-        case_code: code,
+        case_code: input.case_code,
         lang: input.lang,
         large: input.large_print,
     };
-    let title_g = match input.lang {
+    let title = match input.lang {
         Lang::Ja => "窓口案内シート",
         Lang::En => "Guidance sheet",
     };
-    let sheet_pages = if input.with_guidance {
-        guidance::draw(&sheet, fonts, 1)
-    } else {
-        vec![]
-    };
-    for cv in sheet_pages {
-        entries.push(PageEntry {
-            page: cv.page_no,
-            code: String::new(),
-            form: "guidance".into(),
-            title: title_g.into(),
-            procedures: vec![],
-            member: None,
-            members: vec![],
-            roles: BTreeMap::new(),
-        });
-        pages.push(cv);
-    }
+    guidance::draw(&sheet, fonts, 1)
+        .into_iter()
+        .map(|cv| {
+            let e = PageEntry {
+                page: cv.page_no,
+                code: String::new(),
+                form: "guidance".into(),
+                title: title.into(),
+                procedures: vec![],
+                member: None,
+                members: vec![],
+                roles: BTreeMap::new(),
+            };
+            (cv, e)
+        })
+        .collect()
+}
 
-    // The forms, by the templates' `order`, then in procedure order.
-    let mut form_ids = input.det.form_ids();
-    form_ids.sort_by_key(|f| input.templates[*f].order);
-    for form in form_ids {
-        let t = &input.templates[form];
-        let procs: Vec<&Applied> = input
-            .det
-            .procedures
-            .iter()
-            .filter(|p| p.forms.iter().any(|f| f == form))
-            .collect();
-        let base = Ctx {
-            intake: input.intake,
-            det: input.det,
-            set: input.set,
-            today: input.today,
-            case_code: code,
-            procedures: procs.clone(),
-            member: None,
-            roles: super::roles::resolve(input.intake, &procs, None, &t.signer_role),
-        };
-        // (member of the copy, procedures it serves, rows of its tables)
-        let mut copies: Vec<(Option<&Member>, Vec<&Applied>, Vec<&Member>)> = vec![];
-        let table = t.elements.iter().find_map(|e| match &e.kind {
-            Kind::Table { rows, members, .. } => Some((*rows as usize, *members)),
-            _ => None,
-        });
-        match t.per {
-            Per::Member => {
-                let members = members_for(super::template::RowSet::Procedure, &base);
-                for m in members {
-                    let serves: Vec<&Applied> = procs
-                        .iter()
-                        .copied()
-                        .filter(|p| p.members.is_empty() || p.members.contains(&m.id))
-                        .collect();
-                    copies.push((Some(m), serves, vec![m]));
-                }
-                if copies.is_empty() {
-                    copies.push((None, procs.clone(), vec![]));
-                }
+/// One copy of a form: the member of a per-member form, the procedures it serves and the
+/// members of its table.
+type FormCopy<'a> = (Option<&'a Member>, Vec<&'a Applied>, Vec<&'a Member>);
+
+/// The copies a form gets: one per member of a per-member form; a household form one, or one
+/// sheet per `rows` members of its table (「2枚のうち1枚目」).
+fn copies<'a>(t: &Template, procs: &[&'a Applied], base: &Ctx<'a>) -> Vec<FormCopy<'a>> {
+    let mut copies: Vec<FormCopy<'a>> = vec![];
+    match t.per {
+        Per::Member => {
+            for m in members_for(super::template::RowSet::Procedure, base) {
+                let serves: Vec<&Applied> = procs
+                    .iter()
+                    .copied()
+                    .filter(|p| p.members.is_empty() || p.members.contains(&m.id))
+                    .collect();
+                copies.push((Some(m), serves, vec![m]));
             }
-            Per::Household => match table {
-                Some((n, set)) => {
-                    let rows = members_for(set, &base);
-                    if rows.is_empty() {
-                        copies.push((None, procs.clone(), vec![]));
-                    }
-                    for chunk in rows.chunks(n.max(1)) {
-                        copies.push((None, procs.clone(), chunk.to_vec()));
-                    }
-                }
-                None => copies.push((None, procs.clone(), vec![])),
-            },
         }
-        let sheets = copies.len();
-        for (k, (member, serves, rows)) in copies.into_iter().enumerate() {
-            let n = pages.len() + 1;
-            let ctx = Ctx {
-                member,
-                procedures: serves.clone(),
-                roles: super::roles::resolve(input.intake, &serves, member, &t.signer_role),
-                ..base.clone()
-            };
-            let mut cv = Canvas::new(fonts, t.width, t.height, n, form);
-            cv.en = input.lang == Lang::En;
-            draw_form(&mut cv, t, &ctx, &rows, &page_code(code, n));
-            // A household form whose members take more than one sheet: 「2枚のうち1枚目」.
-            if t.per == Per::Household && sheets > 1 {
-                sheet_number(&mut cv, t, k + 1, sheets);
-            }
-            entries.push(PageEntry {
-                page: n,
-                code: page_code(code, n),
-                form: form.to_string(),
-                title: t.title.clone(),
-                procedures: serves.iter().map(|p| p.id.clone()).collect(),
-                member: member.map(|m| m.id.clone()),
-                members: rows.iter().map(|m| m.id.clone()).collect(),
-                roles: ctx.roles.manifest(&t.roles_used),
+        Per::Household => {
+            let table = t.elements.iter().find_map(|e| match &e.kind {
+                Kind::Table { rows, members, .. } => Some((*rows as usize, *members)),
+                _ => None,
             });
-            pages.push(cv);
+            if let Some((n, set)) = table {
+                let rows = members_for(set, base);
+                for chunk in rows.chunks(n.max(1)) {
+                    copies.push((None, procs.to_vec(), chunk.to_vec()));
+                }
+            }
         }
     }
-    if pages.len() > 99 {
-        return Err(RenderError::TooManyPages(pages.len()));
+    if copies.is_empty() {
+        copies.push((None, procs.to_vec(), vec![]));
     }
-    // QR codes on the guidance pages, now that numbers are final.
+    copies
+}
+
+/// Draws every copy of `form` onto new pages, each with its manifest entry and roles.
+fn form_pages<'f>(
+    input: &Input<'_>,
+    fonts: &'f Fonts,
+    form: &str,
+    pages: &mut Vec<(Canvas<'f>, PageEntry)>,
+) {
+    let t = &input.templates[form];
+    let code = input.case_code;
+    let procs: Vec<&Applied> = input
+        .det
+        .procedures
+        .iter()
+        .filter(|p| p.forms.iter().any(|f| f == form))
+        .collect();
+    let base = Ctx {
+        intake: input.intake,
+        det: input.det,
+        set: input.set,
+        today: input.today,
+        case_code: code,
+        procedures: procs.clone(),
+        member: None,
+        roles: super::roles::resolve(input.intake, &procs, None, &t.signer_role),
+    };
+    let copies = copies(t, &procs, &base);
+    let sheets = copies.len();
+    for (k, (member, serves, rows)) in copies.into_iter().enumerate() {
+        let n = pages.len() + 1;
+        let ctx = Ctx {
+            member,
+            procedures: serves.clone(),
+            roles: super::roles::resolve(input.intake, &serves, member, &t.signer_role),
+            ..base.clone()
+        };
+        let mut cv = Canvas::new(fonts, t.width, t.height, n, form);
+        cv.en = input.lang == Lang::En;
+        draw_form(&mut cv, t, &ctx, &rows, &page_code(code, n));
+        if t.per == Per::Household && sheets > 1 {
+            sheet_number(&mut cv, t, k + 1, sheets);
+        }
+        let e = PageEntry {
+            page: n,
+            code: page_code(code, n),
+            form: form.to_string(),
+            title: t.title.clone(),
+            procedures: serves.iter().map(|p| p.id.clone()).collect(),
+            member: member.map(|m| m.id.clone()),
+            members: rows.iter().map(|m| m.id.clone()).collect(),
+            roles: ctx.roles.manifest(&t.roles_used),
+        };
+        pages.push((cv, e));
+    }
+}
+
+/// Once the page count is known: the guidance pages' QR codes and footer, and 「n / N」 on
+/// every page.
+fn number_pages(input: &Input<'_>, pages: &mut [(Canvas<'_>, PageEntry)]) {
+    use super::template::{Align, Area, QR_CAPTION, QR_SIZE};
     let total = pages.len();
-    for (cv, e) in pages.iter_mut().zip(entries.iter_mut()) {
+    for (cv, e) in pages.iter_mut() {
+        e.code = page_code(input.case_code, e.page);
         if e.form == "guidance" {
-            let a = super::template::Area {
-                x: 210.0 - 12.0 - super::template::QR_SIZE,
-                y: 297.0 - 12.0 - super::template::QR_SIZE - super::template::QR_CAPTION,
-                w: super::template::QR_SIZE,
-                h: super::template::QR_SIZE + super::template::QR_CAPTION,
+            let a = Area {
+                x: 210.0 - 12.0 - QR_SIZE,
+                y: 297.0 - 12.0 - QR_SIZE - QR_CAPTION,
+                w: QR_SIZE,
+                h: QR_SIZE + QR_CAPTION,
             };
-            cv.qr(a, &page_code(code, e.page));
+            cv.qr(a, &e.code);
             guidance::footer(cv, input.lang, input.large_print);
         }
-        e.code = page_code(code, e.page);
         cv.field = "ページ番号".into();
-        let y = cv.page.height - 6.0;
-        let x = cv.page.width / 2.0;
-        cv.text(
-            x,
-            y,
-            7.0,
-            false,
-            super::template::Align::Center,
-            &format!("{} / {total}", e.page),
-        );
+        let (x, y) = (cv.page.width / 2.0, cv.page.height - 6.0);
+        let n = format!("{} / {total}", e.page);
+        cv.text(x, y, 7.0, false, Align::Center, &n);
     }
+}
 
+/// The PDF and the manifest, with every page's warnings.
+fn write(input: &Input<'_>, fonts: &Fonts, pages: Vec<(Canvas<'_>, PageEntry)>) -> Bundle {
+    let code = input.case_code;
+    let (pages, entries): (Vec<_>, Vec<_>) = pages.into_iter().unzip();
     let mut warnings = vec![];
-    for cv in &mut pages {
+    let mut drawn = vec![];
+    for mut cv in pages {
         warnings.append(&mut cv.warnings);
+        drawn.push(cv.page);
     }
     let town = input.set.municipality.name.get(input.lang).to_string();
     // No personal data in the title: the town, the kind of bundle and the case code.
@@ -281,11 +303,10 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
     let doc = Doc {
         title: title.clone(),
         date: Some(input.intake.notified_on(input.today)),
-        pages: pages.into_iter().map(|c| c.page).collect(),
+        pages: drawn,
     };
-    let bytes = pdf::write(&doc, fonts);
-    Ok(Bundle {
-        pdf: bytes,
+    Bundle {
+        pdf: pdf::write(&doc, fonts),
         manifest: Manifest {
             format: "madoguchi-bundle/1",
             case_code: code.to_string(),
@@ -297,7 +318,7 @@ pub fn render(input: &Input<'_>, fonts: &Fonts) -> Result<Bundle, RenderError> {
             warnings: warnings.clone(),
         },
         warnings,
-    })
+    }
 }
 
 /// 「N枚のうちM枚目」 in the top margin at the right (with `--lang en` also "sheet M of N").
