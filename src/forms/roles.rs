@@ -367,12 +367,10 @@ pub fn resolve<'a>(
     signature_role: &str,
 ) -> Roles<'a> {
     let mut map: BTreeMap<&'static str, Who<'a>> = BTreeMap::new();
-    let dead = i.event.deceased.as_deref();
-    let is_dead = |m: &Member| dead == Some(m.id.as_str());
     let old_head = i.household.head.as_deref().and_then(|h| i.member(h));
     let new_head = new_head(i);
-    let head = new_head.or(old_head.filter(|h| !is_dead(h)));
-    if let Some(d) = dead.and_then(|d| i.member(d)) {
+    let head = new_head.or(old_head.filter(|h| !is_dead(i, h)));
+    if let Some(d) = i.event.deceased.as_deref().and_then(|d| i.member(d)) {
         map.insert("deceased", Who::Member(d));
     }
     if let Some(h) = old_head {
@@ -384,131 +382,32 @@ pub fn resolve<'a>(
     if let Some(h) = head.or(old_head) {
         map.insert("head", Who::Member(h));
     }
-    let applicant: Option<Who<'a>> = match &i.event.applicant {
-        Some(Applicant::Member(id)) => i
-            .member(id)
-            .filter(|m| !is_dead(m))
-            .map(Who::Member)
-            .or(head.map(Who::Member)),
-        Some(Applicant::Person(p)) => Some(Who::Outside(p)),
-        None => head.map(Who::Member),
-    };
+    let applicant = applicant(i, head);
     if let Some(a) = applicant {
         map.insert("applicant", a);
     }
-
-    // 請求者・受給者 of the allowance this page is about.
-    let rearing = procedures
-        .iter()
-        .any(|p| p.id.starts_with("child_rearing_allowance"));
-    let fact = if rearing {
-        "child_rearing_allowance_recipient"
-    } else {
-        "child_allowance_recipient"
-    };
-    let flagged = |m: &Member| {
-        matches!(
-            m.facts.get(fact),
-            Some(crate::intake::FactValue::Bool(true))
-        )
-    };
-    let parent_applicant = applicant
-        .and_then(|a| a.member())
-        .filter(|m| matches!(m.relation, Some(Relation::Head) | Some(Relation::Spouse)));
-    // A survivors' benefit (寡婦年金・死亡一時金, 遺族年金, 未支給年金, 高額療養費 for the
-    // heirs): the surviving spouse, else the first heir.
-    let survivors = dead.is_some()
-        && procedures
-            .iter()
-            .any(|p| p.id.starts_with("pension.") || p.id.starts_with("insurance."));
-    let claimant = if survivors {
-        spouse_of_deceased(i)
-            .or_else(|| heirs(i).first().copied())
-            .or(parent_applicant)
-            .or(head)
-    } else {
-        living(i)
-            .find(|m| flagged(m))
-            .or_else(|| {
-                dead.and_then(|d| i.member(d))
-                    .filter(|d| flagged(d))
-                    .and_then(|_| spouse_of_deceased(i))
-            })
-            .or(parent_applicant)
-            .or(head)
-    };
-    if let Some(c) = claimant {
+    if let Some(c) = claimant(i, procedures, applicant, head) {
         map.insert("claimant", Who::Member(c));
         map.insert("recipient", Who::Member(c));
     }
-    // A loss of entitlement (児童扶養手当 資格喪失届) names the one who received it, even
-    // when that was the deceased: the deceased, else a mover, else a remaining member who
-    // holds it. (The signature then falls to the applicant: never the deceased.)
-    if procedures.iter().any(|p| p.id.ends_with(".loss")) {
-        let all = &i.household.members;
-        let holder = all
-            .iter()
-            .find(|m| is_dead(m) && flagged(m))
-            .or_else(|| all.iter().find(|m| m.moving && flagged(m)))
-            .or_else(|| living(i).find(|m| flagged(m)));
-        if let Some(r) = holder {
-            map.insert("recipient", Who::Member(r));
-        }
+    if let Some(r) = loss_recipient(i, procedures) {
+        map.insert("recipient", Who::Member(r));
     }
-
-    // 新しい使用者: a remaining member, never someone outside the household.
-    let remaining_applicant = applicant.and_then(|a| a.member()).and_then(|m| {
-        let stays = match i.event.kind {
-            EventKind::Death | EventKind::HouseholdChange => !is_dead(m),
-            _ => !m.moving || i.remaining().next().is_none(),
-        };
-        stays.then_some(m)
-    });
-    let successor = remaining_applicant.or(head);
+    let successor = successor(i, applicant, head);
     if let Some(u) = successor {
         map.insert("new_user", Who::Member(u));
         map.insert("successor", Who::Member(u));
     }
-
-    // 所有者: the page's member or the living member who holds it, else the successor.
-    if let Some(fact) = owner_fact(procedures) {
-        let holder = member
-            .filter(|m| !is_dead(m) && flag(m, fact))
-            .or_else(|| living(i).find(|m| flag(m, fact)))
-            .or(successor);
-        if let Some(o) = holder {
-            map.insert("owner", Who::Member(o));
-        }
+    if let Some(o) = owner(i, procedures, member, successor) {
+        map.insert("owner", Who::Member(o));
     }
-
-    // 保護者 of the page's member (a household form: of the first child).
-    let child = member.or_else(|| {
-        living(i).find(|m| {
-            m.birth_date <= i.event.date && crate::calendar::grade(m.birth_date, i.event.date) <= 12
-        })
-    });
-    let guardian = child.and_then(|c| {
-        let parents = parents_of(i, c);
-        let app = applicant.and_then(|a| a.member());
-        parents
-            .iter()
-            .find(|p| app.is_some_and(|a| a.id == p.id))
-            .or_else(|| {
-                parents
-                    .iter()
-                    .find(|p| flag(p, "child_allowance_recipient"))
-            })
-            .or_else(|| parents.iter().find(|p| head.is_some_and(|h| h.id == p.id)))
-            .or(parents.first())
-            .copied()
-    });
+    let guardian = guardian(i, member, applicant, head);
     if let Some(g) = guardian.or(head) {
         map.insert("guardian", Who::Member(g));
     }
-
     // 本人 of a per-member form: the member when living and 15 or over.
     if let Some(m) = member {
-        let who = if is_dead(m) {
+        let who = if is_dead(i, m) {
             successor
         } else if age(m.birth_date, i.event.date) >= 15 {
             Some(m)
@@ -519,11 +418,9 @@ pub fn resolve<'a>(
             map.insert("subject", Who::Member(w));
         }
     }
-
     if let Some(h) = movers_head(i).or(if i.event.kind.is_move() { None } else { head }) {
         map.insert("movers_head", Who::Member(h));
     }
-
     let heirs = heirs(i);
     let heir = match applicant {
         Some(Who::Outside(p)) => Some(Who::Outside(p)),
@@ -533,15 +430,153 @@ pub fn resolve<'a>(
     if let Some(h) = heir {
         map.insert("heir", h);
     }
-
+    // The signer: never the deceased (then the applicant, then the head).
     let signer = map
         .get(signature_role)
         .copied()
-        .filter(|w| w.member().is_none_or(|m| !is_dead(m)))
+        .filter(|w| w.member().is_none_or(|m| !is_dead(i, m)))
         .or(applicant)
         .or(head.map(Who::Member));
     if let Some(s) = signer {
         map.insert("signer", s);
     }
     Roles { map, heirs }
+}
+
+fn is_dead(i: &Intake, m: &Member) -> bool {
+    i.event.deceased.as_deref() == Some(m.id.as_str())
+}
+
+/// 届出人: a living member, or a person from outside; without one, the head after the event.
+fn applicant<'a>(i: &'a Intake, head: Option<&'a Member>) -> Option<Who<'a>> {
+    match &i.event.applicant {
+        Some(Applicant::Member(id)) => i
+            .member(id)
+            .filter(|m| !is_dead(i, m))
+            .map(Who::Member)
+            .or(head.map(Who::Member)),
+        Some(Applicant::Person(p)) => Some(Who::Outside(p)),
+        None => head.map(Who::Member),
+    }
+}
+
+/// The fact that makes a member the recipient of the allowance a page is about.
+fn recipient_fact(procedures: &[&Applied]) -> &'static str {
+    if procedures
+        .iter()
+        .any(|p| p.id.starts_with("child_rearing_allowance"))
+    {
+        "child_rearing_allowance_recipient"
+    } else {
+        "child_allowance_recipient"
+    }
+}
+
+/// 請求者・受給者 of the allowance or survivors' benefit the page is about (see the table).
+fn claimant<'a>(
+    i: &'a Intake,
+    procedures: &[&Applied],
+    applicant: Option<Who<'a>>,
+    head: Option<&'a Member>,
+) -> Option<&'a Member> {
+    let fact = recipient_fact(procedures);
+    let parent_applicant = applicant
+        .and_then(|a| a.member())
+        .filter(|m| matches!(m.relation, Some(Relation::Head) | Some(Relation::Spouse)));
+    // A survivors' benefit (寡婦年金・死亡一時金, 遺族年金, 未支給年金, 高額療養費 for the
+    // heirs): the surviving spouse, else the first heir.
+    let survivors = i.event.deceased.is_some()
+        && procedures
+            .iter()
+            .any(|p| p.id.starts_with("pension.") || p.id.starts_with("insurance."));
+    if survivors {
+        return spouse_of_deceased(i)
+            .or_else(|| heirs(i).first().copied())
+            .or(parent_applicant)
+            .or(head);
+    }
+    living(i)
+        .find(|m| flag(m, fact))
+        .or_else(|| {
+            let d = i.member(i.event.deceased.as_deref()?)?;
+            flag(d, fact).then(|| spouse_of_deceased(i)).flatten()
+        })
+        .or(parent_applicant)
+        .or(head)
+}
+
+/// A loss of entitlement (児童扶養手当 資格喪失届) names the one who received it, even when
+/// that was the deceased: the deceased, else a mover, else a remaining member who holds it.
+/// (The signature then falls to the applicant: never the deceased.)
+fn loss_recipient<'a>(i: &'a Intake, procedures: &[&Applied]) -> Option<&'a Member> {
+    if !procedures.iter().any(|p| p.id.ends_with(".loss")) {
+        return None;
+    }
+    let fact = recipient_fact(procedures);
+    let all = &i.household.members;
+    all.iter()
+        .find(|m| is_dead(i, m) && flag(m, fact))
+        .or_else(|| all.iter().find(|m| m.moving && flag(m, fact)))
+        .or_else(|| living(i).find(|m| flag(m, fact)))
+}
+
+/// 新しい使用者・承継者: the applicant when they stay in the household, else the head after
+/// the event — never someone outside the household.
+fn successor<'a>(
+    i: &'a Intake,
+    applicant: Option<Who<'a>>,
+    head: Option<&'a Member>,
+) -> Option<&'a Member> {
+    let stays = |m: &Member| match i.event.kind {
+        EventKind::Death | EventKind::HouseholdChange => !is_dead(i, m),
+        _ => !m.moving || i.remaining().next().is_none(),
+    };
+    applicant
+        .and_then(|a| a.member())
+        .filter(|m| stays(m))
+        .or(head)
+}
+
+/// 所有者: the page's member or the living member who holds what the page is about, else the
+/// successor.
+fn owner<'a>(
+    i: &'a Intake,
+    procedures: &[&Applied],
+    member: Option<&'a Member>,
+    successor: Option<&'a Member>,
+) -> Option<&'a Member> {
+    let fact = owner_fact(procedures)?;
+    member
+        .filter(|m| !is_dead(i, m) && flag(m, fact))
+        .or_else(|| living(i).find(|m| flag(m, fact)))
+        .or(successor)
+}
+
+/// 保護者 of the page's member (a household form: of the first child), among the child's
+/// parents in the household: the applicant, else the child-allowance recipient, else the
+/// head, else the first.
+fn guardian<'a>(
+    i: &'a Intake,
+    member: Option<&'a Member>,
+    applicant: Option<Who<'a>>,
+    head: Option<&'a Member>,
+) -> Option<&'a Member> {
+    let child = member.or_else(|| {
+        living(i).find(|m| {
+            m.birth_date <= i.event.date && crate::calendar::grade(m.birth_date, i.event.date) <= 12
+        })
+    })?;
+    let parents = parents_of(i, child);
+    let app = applicant.and_then(|a| a.member());
+    parents
+        .iter()
+        .find(|p| app.is_some_and(|a| a.id == p.id))
+        .or_else(|| {
+            parents
+                .iter()
+                .find(|p| flag(p, "child_allowance_recipient"))
+        })
+        .or_else(|| parents.iter().find(|p| head.is_some_and(|h| h.id == p.id)))
+        .or(parents.first())
+        .copied()
 }
