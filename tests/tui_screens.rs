@@ -249,6 +249,12 @@ fn the_death_of_a_78_year_old_survived_by_a_spouse_is_asked_at_most_8_screens() 
     let (s, det) = screens(&known, &truth);
     report("death of a 78-year-old survived by a spouse", &s);
     assert!(s.len() <= 8, "{s:?}");
+    // The law decides their pension and health insurance (70+: no pension category; 75+:
+    // 後期高齢者医療): never asked.
+    let qs = first_questions(&known);
+    for fact in ["pension", "health_insurance"] {
+        assert!(asked_of(&qs, fact).is_empty(), "{fact}: {qs:?}");
+    }
     assert!(det
         .procedures
         .iter()
