@@ -1287,6 +1287,13 @@ fn set_aside_is_recorded_and_not_printed() {
     }
     ch(&mut app, 'h');
     assert!(app.state.case.set_aside.is_empty());
+    assert!(
+        app.services
+            .log
+            .contains(&format!("mark TESTCASE {aside} Pending")),
+        "pending again in the store: {:?}",
+        app.services.log
+    );
 }
 
 #[test]

@@ -2037,7 +2037,8 @@ fn procedures(s: &mut State, a: Action) -> Vec<Effect> {
                 s.case.set_aside.remove(i);
                 s.case.bundle = None;
                 info(s, "保留を取り消しました。", "No longer set aside.");
-                return vec![];
+                // The store recorded it set aside: it is pending again there too.
+                return vec![Effect::TakeBack { procedure: id }];
             }
             s.overlay = Some(Overlay::SetAside {
                 procedure: id,
