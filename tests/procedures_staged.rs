@@ -221,3 +221,48 @@ fn the_shipped_set_stages_the_2028_survivors_pension_change() {
         "{after}"
     );
 }
+
+/// Publishing the staged 2028 change, previewed: the set without it (the current file with no
+/// end) against the shipped one. A death from 2028-04-01 reads another note; one before does not.
+#[test]
+fn diff_previews_the_2028_survivors_pension_change() {
+    let d = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures");
+    let old = d.path().join("old");
+    copy_dir(&src, &old);
+    let nenkin = old.join("nenkin_jimusho");
+    std::fs::remove_file(nenkin.join("pension.survivors_employee@2028.toml")).unwrap();
+    let current = std::fs::read_to_string(nenkin.join("pension.survivors_employee.toml")).unwrap();
+    let without_end = current.replace("valid_until = 2028-03-31\n", "");
+    assert_ne!(without_end, current);
+    std::fs::write(nenkin.join("pension.survivors_employee.toml"), without_end).unwrap();
+
+    let intakes = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(src.join("tests/d-02-two-survivors.intake.json")).unwrap();
+    for (name, date) in [("before", "2028-03-31"), ("after", "2028-04-03")] {
+        std::fs::write(
+            intakes.path().join(format!("{name}.json")),
+            text.replace("\"date\": \"2026-06-10\"", &format!("\"date\": \"{date}\"")),
+        )
+        .unwrap();
+    }
+    let (code, out, err) = run(&[
+        "procedures",
+        "diff",
+        old.to_str().unwrap(),
+        src.to_str().unwrap(),
+        "--intakes",
+        intakes.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("住民への案内が変わる世帯: 1件"), "{out}");
+    assert!(
+        out.contains("■ after")
+            && out.contains(
+                "~ 案内の文が変わる: pension.survivors_employee 遺族厚生年金 請求 (注意)"
+            )
+            && out.contains("新 注意: 2028年4月からの制度"),
+        "{out}"
+    );
+    assert!(!out.contains("■ before"), "{out}");
+}
