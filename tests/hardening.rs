@@ -904,6 +904,64 @@ fn defect9_procedure_files_pins_and_long_values_are_bounded() {
     assert!(!stderr(&out).contains("1111"), "never the line back");
 }
 
+#[test]
+fn defect9_fifos_and_devices_named_as_input_files_are_refused_never_waited_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = |name: &str| {
+        let p = tmp.path().join(name);
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        p
+    };
+    let limit = std::time::Duration::from_secs(60);
+    // A QR photo: a FIFO (opening it would wait for a writer) or a device.
+    let photo = fifo("photo.png");
+    for image in [photo.to_str().unwrap(), "/dev/zero"] {
+        let out = run_with_limit(&["qr", "decode", "--image", image], limit)
+            .expect("never waits on the image");
+        assert_refused(&out, 2, &[image, "not a regular file"]);
+    }
+    // The configuration file.
+    let config = fifo("config.toml");
+    for config in [config.to_str().unwrap(), "/dev/zero"] {
+        let db = tmp.path().join("cases.sqlite3");
+        let out = run_with_limit(
+            &[
+                "cases",
+                "list",
+                "--config",
+                config,
+                "--db",
+                db.to_str().unwrap(),
+            ],
+            limit,
+        )
+        .expect("never waits on the configuration");
+        assert_refused(&out, 2, &[config, "not a regular file"]);
+    }
+    // An intake of `procedures diff --intakes`, among ordinary ones.
+    let intakes = tmp.path().join("intakes");
+    std::fs::create_dir(&intakes).unwrap();
+    std::fs::copy(family_path(), intakes.join("a.json")).unwrap();
+    let c = std::ffi::CString::new(intakes.join("b.json").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let procedures = root().join("procedures");
+    let procedures = procedures.to_str().unwrap();
+    let out = run_with_limit(
+        &[
+            "procedures",
+            "diff",
+            procedures,
+            procedures,
+            "--intakes",
+            intakes.to_str().unwrap(),
+        ],
+        std::time::Duration::from_secs(300),
+    )
+    .expect("never waits on an intake");
+    assert_refused(&out, 2, &["b.json", "not a regular file"]);
+}
+
 // ---- defect 7: files ----
 
 #[test]
