@@ -231,9 +231,16 @@ fn no_household_of_the_suite_breaks_a_must_not_rule() {
         for e in &d.excluded {
             for f in set.facts.values().filter(|f| f.sensitive) {
                 hit("sensitive");
-                for t in [f.no.as_ref(), Some(&f.label)].into_iter().flatten() {
-                    if e.reason.contains(&t.ja) || e.reason_en.contains(t.en()) {
-                        fail(format!("{} says {:?} ({})", e.id, t.ja, e.reason));
+                // A positive statement may name the fact (生活保護を受給している世帯); a
+                // negative one may not (妊娠していない, 手帳: なし).
+                if let Some(no) = &f.no {
+                    if e.reason.contains(&no.ja) || e.reason_en.contains(no.en()) {
+                        fail(format!("{} says {:?} ({})", e.id, no.ja, e.reason));
+                    }
+                }
+                for none in [format!("{}なし", f.label.ja), format!("{}: なし", f.label.ja)] {
+                    if e.reason.contains(&none) {
+                        fail(format!("{} says {none:?} ({})", e.id, e.reason));
                     }
                 }
             }
