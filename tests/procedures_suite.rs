@@ -276,3 +276,24 @@ fn no_household_of_the_suite_breaks_a_must_not_rule() {
         );
     }
 }
+
+/// The expect files themselves record, for every procedure, a household where it applies and
+/// one where it was considered and excluded (the exact `[procedures]` lists already show an
+/// always-applying one absent for other events), so a reader of `procedures/tests/` sees both.
+#[test]
+fn every_procedure_has_a_recorded_positive_and_negative_household() {
+    let (set, _) = loader::load_embedded(None).unwrap();
+    let scenarios = scenario::read_scenarios(&loader::embedded_files()).unwrap();
+    let mut missing = vec![];
+    for p in &set.procedures {
+        let applied = scenarios.iter().find(|s| s.procedures.contains_key(&p.id));
+        let excluded = scenarios.iter().find(|s| s.excluded.contains_key(&p.id));
+        if applied.is_none() {
+            missing.push(format!("{}: no expect file lists it as applying", p.id));
+        }
+        if excluded.is_none() && p.when_src.trim() != "true" {
+            missing.push(format!("{}: no expect file lists it as excluded", p.id));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
