@@ -173,7 +173,9 @@ fn no_household_of_the_suite_breaks_a_must_not_rule() {
                     fail(format!("nhi.enroll for {id}, insured by an employer"));
                 }
                 if kind == "death" && fact(m, "dependent_of_deceased") != Value::Bool(true) {
-                    fail(format!("nhi.enroll on a death for {id}, not the deceased's dependant"));
+                    fail(format!(
+                        "nhi.enroll on a death for {id}, not the deceased's dependant"
+                    ));
                 }
             }
         }
@@ -191,7 +193,9 @@ fn no_household_of_the_suite_breaks_a_must_not_rule() {
         {
             hit("head_change");
             if applied("resident.head_change").is_some() {
-                fail(format!("resident.head_change with {grown_remaining} remaining aged 15+"));
+                fail(format!(
+                    "resident.head_change with {grown_remaining} remaining aged 15+"
+                ));
             }
         }
         // koseki.*: never once the 死亡届 is filed.
@@ -222,7 +226,9 @@ fn no_household_of_the_suite_breaks_a_must_not_rule() {
             }
             for id in applied("pension.lump_sum_withdrawal").map_or(&[][..], |p| &p.members[..]) {
                 if nationality(member(id)) == "JP" {
-                    fail(format!("pension.lump_sum_withdrawal for {id}, a Japanese national"));
+                    fail(format!(
+                        "pension.lump_sum_withdrawal for {id}, a Japanese national"
+                    ));
                 }
             }
         }
@@ -238,7 +244,10 @@ fn no_household_of_the_suite_breaks_a_must_not_rule() {
                         fail(format!("{} says {:?} ({})", e.id, no.ja, e.reason));
                     }
                 }
-                for none in [format!("{}なし", f.label.ja), format!("{}: なし", f.label.ja)] {
+                for none in [
+                    format!("{}なし", f.label.ja),
+                    format!("{}: なし", f.label.ja),
+                ] {
                     if e.reason.contains(&none) {
                         fail(format!("{} says {none:?} ({})", e.id, e.reason));
                     }
@@ -258,7 +267,11 @@ fn no_household_of_the_suite_breaks_a_must_not_rule() {
             }
         }
     }
-    assert!(broken.is_empty(), "must-not rules broken:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "must-not rules broken:\n{}",
+        broken.join("\n")
+    );
     for rule in [
         "movers only",
         "nhi.enroll",

@@ -473,7 +473,11 @@ mod tests {
           "household":{"head":"m1","members":[
           {"id":"m1","name":"甲","birth_date":"1950-01-01","facts":{"health_insurance":"nhi"}}],"facts":{}}}"#;
         let d = determine(&intake_in(j), &set, parse_date("2026-06-02").unwrap());
-        let p = d.procedures.iter().find(|p| p.id == "nhi.funeral_expenses").unwrap();
+        let p = d
+            .procedures
+            .iter()
+            .find(|p| p.id == "nhi.funeral_expenses")
+            .unwrap();
         assert!(p.reasons[0].contains("葬祭費 50,000円"), "{:?}", p.reasons);
         assert_eq!(grouped(12), "12");
         assert_eq!(grouped(1_234_567), "1,234,567");
