@@ -128,6 +128,10 @@ pub enum Effect {
         procedure: String,
         reason: String,
     },
+    /// A procedure set aside in this visit is wanted after all: pending again in the store.
+    TakeBack {
+        procedure: String,
+    },
     CloseCase(String),
     /// `cases discard`: the personal data removed now, the anonymous record kept.
     DiscardCase(String),

@@ -203,6 +203,18 @@ impl<S: Services> App<S> {
                 }
                 None => vec![],
             },
+            Effect::TakeBack { procedure } => match self.code() {
+                Some(c) => {
+                    let r = self.services.mark(
+                        &c,
+                        &procedure,
+                        super::services::ProcMark::Pending,
+                        None,
+                    );
+                    self.store(r)
+                }
+                None => vec![],
+            },
             Effect::DiscardCase(c) => {
                 let r = self.services.discard_case(&c);
                 let mut out = self.store(r);

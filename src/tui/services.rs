@@ -829,6 +829,17 @@ impl Services for FakeServices {
         Ok(())
     }
 
+    fn mark(
+        &mut self,
+        code: &str,
+        procedure: &str,
+        mark: ProcMark,
+        _reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.log.push(format!("mark {code} {procedure} {mark:?}"));
+        Ok(())
+    }
+
     fn close_case(&mut self, code: &str) -> Result<(), StoreError> {
         self.cases.entry(code.into()).or_default().closed = true;
         self.log.push(format!("close {code}"));

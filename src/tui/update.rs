@@ -1690,14 +1690,9 @@ enum Answer {
     Mark,
 }
 
-/// The "no" Enter gives an open question of a row; `None` when there is none (a code fact).
-fn default_no(kind: &RowKind) -> Option<Answer> {
-    match kind {
-        RowKind::Bool => Some(Answer::Fact(FactValue::Bool(false))),
-        RowKind::Count => Some(Answer::Fact(FactValue::Count(0))),
-        RowKind::Codes(_) => Some(Answer::Fact(FactValue::Codes(vec![]))),
-        _ => None,
-    }
+/// The "no" Enter gives an open question of a row; `None` when it must be answered.
+fn default_no(row: &checklist::Row) -> Option<Answer> {
+    row.no.clone().map(Answer::Fact)
 }
 
 fn set_fact(i: &mut Intake, member: Option<&str>, fact: &str, v: Option<FactValue>) {
@@ -1761,10 +1756,10 @@ fn finish_screen(s: &mut State) -> Vec<Effect> {
         return goto(s, Screen::Procedures);
     };
     let mut e = vec![];
-    // A code question has no "no": it needs an answer, or S (わからない).
+    // A question with no "no" (the health insurance) needs an answer, or S (わからない).
     for (r, row) in list.rows.iter().enumerate() {
         for (c, _) in list.cols.iter().enumerate() {
-            if list.cell(r, c).is_open() && default_no(&row.kind).is_none() {
+            if list.cell(r, c).is_open() && default_no(row).is_none() {
                 s.case.ask_focus = Some(list.key(r, c));
                 warn(
                     s,
@@ -1778,7 +1773,7 @@ fn finish_screen(s: &mut State) -> Vec<Effect> {
     for (r, row) in list.rows.iter().enumerate() {
         for (c, col) in list.cols.iter().enumerate() {
             if list.cell(r, c).is_open() {
-                if let Some(no) = default_no(&row.kind) {
+                if let Some(no) = default_no(row) {
                     e.extend(give_answer(s, col.member.clone(), &row.fact, no));
                 }
             }
@@ -2042,7 +2037,8 @@ fn procedures(s: &mut State, a: Action) -> Vec<Effect> {
                 s.case.set_aside.remove(i);
                 s.case.bundle = None;
                 info(s, "保留を取り消しました。", "No longer set aside.");
-                return vec![];
+                // The store recorded it set aside: it is pending again there too.
+                return vec![Effect::TakeBack { procedure: id }];
             }
             s.overlay = Some(Overlay::SetAside {
                 procedure: id,
