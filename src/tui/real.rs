@@ -485,7 +485,13 @@ impl Services for RealServices {
 
     fn open_case(&mut self) -> Result<String, StoreError> {
         let clerk = self.config.clerk.clone();
-        let id = self.store()?.open_case(&clerk, None).map_err(se)?;
+        let days = self.config.retention_days;
+        let st = self.store()?;
+        // Retention on schedule for a counter that runs for days: what fell due since the
+        // last resident is purged before the next one (cheap when nothing is due). A failed
+        // purge never stops the counter: the next resident (or any `cases` command) retries.
+        let _ = st.purge_due(days);
+        let id = st.open_case(&clerk, None).map_err(se)?;
         self.cases.insert(id.code.clone(), id.clone());
         Ok(id.code)
     }
@@ -604,6 +610,20 @@ impl Services for RealServices {
                 waiting_at: c.waiting_at,
             })
             .collect()
+    }
+
+    fn published_set(&mut self) -> Result<Vec<crate::rules::loader::SourceFile>, StoreError> {
+        match self.store()?.latest_set().map_err(se)? {
+            Some(p) => Ok(p
+                .files
+                .into_iter()
+                .map(|(path, text)| crate::rules::loader::SourceFile { path, text })
+                .collect()),
+            None => Err(StoreError(
+                "公開された手続セットがありません (madoguchi procedures publish DIR で公開します)"
+                    .into(),
+            )),
+        }
     }
 
     fn discard_case(&mut self, code: &str) -> Result<(), StoreError> {

@@ -431,6 +431,11 @@ pub trait Services {
     fn in_progress(&mut self) -> Vec<InProgress> {
         vec![]
     }
+    /// The files of the newest procedure set published on the case database (`procedures
+    /// publish`), for a counter configured with `procedures = "published"` to reload.
+    fn published_set(&mut self) -> Result<Vec<crate::rules::loader::SourceFile>, StoreError> {
+        Err(StoreError(NO_CONTINUATION.into()))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
