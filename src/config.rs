@@ -86,8 +86,8 @@ impl Config {
                 _ => return Ok(Config::default()),
             },
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let text =
+            read_config_file(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let config: Config = toml::from_str(&text).map_err(|e| {
             // toml quotes the offending line: never a whole (megabyte) line back.
             let msg: Vec<String> = e
@@ -211,6 +211,40 @@ fn check_text(v: &toml::Value, key: &str) -> Result<(), (String, String)> {
         _ => {}
     }
     Ok(())
+}
+
+/// A configuration file is small: at most this many bytes are read.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Reads a configuration file: a regular file (a FIFO would block, `/dev/zero` never end)
+/// of at most [`MAX_CONFIG_BYTES`], UTF-8.
+fn read_config_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, socket or device)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB: not a configuration file",
+                MAX_CONFIG_BYTES >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidData,
+            format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+        )
+    })
 }
 
 #[cfg(test)]

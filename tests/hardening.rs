@@ -11,6 +11,15 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The process environment (TMPDIR) is shared by the tests of this binary, which run in
+/// parallel threads: the one test that changes it holds this for writing, the others for
+/// reading.
+static ENV: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared_env() -> std::sync::RwLockReadGuard<'static, ()> {
+    ENV.read().unwrap_or_else(|e| e.into_inner())
+}
+
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
     c.arg("--today").arg("2026-04-06");
@@ -87,6 +96,7 @@ fn family_path() -> PathBuf {
 
 #[test]
 fn defect4_full_disk_and_closed_pipe_never_panic_nor_exit_0_silently() {
+    let _env = shared_env();
     let home = tempfile::tempdir().unwrap();
     let family = family_path();
     let family = family.to_str().unwrap();
@@ -216,6 +226,7 @@ fn run_with_limit(args: &[&str], limit: std::time::Duration) -> Option<Output> {
 
 #[test]
 fn defect2_images_with_many_codes_or_many_pixels_end_with_an_answer() {
+    let _env = shared_env();
     let tmp = tempfile::tempdir().unwrap();
     // One picture holding every part of a 5- or 6-part set, as the docs advertise.
     let intake = incompressible_intake(10, 14);
@@ -365,6 +376,7 @@ fn determine(home: &Path, intake: &serde_json::Value) -> Output {
 
 #[test]
 fn defect1_an_individual_number_in_any_text_field_is_refused_with_its_path() {
+    let _env = shared_env();
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
     // 123456789018 has a valid check digit (番号法施行令 第8条).
@@ -523,6 +535,7 @@ fn qr_parts_of(json: &str) -> Vec<String> {
 
 #[test]
 fn defect6_dates_keys_controls_nationality_size_are_checked() {
+    let _env = shared_env();
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
     let cases: Vec<(&str, serde_json::Value, &[&str])> = vec![
@@ -696,6 +709,7 @@ fn defect6_dates_keys_controls_nationality_size_are_checked() {
 
 #[test]
 fn defect8_a_second_set_is_reported_and_conflicts_say_what_happened() {
+    let _env = shared_env();
     let home = tempfile::tempdir().unwrap();
     let home = home.path();
     let single = qr_parts_of(
@@ -789,6 +803,7 @@ fn check(dir: &Path) -> Output {
 
 #[test]
 fn defect4_deeply_nested_conditions_get_a_located_diagnostic() {
+    let _env = shared_env();
     let tmp = tempfile::tempdir().unwrap();
     let dir = procedure_copy(tmp.path());
     let file = dir.join("hoken/nhi.enroll.toml");
@@ -814,6 +829,7 @@ fn defect4_deeply_nested_conditions_get_a_located_diagnostic() {
 
 #[test]
 fn defect9_procedure_files_pins_and_long_values_are_bounded() {
+    let _env = shared_env();
     let tmp = tempfile::tempdir().unwrap();
     // A fact named like the individual number.
     let dir = procedure_copy(tmp.path());
@@ -904,10 +920,71 @@ fn defect9_procedure_files_pins_and_long_values_are_bounded() {
     assert!(!stderr(&out).contains("1111"), "never the line back");
 }
 
+#[test]
+fn defect9_fifos_and_devices_named_as_input_files_are_refused_never_waited_on() {
+    let _env = shared_env();
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = |name: &str| {
+        let p = tmp.path().join(name);
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        p
+    };
+    let limit = std::time::Duration::from_secs(60);
+    // A QR photo: a FIFO (opening it would wait for a writer) or a device.
+    let photo = fifo("photo.png");
+    for image in [photo.to_str().unwrap(), "/dev/zero"] {
+        let out = run_with_limit(&["qr", "decode", "--image", image], limit)
+            .expect("never waits on the image");
+        assert_refused(&out, 2, &[image, "not a regular file"]);
+    }
+    // The configuration file.
+    let config = fifo("config.toml");
+    for config in [config.to_str().unwrap(), "/dev/zero"] {
+        let db = tmp.path().join("cases.sqlite3");
+        let out = run_with_limit(
+            &[
+                "cases",
+                "list",
+                "--config",
+                config,
+                "--db",
+                db.to_str().unwrap(),
+            ],
+            limit,
+        )
+        .expect("never waits on the configuration");
+        assert_refused(&out, 2, &[config, "not a regular file"]);
+    }
+    // An intake of `procedures diff --intakes`, among ordinary ones.
+    let intakes = tmp.path().join("intakes");
+    std::fs::create_dir(&intakes).unwrap();
+    std::fs::copy(family_path(), intakes.join("a.json")).unwrap();
+    let c = std::ffi::CString::new(intakes.join("b.json").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let procedures = root().join("procedures");
+    let procedures = procedures.to_str().unwrap();
+    let out = run_with_limit(
+        &[
+            "procedures",
+            "diff",
+            procedures,
+            procedures,
+            "--intakes",
+            intakes.to_str().unwrap(),
+        ],
+        std::time::Duration::from_secs(300),
+    )
+    .expect("never waits on an intake");
+    assert_refused(&out, 2, &["b.json", "not a regular file"]);
+}
+
 // ---- defect 7: files ----
 
 #[test]
 fn defect7_outputs_are_private_and_the_counter_leaves_no_print_folder() {
+    // It points TMPDIR elsewhere for a while: no other test may make a temp folder then.
+    let _env = ENV.write().unwrap_or_else(|e| e.into_inner());
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path();

@@ -103,7 +103,15 @@ fn households(
     })?;
     paths.sort();
     for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|e| {
+        // A FIFO or device named *.json would block or never end: refused, not opened.
+        if !std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+            crate::say!(
+                "{}: not a regular file (a FIFO, socket or device): refused",
+                p.display()
+            );
+            return Err(exit::BAD_INPUT);
+        }
+        let text = super::read_input(&p).map_err(|e| {
             crate::say!("{}: cannot read: {e}", p.display());
             super::output::io_exit(&e)
         })?;

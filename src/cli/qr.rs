@@ -154,7 +154,7 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
         for path in images {
             let decoded = qr::decode_image_file(path).map_err(|e| {
                 crate::say!("{}: {e}", path.display());
-                exit::BAD_INPUT
+                exit::of(e.kind())
             })?;
             if decoded.timed_out {
                 slow_images.push(path.display().to_string());

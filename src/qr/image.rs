@@ -61,6 +61,14 @@ fn png_of(code: &QrCode) -> Vec<u8> {
 /// An image that could not be read at all (not a QR problem).
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
+    /// The file could not be opened or read (missing, no permission, a disk error).
+    #[error("cannot read the image: {0}")]
+    Read(std::io::Error),
+    /// A FIFO, socket or device where an image file was expected: refused before it is
+    /// opened (opening a FIFO would wait for a writer, a device would be read without end).
+    #[error("not a regular file (a FIFO, socket or device): give a PNG or JPEG file")]
+    NotAFile,
+    /// The file is there but is not a readable PNG or JPEG.
     #[error("cannot read the image: {0}")]
     Open(String),
     /// Refused from its header, before decoding: it would take too much memory and time.
@@ -70,6 +78,17 @@ pub enum ImageError {
         height: u64,
         max_pixels: u64,
     },
+}
+
+impl ImageError {
+    /// What kind of failure this is (the CLI turns it into an exit code): an unreadable
+    /// disk or a refused permission is an unavailable file; everything else is bad input.
+    pub fn kind(&self) -> crate::error_kind::ErrorKind {
+        match self {
+            ImageError::Read(e) => crate::error_kind::io_kind(e),
+            _ => crate::error_kind::ErrorKind::BadInput,
+        }
+    }
 }
 
 /// What decoding one image may spend.
@@ -112,11 +131,15 @@ pub fn decode_image_file(path: &Path) -> Result<Decoded, ImageError> {
 
 /// [`decode_image_file`] with an explicit budget.
 pub fn decode_image_file_within(path: &Path, budget: Budget) -> Result<Decoded, ImageError> {
+    use std::io::{BufReader, Seek, SeekFrom};
     let open = |e: ::image::ImageError| ImageError::Open(e.to_string());
-    let reader = ::image::ImageReader::open(path)
-        .map_err(|e| ImageError::Open(e.to_string()))?
+    if !std::fs::metadata(path).map_err(ImageError::Read)?.is_file() {
+        return Err(ImageError::NotAFile);
+    }
+    let file = std::fs::File::open(path).map_err(ImageError::Read)?;
+    let reader = ::image::ImageReader::new(BufReader::new(&file))
         .with_guessed_format()
-        .map_err(|e| ImageError::Open(e.to_string()))?;
+        .map_err(ImageError::Read)?;
     // The header first: a picture over the budget is refused before a pixel is decoded.
     let (width, height) = reader.into_dimensions().map_err(open)?;
     let (width, height) = (u64::from(width), u64::from(height));
@@ -127,10 +150,10 @@ pub fn decode_image_file_within(path: &Path, budget: Budget) -> Result<Decoded, 
             max_pixels: budget.max_pixels,
         });
     }
-    let mut reader = ::image::ImageReader::open(path)
-        .map_err(|e| ImageError::Open(e.to_string()))?
+    (&file).seek(SeekFrom::Start(0)).map_err(ImageError::Read)?;
+    let mut reader = ::image::ImageReader::new(BufReader::new(&file))
         .with_guessed_format()
-        .map_err(|e| ImageError::Open(e.to_string()))?;
+        .map_err(ImageError::Read)?;
     // And the decoder's own limits, for a file whose header and data disagree.
     let mut limits = ::image::Limits::default();
     limits.max_alloc = Some(budget.max_pixels * 8);

@@ -244,7 +244,7 @@ fn fill(
             .replace("{household}", household_address(intake))
             .replace("{new_address}", new_address(intake));
         for (k, v) in &set.municipality.params {
-            out = out.replace(&format!("{{param.{k}}}"), &v.to_string());
+            out = out.replace(&format!("{{param.{k}}}"), &grouped(*v));
         }
         out
     };
@@ -256,6 +256,22 @@ fn fill(
         ),
         None => (ja, en),
     }
+}
+
+/// A parameter as a resident reads an amount: digits in groups of three (50,000円).
+fn grouped(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// Replaces `{member.FACT}` with the phrase of the member's value (「自立支援医療」); an
@@ -449,6 +465,24 @@ mod tests {
     const ONE: &str = r#"{"format":"madoguchi-intake/1","event":{"kind":"move_in","date":"DATE"},
         "household":{"head":"m1","members":[{"id":"m1","name":"甲","birth_date":"1980-01-01","facts":{}},
         {"id":"m2","name":"乙","birth_date":"1990-01-01","facts":{}},{"id":"m3","name":"丙","birth_date":"2000-01-01","facts":{}}],"facts":{}}}"#;
+
+    #[test]
+    fn an_amount_in_a_reason_reads_with_grouped_digits() {
+        let set = crate::rules::load_embedded(None).unwrap().0;
+        let j = r#"{"format":"madoguchi-intake/1","event":{"kind":"death","date":"2026-06-01","deceased":"m1"},
+          "household":{"head":"m1","members":[
+          {"id":"m1","name":"甲","birth_date":"1950-01-01","facts":{"health_insurance":"nhi"}}],"facts":{}}}"#;
+        let d = determine(&intake_in(j), &set, parse_date("2026-06-02").unwrap());
+        let p = d
+            .procedures
+            .iter()
+            .find(|p| p.id == "nhi.funeral_expenses")
+            .unwrap();
+        assert!(p.reasons[0].contains("葬祭費 50,000円"), "{:?}", p.reasons);
+        assert_eq!(grouped(12), "12");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(-5000), "-5,000");
+    }
 
     #[test]
     fn a_staged_law_change_applies_from_its_date() {
