@@ -12,7 +12,6 @@
 //! - **waiting between sections**: from one section's last mark to the next section's first
 //!   mark (0 when they overlap), every consecutive pair of every case.
 
-use super::stats::Summary;
 use super::AnonRecord;
 use chrono::DateTime;
 use serde::Serialize;
@@ -158,5 +157,37 @@ mod tests {
         // 市民課 last 10:05 → 保険年金課 first 10:20
         assert_eq!(f.waiting_between_sections.n, 1);
         assert_eq!(f.waiting_between_sections.median, 900.0);
+    }
+}
+
+/// n, mean, median and p90 of a list of numbers (all zero when n = 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    pub n: usize,
+    pub mean: f64,
+    pub median: f64,
+    pub p90: f64,
+}
+
+impl Summary {
+    pub fn of(mut v: Vec<f64>) -> Summary {
+        let n = v.len();
+        if n == 0 {
+            return Summary::default();
+        }
+        v.sort_by(f64::total_cmp);
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        // Nearest rank: ⌈0.9·n⌉ in integers, so 0.9·10 is exactly 9.
+        let rank = (9 * n).div_ceil(10);
+        Summary {
+            n,
+            mean: v.iter().sum::<f64>() / n as f64,
+            median,
+            p90: v[rank - 1],
+        }
     }
 }

@@ -19,37 +19,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use unicode_width::UnicodeWidthStr;
 
-/// n, mean, median and p90 of a list of numbers (all zero when n = 0).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct Summary {
-    pub n: usize,
-    pub mean: f64,
-    pub median: f64,
-    pub p90: f64,
-}
-
-impl Summary {
-    pub fn of(mut v: Vec<f64>) -> Summary {
-        let n = v.len();
-        if n == 0 {
-            return Summary::default();
-        }
-        v.sort_by(f64::total_cmp);
-        let median = if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        };
-        // Nearest rank: ⌈0.9·n⌉ in integers, so 0.9·10 is exactly 9.
-        let rank = (9 * n).div_ceil(10);
-        Summary {
-            n,
-            mean: v.iter().sum::<f64>() / n as f64,
-            median,
-            p90: v[rank - 1],
-        }
-    }
-}
+pub use super::flow::Summary;
 
 /// One day of the chart and the day table.
 #[derive(Clone, Debug, PartialEq, Serialize)]

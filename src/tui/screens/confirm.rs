@@ -3,7 +3,7 @@
 //! focus moves on; Enter takes the rest as "no". A screen with sensitive questions is turned
 //! to the resident: large, plain, no clerk keys, and a true progress ("3 / 5").
 
-use super::widgets::{dim, heading, wrap_text};
+use super::widgets::{dim, heading, wrap_items, wrap_text};
 use crate::tui::checklist::{self, Cell, Checklist};
 use crate::tui::state::State;
 use crate::tui::strings::{self as st, pad, safe, tr, width};
@@ -86,23 +86,6 @@ fn option_lines(s: &State, list: &Checklist, w: usize) -> Vec<String> {
         })
         .collect();
     wrap_items(&items, w)
-}
-
-/// Joins items with two spaces, wrapping (never cutting) at `w` cells.
-pub fn wrap_items(items: &[String], w: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for it in items {
-        let cur = lines.last_mut().expect("one line");
-        if !cur.is_empty() && width(cur) + 2 + width(it) > w {
-            lines.push(String::new());
-        }
-        let cur = lines.last_mut().expect("one line");
-        if !cur.is_empty() {
-            cur.push_str("  ");
-        }
-        cur.push_str(it);
-    }
-    lines
 }
 
 fn cell_text(s: &State, cell: &Cell) -> (String, Style) {

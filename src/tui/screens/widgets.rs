@@ -126,7 +126,7 @@ pub fn form_lines(
                     let indent = LABEL_W + 1;
                     let w = (area.width as usize).saturating_sub(indent + 1);
                     lines.push(Line::from(std::mem::take(&mut spans)));
-                    for part in super::confirm::wrap_items(&items, w) {
+                    for part in wrap_items(&items, w) {
                         lines.push(Line::from(Span::styled(
                             format!("{}{part}", " ".repeat(indent)),
                             Style::default().fg(Color::DarkGray),
@@ -323,6 +323,23 @@ pub fn wrap_text(text: &str, w: usize) -> Vec<String> {
     }
     if !cur.is_empty() || lines.is_empty() {
         lines.push(cur);
+    }
+    lines
+}
+
+/// Joins items with two spaces, wrapping (never cutting) at `w` cells.
+pub fn wrap_items(items: &[String], w: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for it in items {
+        let cur = lines.last_mut().expect("one line");
+        if !cur.is_empty() && width(cur) + 2 + width(it) > w {
+            lines.push(String::new());
+        }
+        let cur = lines.last_mut().expect("one line");
+        if !cur.is_empty() {
+            cur.push_str("  ");
+        }
+        cur.push_str(it);
     }
     lines
 }
