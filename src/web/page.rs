@@ -664,6 +664,16 @@ fn member_card(h: &mut Html, view: &View, m: &MemberDraft, number: usize, kind: 
 fn subject(view: &View, member: Option<&str>) -> String {
     let l = view.draft.lang;
     match member.and_then(|id| view.draft.member(id)) {
+        // The person who died is named as such: their questions are about the past.
+        Some(m)
+            if view.draft.event_kind() == Some(EventKind::Death)
+                && view.draft.deceased == m.id() =>
+        {
+            match l {
+                Lang::Ja => format!("{}さん (亡くなった方)", m.name()),
+                Lang::En => format!("{} (the deceased)", m.name()),
+            }
+        }
         Some(m) => match l {
             Lang::Ja => format!("{}さん", m.name()),
             Lang::En => m.name(),
@@ -695,7 +705,12 @@ fn questions_step(h: &mut Html, view: &View, set: &ProcedureSet) {
             )
             .to_string()
         },
-        |s| s.label.get(l).to_string(),
+        |s| match s.key.as_str() {
+            // The counter's built-in screen is "answer on the screen" (turned to the
+            // resident); on the resident's own page every question is, so it says what it is.
+            "private" => tr(l, ("プライバシーに関わる質問", "Private questions")).to_string(),
+            _ => s.label.get(l).to_string(),
+        },
     );
     h.el("h2", "", &label);
     if let Some(s) = &view.screen {
@@ -707,10 +722,17 @@ fn questions_step(h: &mut Html, view: &View, set: &ProcedureSet) {
         " class=\"lead\"",
         tr(
             l,
-            (
-                "答えによって必要な手続が変わる質問だけをお聞きします。分からないときは「分からない」を選んでください。窓口で一緒に確認します。",
-                "Only questions whose answer changes what you need to do. If you are not sure, choose \"Not sure\": the counter will check with you.",
-            ),
+            if pos <= 1 {
+                (
+                    "答えによって必要な手続が変わる質問だけをお聞きします。分からないときは「分からない」を選んでください。窓口で一緒に確認します。",
+                    "Only questions whose answer changes what you need to do. If you are not sure, choose \"Not sure\": the counter will check with you.",
+                )
+            } else {
+                (
+                    "分からないときは「分からない」を選んでください。",
+                    "If you are not sure, choose \"Not sure\".",
+                )
+            },
         ),
     );
     let private =
