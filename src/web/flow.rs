@@ -174,8 +174,10 @@ pub fn advance(sub: Submission, set: &ProcedureSet, today: NaiveDate) -> View {
 enum Want {
     /// The result, whatever remains open (it goes to the counter).
     Result,
-    /// Going forward from a screen (`None`: from the household step): that screen again if
-    /// its answers opened a follow-up on it, else the next screen with an open question.
+    /// Going forward from a screen (`None`: from the household step): as the counter, the
+    /// first screen in order with an open question (that screen again if its answers opened
+    /// a follow-up on it, an earlier one if they opened a question there); after it, also a
+    /// screen with answers (walking forward again after "back").
     After(Option<String>),
     /// Going back from a screen: the last screen before it that was answered.
     Before(Option<String>),
@@ -224,7 +226,7 @@ fn checked(draft: Draft, set: &ProcedureSet, today: NaiveDate, want: Want) -> Vi
                 .enumerate()
                 .filter(|(i, s)| match start {
                     None => has_any(&s.key),
-                    Some(at) => (*i == at && has_open(&s.key)) || (*i > at && has_any(&s.key)),
+                    Some(at) => (*i <= at && has_open(&s.key)) || (*i > at && has_any(&s.key)),
                 })
                 .map(|(_, s)| s)
                 .collect()
@@ -1122,6 +1124,57 @@ mod tests {
         pairs.push(("deceased", "m1"));
         let v = advance(post(&pairs), &s, today());
         assert_ne!(v.step, Step::Household, "{:?}", v.problems);
+    }
+
+    #[test]
+    fn a_question_opened_on_an_earlier_screen_is_asked_there_next() {
+        // A set whose follow-up sits on an earlier screen than the question it follows: as at
+        // the counter, the next page is the first screen with an open question.
+        let files: Vec<crate::rules::SourceFile> = crate::rules::loader::embedded_files()
+            .into_iter()
+            .map(|mut f| {
+                if f.path == "facts.toml" {
+                    let from = "asked_when = 'member.owns_real_estate'\nscreen = \"deceased\"";
+                    assert!(f.text.contains(from));
+                    f.text = f.text.replace(
+                        from,
+                        "asked_when = 'member.owns_real_estate'\nscreen = \"insurance\"",
+                    );
+                }
+                f
+            })
+            .collect();
+        let s = crate::rules::load_files(&files, None).unwrap().0;
+        let mut pairs = family_move_in();
+        pairs[2] = ("kind", "death");
+        pairs.push(("deceased", "m1"));
+        let mut v = advance(post(&pairs), &s, today());
+        while v.step == Step::Questions && v.screen.as_ref().unwrap().key != "deceased" {
+            v = advance(questions_post(&v, "next", &[]), &s, today());
+        }
+        assert_eq!(v.step, Step::Questions);
+        let v = advance(
+            questions_post(
+                &v,
+                "next",
+                &[("q.m1.owns_real_estate".into(), "yes".into())],
+            ),
+            &s,
+            today(),
+        );
+        assert_eq!(v.screen.as_ref().unwrap().key, "insurance");
+        let open = open_questions(v.det.as_ref().unwrap(), &v.draft, &s.vocabulary);
+        let open: Vec<String> = open
+            .iter()
+            .filter(|q| q.screen == "insurance")
+            .map(|q| question_key(q.member.as_deref(), &q.fact))
+            .collect();
+        assert_eq!(open, ["m1.owns_real_estate_in_city"]);
+        // The screen's earlier questions come with it, as they were left (to the counter).
+        assert!(keys(&v).contains(&"m1.owns_real_estate_in_city".to_string()));
+        assert!(keys(&v)
+            .iter()
+            .all(|k| open.contains(k) || v.draft.skipped.contains(k)));
     }
 
     #[test]
