@@ -229,6 +229,62 @@ fn the_child_allowance_claimant_is_the_recipient_spouse() {
 }
 
 #[test]
+fn the_loss_of_the_child_rearing_allowance_names_the_deceased_recipient_and_the_notifier() {
+    // A single mother who received 児童扶養手当 dies; her mother (the head) raises the child
+    // and files the loss. 受給者 is the deceased; the notifier and signer is the grandmother.
+    let set = set();
+    let fonts = Fonts::system();
+    let i = parse(
+        &set,
+        json!({
+          "format": "madoguchi-intake/1",
+          "event": { "kind": "death", "date": "2026-05-01", "notified_on": "2026-05-08", "deceased": "m2",
+                     "applicant": "m1" },
+          "household": {
+            "address": "まどぐち市栄町２丁目３番４号", "head": "m1",
+            "members": [
+              { "id": "m1", "name": "石川　和江", "kana": "イシカワ　カズエ", "birth_date": "1962-04-04", "sex": "female", "relation": "head",
+                "facts": { "health_insurance": "nhi" } },
+              { "id": "m2", "name": "石川　真理", "kana": "イシカワ　マリ", "birth_date": "1991-07-07", "sex": "female", "relation": "child",
+                "facts": { "health_insurance": "nhi", "child_rearing_allowance_recipient": true } },
+              { "id": "m3", "name": "石川　蒼", "kana": "イシカワ　アオイ", "birth_date": "2017-10-10", "sex": "male", "relation": "grandchild",
+                "facts": { "health_insurance": "nhi" } }
+            ]
+          }
+        }),
+    );
+    let d = determination(
+        &i,
+        &set,
+        &[("child_rearing_allowance.loss", "child-rearing-loss")],
+    );
+    let b = render(&i, &set, &d, Lang::Ja, &fonts);
+    let p = page_of(&b, "child-rearing-loss");
+    assert_eq!(p.roles["recipient"], json!("m2"), "{:?}", p.roles);
+    assert_eq!(p.roles["signer"], json!("m1"), "{:?}", p.roles);
+    if !have("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), &b);
+    let t = text(&pdf, p.page);
+    let recipient = t.find("受給者").expect("the 受給者 heading");
+    let notifier = t.find("届出人").expect("the 届出人 heading");
+    assert!(
+        t[recipient..notifier].contains("石川　真理"),
+        "受給者 is the deceased: {t}"
+    );
+    assert!(
+        t[notifier..].contains("石川　和江"),
+        "the grandmother files it: {t}"
+    );
+    assert!(
+        t[recipient..notifier].contains("石川　蒼"),
+        "the child is listed: {t}"
+    );
+}
+
+#[test]
 fn long_values_wrap_and_values_that_cannot_fit_stop_printing() {
     let set = set();
     let fonts = Fonts::system();

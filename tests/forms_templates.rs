@@ -300,3 +300,28 @@ fn lines_of_a_member_block_and_conditions_are_checked() {
         "{e:?}"
     );
 }
+
+#[test]
+fn every_shipped_form_is_used_by_the_determination_of_a_sample_household() {
+    // Previews (`templates preview`, docs/forms/) show a form filled in for the first sample
+    // household whose real determination uses it: the people the form is for, in their roles.
+    // A form no sample triggers would be previewed "as if" for whoever the event concerns.
+    let set = rules::load_embedded(Some(&forms::template_ids(None)))
+        .unwrap()
+        .0;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap();
+    let mut used = std::collections::BTreeSet::new();
+    for s in forms::preview::SAMPLES {
+        let i = forms::preview::sample(&set, s).unwrap();
+        let d = rules::determine(&i, &set, today);
+        used.extend(d.form_ids().into_iter().map(|f| f.to_string()));
+    }
+    let missing: Vec<String> = forms::template_ids(None)
+        .into_iter()
+        .filter(|id| !used.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no sample household of templates/samples/ triggers {missing:?}: add one (and list it in forms::preview::SAMPLES)"
+    );
+}

@@ -824,18 +824,32 @@ fn defect9_procedure_files_pins_and_long_values_are_bounded() {
     let out = check(&dir);
     assert_refused(&out, 2, &["facts.toml:", "my_number", "個人番号"]);
 
-    // A text with an escape sequence (it would reach the clerk's terminal).
-    let dir = procedure_copy(&tmp.path().join("esc"));
-    let file = dir.join("hoken/nhi.enroll.toml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    let text = text.replacen("reason = { ja = \"", "reason = { ja = \"\\u001b[2J", 1);
-    std::fs::write(&file, text).unwrap();
-    let out = check(&dir);
-    assert_refused(&out, 2, &["hoken/nhi.enroll.toml:", "U+001B"]);
-    assert!(
-        !stderr(&out).contains('\u{1b}'),
-        "never raw on the terminal"
-    );
+    // A text with an escape sequence (it would reach the clerk's terminal): in a reason (a
+    // table, or since Edition 2 a list of tables per event), a thing to bring, the basis.
+    for (i, (key, opening)) in [
+        ("\nreason = ", "ja = \""),
+        ("\nbring = ", "en = \""),
+        ("\nbasis = ", "\""),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let dir = procedure_copy(&tmp.path().join(format!("esc{i}")));
+        let file = dir.join("hoken/nhi.enroll.toml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        // Into the first such text after the key: the escape goes into a text the check must
+        // read, never silently nowhere.
+        let at = text.find(key).expect(key) + key.len();
+        let open = at + text[at..].find(opening).expect(opening) + opening.len();
+        let text = format!("{}\\u001b[2J{}", &text[..open], &text[open..]);
+        std::fs::write(&file, text).unwrap();
+        let out = check(&dir);
+        assert_refused(&out, 2, &["hoken/nhi.enroll.toml:", "U+001B"]);
+        assert!(
+            !stderr(&out).contains('\u{1b}'),
+            "never raw on the terminal"
+        );
+    }
 
     // A FIFO among the procedure files: refused, never blocking the check.
     let dir = procedure_copy(&tmp.path().join("fifo"));

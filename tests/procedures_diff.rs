@@ -75,7 +75,7 @@ fn identical_sets_change_nothing() {
 }
 
 /// The edit a supervisor might make by mistake: the 死亡届 counted without the day of death,
-/// and 国保 加入 made to depend on 要介護認定 (asked of no one under 40 before).
+/// and 国保 加入 made to depend on 要介護認定.
 fn edited() -> (tempfile::TempDir, tempfile::TempDir) {
     let d = two_sets();
     let new = d.path().join("new");
@@ -89,8 +89,12 @@ fn edited() -> (tempfile::TempDir, tempfile::TempDir) {
         "and member.age < 75",
         "and member.age < 75 and not member.ltc_certified",
     );
-    // One household of our own (35 years old), whose 要介護認定 is not known: the new set
-    // asks about it.
+    // Two households of our own, moving in with 国保, whose 要介護認定 is not known. The 認定 is
+    // asked from 40 on (`asked_when = 'member.age >= 40'`, a 介護保険 第2号被保険者):
+    // - "ours", 44: the old set already asks it (for ltc.certification_transfer); the new one
+    //   can no longer tell whether 国保 加入 applies until it is answered;
+    // - "young", 35: it is not asked; the new condition reads the fact's `otherwise` value and
+    //   nothing changes for them.
     let intakes = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures/tests/mi-01-single-nhi.intake.json"),
@@ -101,6 +105,8 @@ fn edited() -> (tempfile::TempDir, tempfile::TempDir) {
         .as_object_mut()
         .unwrap()
         .remove("ltc_certified");
+    std::fs::write(intakes.path().join("young.json"), v.to_string()).unwrap();
+    v["household"]["members"][0]["birth_date"] = "1981-06-15".into();
     std::fs::write(intakes.path().join("ours.json"), v.to_string()).unwrap();
     (d, intakes)
 }
@@ -127,14 +133,31 @@ fn an_edit_shows_per_household_what_residents_would_see() {
             && out.contains("新: 令和8年6月17日(水)まで"),
         "{out}"
     );
+    // The same 7 days counted without the day of death move the last day from 5/3 to 5/4:
+    // both 祝日, so the printed date stays 5/7 but the reason changes.
     assert!(
-        out.contains("- 案内しなくなる手続: nhi.enroll 国民健康保険 加入"),
+        out.contains("■ dl-01-death-before-golden-week")
+            && out.contains("旧: 令和8年5月7日(木)まで (死亡を知った日を含めて7日以内) (期限の5月3日が祝日のため)")
+            && out.contains("新: 令和8年5月7日(木)まで (死亡を知った日を含めて7日以内) (期限の5月4日が祝日のため)"),
         "{out}"
     );
-    assert!(out.contains("■ ours"), "{out}");
-    assert!(out.contains("+ 新しい質問: "), "{out}");
-    assert!(out.contains("[nhi.enroll]"), "{out}");
-    assert!(out.contains("+ 確認が必要になる手続: nhi.enroll"), "{out}");
+    let ours = out
+        .split("■ ")
+        .find(|h| h.starts_with("ours"))
+        .unwrap_or_else(|| panic!("ours changes: {out}"));
+    assert!(
+        ours.contains("- 案内しなくなる手続: nhi.enroll 国民健康保険 加入 — 佐藤　健 (m1)")
+            && ours.contains("+ 確認が必要になる手続: nhi.enroll"),
+        "{out}"
+    );
+    // d-06: the 61-year-old survivor, of whom nothing is known, is now asked the 認定.
+    assert!(
+        out.contains(
+            "+ 新しい質問: 松田　浩 (m2): 要介護・要支援の認定を受けていますか [nhi.enroll]"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("■ young"), "{out}");
 
     let (code, out, _) = run(&[
         "procedures",
@@ -160,10 +183,19 @@ fn an_edit_shows_per_household_what_residents_would_see() {
     assert_eq!(ours["source"], "intake");
     assert_eq!(ours["procedures"]["removed"][0]["id"], "nhi.enroll");
     assert_eq!(ours["pending"]["added"], serde_json::json!(["nhi.enroll"]));
-    let q = &ours["questions"]["added"][0];
+    // Asked already by the old set: no new question for them.
+    assert_eq!(ours["questions"]["added"], serde_json::json!([]));
+    let d06 = hs
+        .iter()
+        .find(|h| h["name"] == "d-06-unknown-facts")
+        .unwrap();
+    let q = &d06["questions"]["added"][0];
     assert_eq!(q["fact"], "ltc_certified");
-    assert_eq!(q["member"], "m1");
+    assert_eq!(q["member"], "m2");
     assert_eq!(q["procedures"], serde_json::json!(["nhi.enroll"]));
+    let young = hs.iter().find(|h| h["name"] == "young").unwrap();
+    assert_eq!(young["source"], "intake");
+    assert_eq!(young["changed"], false);
     // Unchanged households are listed too, marked as such.
     let unchanged = hs.iter().filter(|h| h["changed"] == false).count();
     assert_eq!(v["summary"]["unchanged"], unchanged);

@@ -31,6 +31,13 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `text` with `key` as a key of the procedure itself. The start of a TOML document is always
+/// the root table, so the key goes first: appended, it would land in whatever table comes last
+/// (a `[[rules]]` entry, say).
+fn top_level_key(text: &str, key: &str) -> String {
+    format!("{key}\n{text}")
+}
+
 /// The shipped set as `old`, and `new` with a version of 国保 加入 from 2027-04-01 whose
 /// deadline is 30 days (an invented change, to see it staged).
 fn staged() -> tempfile::TempDir {
@@ -42,7 +49,7 @@ fn staged() -> tempfile::TempDir {
     let current = std::fs::read_to_string(hoken.join("nhi.enroll.toml")).unwrap();
     std::fs::write(
         hoken.join("nhi.enroll.toml"),
-        format!("{current}valid_until = 2027-03-31\n"),
+        top_level_key(&current, "valid_until = 2027-03-31"),
     )
     .unwrap();
     let next = current.replace(
@@ -52,7 +59,7 @@ fn staged() -> tempfile::TempDir {
     assert_ne!(next, current);
     std::fs::write(
         hoken.join("nhi.enroll@2027.toml"),
-        format!("{next}valid_from = 2027-04-01\n"),
+        top_level_key(&next, "valid_from = 2027-04-01"),
     )
     .unwrap();
     d

@@ -12,12 +12,21 @@ use crate::intake::{parse_intake, EventKind, Intake};
 use crate::rules::{determine, Applied, AppliedExtra, Determination, Lang, ProcKind, ProcedureSet};
 use chrono::NaiveDate;
 
-/// The sample households, in the order they are tried.
+/// The sample households, in the order they are tried. Between them they trigger every
+/// shipped form (a test keeps it so), so each preview shows the people the form is for:
+/// move-in (a family of four), death (an elderly head), head-change, foreign (a foreign
+/// resident), move-abroad (a single mother and her nursery child), death-nhi (the NHI head of
+/// a public-housing household), death-employee (an employee; his category-3 wife), move-within
+/// (a single father and his daughter).
 pub const SAMPLES: &[&str] = &[
     "samples/move-in.json",
     "samples/death.json",
     "samples/head-change.json",
     "samples/foreign.json",
+    "samples/move-abroad.json",
+    "samples/death-nhi.json",
+    "samples/death-employee.json",
+    "samples/move-within.json",
 ];
 
 /// A sample household by its file (`samples/death.json`).

@@ -11,7 +11,7 @@
 //! | `old_head` | the 世帯主 before the event |
 //! | `new_head` | when the head changes (the head died; the head moves and members stay; a 世帯変更 naming another head): the remaining member whose `new_relation` is `head`, else the head's spouse aged 15 or over, else the eldest remaining member aged 15 or over |
 //! | `head` | the 世帯主 after the event: `new_head` when there is one, else `old_head` |
-//! | `claimant`, `recipient` | 請求者・受給者 of an allowance: the member (never the deceased) whose `child_allowance_recipient` (児童扶養手当 forms: `child_rearing_allowance_recipient`) is true; when that was the deceased, their spouse; else the applicant if they are the head or the spouse; else the head. Survivors' benefits after a death (`pension.*`, `insurance.*`: 寡婦年金・死亡一時金, 遺族年金, 未支給年金, 高額療養費): the deceased's surviving spouse, else the first heir |
+//! | `claimant`, `recipient` | 請求者・受給者 of an allowance: the member (never the deceased) whose `child_allowance_recipient` (児童扶養手当 forms: `child_rearing_allowance_recipient`) is true; when that was the deceased, their spouse; else the applicant if they are the head or the spouse; else the head. Survivors' benefits after a death (`pension.*`, `insurance.*`: 寡婦年金・死亡一時金, 遺族年金, 未支給年金, 高額療養費): the deceased's surviving spouse, else the first heir. A loss of entitlement (`*.loss`: 児童扶養手当 資格喪失届): `recipient` is the member who held it, the deceased included (the deceased, else a mover, else a remaining member) |
 //! | `heirs` | the remaining members who are the deceased's heirs (spouse and children; without them, parents) |
 //! | `heir` | 相続人代表者: the applicant when they are an heir or a relative outside the household; else the first heir |
 //! | `successor` (`new_user`) | 新しい使用者・名義人・承継者 (水道, 公営住宅, 犬): the applicant when they are a remaining member of the household; else the head after the event — never someone outside the household |
@@ -440,6 +440,20 @@ pub fn resolve<'a>(
     if let Some(c) = claimant {
         map.insert("claimant", Who::Member(c));
         map.insert("recipient", Who::Member(c));
+    }
+    // A loss of entitlement (児童扶養手当 資格喪失届) names the one who received it, even
+    // when that was the deceased: the deceased, else a mover, else a remaining member who
+    // holds it. (The signature then falls to the applicant: never the deceased.)
+    if procedures.iter().any(|p| p.id.ends_with(".loss")) {
+        let all = &i.household.members;
+        let holder = all
+            .iter()
+            .find(|m| is_dead(m) && flagged(m))
+            .or_else(|| all.iter().find(|m| m.moving && flagged(m)))
+            .or_else(|| living(i).find(|m| flagged(m)));
+        if let Some(r) = holder {
+            map.insert("recipient", Who::Member(r));
+        }
     }
 
     // 新しい使用者: a remaining member, never someone outside the household.

@@ -11,7 +11,7 @@ use super::questions::{
     check_fact_cycles, compile_question_keys, default_screen, finish_screens, read_question_keys,
     read_screens, RawQuestionKeys,
 };
-use super::toml_walk::{read_text, string_content_span, Fields, Node, Source, Text};
+use super::toml_walk::{check_chars, read_text, string_content_span, Fields, Node, Source, Text};
 use crate::calendar::{parse_date, Anchor, ClosedDay, OfficeCalendar, OnClosedDay, Period};
 use crate::intake::{closest, EventKind, FactScope, FactType, Vocabulary};
 use include_dir::{include_dir, Dir};
@@ -972,6 +972,12 @@ fn read_event_text(
         );
         return None;
     };
+    // Reasons, notes and things to bring reach the clerk's terminal and the guidance sheet,
+    // like every other text of a procedure file.
+    check_chars(src, &text.ja, &ja_span, what);
+    if let (Some(en), Some(s)) = (&text.en, &en_span) {
+        check_chars(src, en, s, what);
+    }
     // A text for deaths alone may name {deceased}.
     let env = TemplateEnv {
         death_only: env.death_only
@@ -1308,7 +1314,10 @@ fn read_procedure(
         .map(|n| read_deadlines(src, &n, &events));
     let basis = f
         .req_str(src, "basis", "basis = \"…法 第…条\"")
-        .map(|b| b.0);
+        .map(|(b, span)| {
+            check_chars(src, &b, &span, "basis");
+            b
+        });
     let tpl = TemplateEnv {
         params: &m.params,
         vocab,

@@ -396,7 +396,7 @@ pub fn read_text(
 
 /// Texts reach the clerk's terminal and the forms: no control or bidi characters (a line
 /// break, from a multi-line TOML string, is the one allowed).
-fn check_chars(src: &mut Source<'_>, text: &str, span: &std::ops::Range<usize>, what: &str) {
+pub fn check_chars(src: &mut Source<'_>, text: &str, span: &std::ops::Range<usize>, what: &str) {
     let bad = text
         .split('\n')
         .scan(0, |before, line| {
