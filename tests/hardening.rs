@@ -1015,6 +1015,17 @@ fn defect7_outputs_are_private_and_the_counter_leaves_no_print_folder() {
         "{event:?}"
     );
     std::env::remove_var("TMPDIR");
+    // The PDF the print screen shows stays in a private folder of its own while the case is
+    // open, and goes, folder and all, when the case closes (or the counter exits).
+    let kept = bundle
+        .path
+        .clone()
+        .expect("the PDF is kept while the case is open");
+    assert!(kept.starts_with(&tmpdir) && kept.exists(), "{kept:?}");
+    assert_eq!(mode(kept.parent().unwrap()), 0o700);
+    assert_eq!(mode(&kept), 0o600);
+    let _ = services.close_case("7K3P9QXA");
+    assert!(!kept.parent().unwrap().exists(), "{kept:?}");
     assert_eq!(
         std::fs::read_dir(&trap).unwrap().count(),
         0,

@@ -306,3 +306,48 @@ fn an_intake_neither_set_can_read_is_bad_input() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bad.json"), "{err}");
 }
+
+/// A reworded note is a change residents read: same procedure, same deadline, other words.
+#[test]
+fn a_reworded_note_is_shown_old_and_new() {
+    let d = two_sets();
+    let (old, new) = (d.path().join("old"), d.path().join("new"));
+    edit(
+        &new.join("hoken/nhi.enroll.toml"),
+        "note = { ja = \"保険証は2024年12月2日から発行されていません。",
+        "note = { ja = \"保険料は加入した月の分からかかります。保険証は2024年12月2日から発行されていません。",
+    );
+    let (code, out, err) = run(&["procedures", "diff", p(&old), p(&new)]);
+    assert_eq!(code, 0, "{err}");
+    let mi01 = out
+        .split("■ ")
+        .find(|h| h.starts_with("mi-01-single-nhi"))
+        .unwrap_or_else(|| panic!("mi-01 changes: {out}"));
+    assert!(
+        mi01.contains("~ 案内の文が変わる: nhi.enroll 国民健康保険 加入 (注意)")
+            && mi01.contains("旧 注意: 保険証は2024年12月2日から発行されていません。")
+            && mi01.contains("新 注意: 保険料は加入した月の分からかかります。保険証は"),
+        "{out}"
+    );
+    // Only the note: no deadline, procedure or question change is reported for it.
+    assert!(
+        !mi01.contains("期限が変わる") && !mi01.contains("新しい質問"),
+        "{mi01}"
+    );
+    // mi-02 (employee insurance) has no 国保 加入: unchanged.
+    assert!(!out.contains("■ mi-02-single-employee"), "{out}");
+    let (_, out, _) = run(&["procedures", "diff", p(&old), p(&new), "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let h = v["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "mi-01-single-nhi")
+        .unwrap()
+        .clone();
+    assert_eq!(h["changed"], true);
+    assert_eq!(h["wording"][0]["id"], "nhi.enroll");
+    assert_eq!(h["wording"][0]["fields"][0]["field"], "note");
+    assert_eq!(h["wording"][0]["fields"].as_array().unwrap().len(), 1);
+    assert_eq!(h["deadlines"], serde_json::json!([]));
+}

@@ -147,3 +147,122 @@ fn diff_previews_a_staged_change_for_the_households_it_concerns() {
         "{out}"
     );
 }
+
+/// The shipped set stages the 2028-04 遺族厚生年金 change (令和7年の年金制度改正法): a death from
+/// 2028-04-01 gets the new version's guidance, a death the day before the old one; `procedures
+/// list` says when it takes effect.
+#[test]
+fn the_shipped_set_stages_the_2028_survivors_pension_change() {
+    let (code, out, err) = run(&["procedures", "list", "--today", "2026-11-30"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("2028-04-01 から  pension.survivors_employee 遺族厚生年金 請求 — 新しい版に変わる (a new version applies)  [予定 (to come)]  (nenkin_jimusho/pension.survivors_employee@2028.toml)"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("procedures/tests/d-02-two-survivors.intake.json"),
+    )
+    .unwrap();
+    // The sheet's block of 遺族厚生年金 (from its line to the next procedure or counter).
+    let guidance = |death: &str| -> String {
+        let path = dir.path().join(format!("{death}.json"));
+        std::fs::write(
+            &path,
+            src.replace(
+                "\"date\": \"2026-06-10\"",
+                &format!("\"date\": \"{death}\""),
+            ),
+        )
+        .unwrap();
+        let (code, out, err) = run(&[
+            "determine",
+            "--intake",
+            path.to_str().unwrap(),
+            "--today",
+            death,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let lines: Vec<&str> = out
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("・遺族厚生年金 請求"))
+            .collect();
+        assert!(
+            !lines.is_empty(),
+            "遺族厚生年金 for a death on {death}: {out}"
+        );
+        // Its own lines are indented deeper than the next procedure's or counter's.
+        let block: Vec<&str> = std::iter::once(lines[0])
+            .chain(
+                lines[1..]
+                    .iter()
+                    .copied()
+                    .take_while(|l| l.starts_with("      ")),
+            )
+            .collect();
+        block.join("\n")
+    };
+    let before = guidance("2028-03-31");
+    let after = guidance("2028-04-03");
+    assert!(!before.contains("2028年4月からの制度"), "{before}");
+    assert!(
+        after.contains("注意: 2028年4月からの制度")
+            && after.contains("夫・妻とも原則5年間の受給です"),
+        "{after}"
+    );
+    // The 時効 is 5 years under both; 2033-04-03 is a Sunday.
+    assert!(
+        before.contains("期限: 令和15年3月31日(木)まで (5年で時効)"),
+        "{before}"
+    );
+    assert!(
+        after.contains("期限: 令和15年4月4日(月)まで (5年で時効) (期限の4月3日が日曜日のため)"),
+        "{after}"
+    );
+}
+
+/// Publishing the staged 2028 change, previewed: the set without it (the current file with no
+/// end) against the shipped one. A death from 2028-04-01 reads another note; one before does not.
+#[test]
+fn diff_previews_the_2028_survivors_pension_change() {
+    let d = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures");
+    let old = d.path().join("old");
+    copy_dir(&src, &old);
+    let nenkin = old.join("nenkin_jimusho");
+    std::fs::remove_file(nenkin.join("pension.survivors_employee@2028.toml")).unwrap();
+    let current = std::fs::read_to_string(nenkin.join("pension.survivors_employee.toml")).unwrap();
+    let without_end = current.replace("valid_until = 2028-03-31\n", "");
+    assert_ne!(without_end, current);
+    std::fs::write(nenkin.join("pension.survivors_employee.toml"), without_end).unwrap();
+
+    let intakes = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(src.join("tests/d-02-two-survivors.intake.json")).unwrap();
+    for (name, date) in [("before", "2028-03-31"), ("after", "2028-04-03")] {
+        std::fs::write(
+            intakes.path().join(format!("{name}.json")),
+            text.replace("\"date\": \"2026-06-10\"", &format!("\"date\": \"{date}\"")),
+        )
+        .unwrap();
+    }
+    let (code, out, err) = run(&[
+        "procedures",
+        "diff",
+        old.to_str().unwrap(),
+        src.to_str().unwrap(),
+        "--intakes",
+        intakes.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("住民への案内が変わる世帯: 1件"), "{out}");
+    assert!(
+        out.contains("■ after")
+            && out.contains(
+                "~ 案内の文が変わる: pension.survivors_employee 遺族厚生年金 請求 (注意)"
+            )
+            && out.contains("新 注意: 2028年4月からの制度"),
+        "{out}"
+    );
+    assert!(!out.contains("■ before"), "{out}");
+}

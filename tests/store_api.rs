@@ -834,3 +834,92 @@ fn tls_is_used_when_the_url_asks_and_a_bad_url_is_bad_input() {
     assert!(!e.to_string().contains("s3cret-pass"), "{e}");
     assert!(e.to_string().contains("***"), "{e}");
 }
+
+/// Statistics across counters (issue #15) from marks really made on the store: cases per
+/// counter and section, reception → last section, waiting between sections.
+#[test]
+fn statistics_across_counters_follow_the_marks_of_each_section() {
+    use madoguchi::store::{ProcStatus, Station};
+    for t in targets() {
+        let clock = TestClock::at("2026-04-06T10:00:00+09:00");
+        let mut s = Store::open_with_clock(&t.location(), clock.boxed()).unwrap();
+        s.set_counter("1番窓口");
+        let at = |hm: &str| format!("2026-04-06T{hm}:00+09:00");
+        let station = |c: &str| Station {
+            counter: c.into(),
+            clerk: "職員".into(),
+        };
+        let with_sections = |procs: &[(&str, &str)]| {
+            let mut d = det(&procs
+                .iter()
+                .map(|p| (p.0, "窓口", &[][..]))
+                .collect::<Vec<_>>());
+            for (a, p) in d.procedures.iter_mut().zip(procs) {
+                a.section = p.1.into();
+            }
+            d
+        };
+        // Case 1: opened 10:00 at 1番窓口; 市民課 10:05; 保険年金課 10:20 and 10:30: complete.
+        let one = s.open_case("受付", Some(EventKind::MoveIn)).unwrap();
+        s.save_intake(&one, &fixture()).unwrap();
+        s.save_determination(
+            &one,
+            "sha256:test",
+            &with_sections(&[("a", "市民課"), ("b", "保険年金課"), ("c", "保険年金課")]),
+        )
+        .unwrap();
+        clock.set(&at("10:05"));
+        s.mark(&one, "a", ProcStatus::Done, None, &station("1番窓口"))
+            .unwrap();
+        clock.set(&at("10:20"));
+        s.mark(&one, "b", ProcStatus::Done, None, &station("2番窓口"))
+            .unwrap();
+        clock.set(&at("10:30"));
+        s.mark(
+            &one,
+            "c",
+            ProcStatus::SetAside,
+            Some("後日"),
+            &station("2番窓口"),
+        )
+        .unwrap();
+        s.close_case(&one).unwrap();
+        // Case 2: opened 11:00 at 1番窓口; 市民課 done at 11:10, 子育て支援課 still pending.
+        clock.set(&at("11:00"));
+        let two = s.open_case("受付", Some(EventKind::MoveIn)).unwrap();
+        s.save_determination(
+            &two,
+            "sha256:test",
+            &with_sections(&[("a", "市民課"), ("d", "子育て支援課")]),
+        )
+        .unwrap();
+        clock.set(&at("11:10"));
+        s.mark(&two, "a", ProcStatus::Done, None, &station("1番窓口"))
+            .unwrap();
+
+        let f = s.stats(None).unwrap().flow;
+        let l = t.label();
+        assert_eq!(f.cases_per_counter.get("1番窓口"), Some(&2), "{l}");
+        assert_eq!(f.cases_per_section.get("市民課"), Some(&2), "{l}");
+        assert_eq!(f.cases_per_section.get("保険年金課"), Some(&1), "{l}");
+        assert_eq!(f.cases_per_section.get("子育て支援課"), Some(&1), "{l}");
+        assert_eq!(f.marks_per_counter.get("2番窓口"), Some(&2), "{l}");
+        assert_eq!(f.marks_per_counter.get("1番窓口"), Some(&2), "{l}");
+        assert_eq!((f.complete, f.in_progress), (1, 1), "{l}");
+        // 10:00 → 10:30, the complete case only.
+        assert_eq!(f.reception_to_last_section.n, 1, "{l}");
+        assert_eq!(f.reception_to_last_section.median, 1800.0, "{l}");
+        // 市民課's last mark 10:05 → 保険年金課's first 10:20.
+        assert_eq!(f.waiting_between_sections.n, 1, "{l}");
+        assert_eq!(f.waiting_between_sections.median, 900.0, "{l}");
+        // The supervisor's list: only the case with something pending, with its age.
+        let open = s.in_progress().unwrap();
+        assert_eq!(
+            open.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
+            [two.code.as_str()],
+            "{l}"
+        );
+        assert_eq!(open[0].age_seconds, 600, "{l}: opened 11:00, now 11:10");
+        assert_eq!(open[0].waiting_at, ["子育て支援課"], "{l}");
+    }
+}

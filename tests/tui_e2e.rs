@@ -506,9 +506,18 @@ fn family_of_four_typed_by_hand(dir: &Path) -> usize {
         "佐藤　陽斗" if q.contains("公立") => Some("1"),
         "佐藤　結衣" if q.contains("保育") => Some("1"),
         "佐藤　健一" if q.contains("児童手当") => Some("1"),
+        // The parents hold licence cards (2:免許証; asked before the card question's match:
+        // it names the My Number card too), the father owns the car: the clerk passes the
+        // cells before them with "no" (2), as on the counter.
+        _ if q.contains("運転免許証") => Some("2"),
+        "佐藤　健一" if q.contains("軽自動車") => Some("1"),
+        _ if q.contains("軽自動車") || q.contains("原付") || q.contains("印鑑登録") => {
+            Some("2")
+        }
         "佐藤　健一" | "佐藤　美咲" | "佐藤　陽斗" if q.contains("マイナンバーカード") => {
             Some("1")
         }
+        "佐藤　結衣" if q.contains("マイナンバーカード") => Some("2"),
         _ => None,
     });
     let s = t.wait_for("4 手続一覧");

@@ -28,10 +28,18 @@ impl Counter {
     }
 }
 
-/// The key that answers a question "no" on its row (Bool 2, Count 0, Codes 0).
-fn no_key(kind: &RowKind) -> char {
-    match kind {
+/// The key that answers a question "no" on its row (Bool 2, Count 0, Codes 0, a code fact
+/// the digit of its "none").
+fn no_key(row: &checklist::Row) -> char {
+    match &row.kind {
         RowKind::Bool => '2',
+        RowKind::Code(o) => {
+            let i = o
+                .iter()
+                .position(|x| x.0 == "none")
+                .unwrap_or_else(|| panic!("{} has no \"no\"", row.fact));
+            char::from_digit(i as u32 + 1, 10).unwrap()
+        }
         _ => '0',
     }
 }
@@ -73,9 +81,17 @@ fn answer_screens(
             continue;
         }
         let (r, c) = list.focus.expect("an open cell has the focus");
+        if std::env::var("FLOW_TRACE").is_ok() {
+            eprintln!(
+                "{} {:?} {:?}",
+                list.screen.key,
+                list.key(r, c),
+                wants(&(r, c))
+            );
+        }
         match wants(&(r, c)) {
             Some(k) => press(app, KeyCode::Char(k)),
-            None => press(app, KeyCode::Char(no_key(&list.rows[r].kind))),
+            None => press(app, KeyCode::Char(no_key(&list.rows[r]))),
         }
     }
     screens
@@ -231,7 +247,9 @@ fn a_family_of_four_typed_by_hand_takes_at_most_60_keys() {
         (Some("m1" | "m2" | "m3"), "mynumber_card") => Some('1'),
         (None, "dogs") => Some('1'),
         (_, "pension") => Some('2'),
-        (_, "drivers_license") => Some('1'),
+        // The parents hold licence cards (2:免許証); the father owns the car.
+        (Some("m1" | "m2"), "drivers_license") => Some('2'),
+        (Some("m1"), "vehicle_owner") => Some('1'),
         _ => None,
     });
     assert!(screens.len() <= 6, "{screens:?}");
@@ -249,6 +267,8 @@ fn a_family_of_four_typed_by_hand_takes_at_most_60_keys() {
         "school.transfer_in",
         "dog.registration_change",
         "mynumber.card_update",
+        "external.drivers_license",
+        "external.vehicle",
     ] {
         assert!(ids.contains(&id), "{id} in {ids:?}");
     }
@@ -368,12 +388,12 @@ fn known_family(forget: &[(&str, &str)]) -> App<FakeServices> {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let mut i =
-        madoguchi::intake::parse_intake(&text, &madoguchi::intake::Vocabulary::core()).unwrap();
+    let mut app = app();
+    // The set's own vocabulary: the scenario uses its facts (Edition 2).
+    let mut i = madoguchi::intake::parse_intake(&text, &app.state.set.vocabulary).unwrap();
     for (m, fact) in forget {
         i.member_mut(m).unwrap().facts.set(fact, None).unwrap();
     }
-    let mut app = app();
     app.dispatch(Action::CaseLoaded("TESTCASE".into(), Box::new(i)));
     app
 }
@@ -1166,4 +1186,174 @@ fn language_toggle() {
     let mut app = app();
     f(&mut app, 12);
     assert!(render(&app).contains("Event"));
+}
+
+// The behaviours of the one-question screen's tests, on the checklists.
+
+#[test]
+fn every_answer_reruns_determine_and_undo_restores() {
+    let mut app = known_family(&[("m2", "health_insurance")]);
+    let m2_enrols = |app: &App<FakeServices>| {
+        app.state
+            .case
+            .det
+            .procedures
+            .iter()
+            .any(|p| p.id == "nhi.enroll" && p.members.contains(&"m2".to_string()))
+    };
+    assert!(!m2_enrols(&app));
+    f(&mut app, 3);
+    let list = checklist::build(&app.state).unwrap();
+    let (r, c) = list.focus.unwrap();
+    assert_eq!(
+        list.key(r, c),
+        (Some("m2".into()), "health_insurance".into())
+    );
+    // One key: the answer is in the case and the procedures follow at once.
+    ch(&mut app, '1');
+    let hi = |app: &App<FakeServices>| {
+        app.state
+            .case
+            .intake
+            .member("m2")
+            .unwrap()
+            .facts
+            .get("health_insurance")
+    };
+    assert_eq!(hi(&app), Some(FactValue::Code("nhi".into())));
+    assert!(m2_enrols(&app), "{:?}", app.state.case.det.procedures);
+    assert!(app.state.case.det.pending.is_empty());
+    // U: the answer is taken back, the determination with it, and the question is open again.
+    f(&mut app, 3);
+    ch(&mut app, 'u');
+    assert_eq!(hi(&app), None);
+    assert!(!m2_enrols(&app));
+    assert!(app
+        .state
+        .case
+        .det
+        .pending
+        .iter()
+        .any(|p| p.id == "nhi.enroll"));
+    assert_eq!(app.state.screen, Screen::Confirm);
+    let list = checklist::build(&app.state).unwrap();
+    let (r, c) = list.focus.unwrap();
+    assert!(list.cell(r, c).is_open());
+    // S: not known; it stays pending and the checklist has nothing left to ask.
+    ch(&mut app, 's');
+    assert_eq!(hi(&app), None);
+    enter(&mut app);
+    assert_eq!(app.state.screen, Screen::Procedures);
+}
+
+#[test]
+fn set_aside_is_recorded_and_not_printed() {
+    let mut app = loaded("move-in-family");
+    f(&mut app, 4);
+    key(&mut app, KeyCode::Down);
+    ch(&mut app, 'h');
+    assert!(matches!(app.state.overlay, Some(Overlay::SetAside { .. })));
+    ch(&mut app, '1'); // ご本人の希望で後日手続
+    enter(&mut app);
+    assert_eq!(app.state.case.set_aside.len(), 1);
+    let aside = app.state.case.set_aside[0].0.clone();
+    assert!(
+        app.services
+            .log
+            .iter()
+            .any(|l| l.starts_with("set_aside") && l.contains(&aside)),
+        "{:?}",
+        app.services.log
+    );
+    f(&mut app, 5);
+    let b = app.state.case.bundle.as_ref().unwrap();
+    assert!(!b.items.is_empty());
+    assert!(!b
+        .items
+        .iter()
+        .any(|i| i.procedure.as_deref() == Some(aside.as_str())));
+    // H again takes it back: printed again.
+    f(&mut app, 4);
+    let at = app
+        .state
+        .case
+        .det
+        .procedures
+        .iter()
+        .position(|p| p.id == aside)
+        .unwrap();
+    while app.state.case.proc_selected != at {
+        key(&mut app, KeyCode::Down);
+    }
+    ch(&mut app, 'h');
+    assert!(app.state.case.set_aside.is_empty());
+    assert!(
+        app.services
+            .log
+            .contains(&format!("mark TESTCASE {aside} Pending")),
+        "pending again in the store: {:?}",
+        app.services.log
+    );
+}
+
+#[test]
+fn print_failure_offers_retry() {
+    let mut app = loaded("move-in-family");
+    app.services.fail_next_print = Some("プリンタがオフラインです".into());
+    f(&mut app, 5);
+    enter(&mut app);
+    assert_eq!(app.state.case.print_status, PrintStatus::Failed);
+    let screen = render(&app);
+    assert!(screen.contains("プリンタがオフラインです"), "{screen}");
+    assert!(screen.contains("R"), "the retry key is offered: {screen}");
+    ch(&mut app, 'r');
+    assert_eq!(app.state.case.print_status, PrintStatus::Printed);
+}
+
+#[test]
+fn supervisor_only_and_a_bad_set_never_replaces_the_good_one() {
+    let mut app = app();
+    f(&mut app, 7);
+    assert_ne!(app.state.screen, Screen::Supervisor, "clerks cannot");
+    let mut app = app_with(madoguchi::config::Role::Supervisor, false);
+    f(&mut app, 7);
+    assert_eq!(app.state.screen, Screen::Supervisor);
+    // C: the shipped set passes its check.
+    ch(&mut app, 'c');
+    assert_eq!(
+        app.state.supervisor.output_ok,
+        Some(true),
+        "{:?}",
+        app.state.supervisor.output
+    );
+    // R with a broken set: refused, and the good one stays in use.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("municipality.toml"), "[set]\nname = 1\n").unwrap();
+    let digest = app.state.set.digest.clone();
+    ch(&mut app, 'r');
+    let Some(Overlay::ReloadPath(_)) = &app.state.overlay else {
+        panic!("R asks for the folder: {:?}", app.state.overlay)
+    };
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    app.paste(&dir.path().display().to_string());
+    enter(&mut app);
+    assert_eq!(app.state.supervisor.output_ok, Some(false));
+    assert_eq!(app.state.set.digest, digest, "the good set stays");
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let app = loaded("move-in-family");
+    for (w, h) in [(79, 24), (80, 23), (60, 20)] {
+        let text = render_at(&app, w, h);
+        assert!(text.contains("80 x 24"), "{w} x {h}: {text}");
+        assert!(
+            !text.contains("山田"),
+            "no case data half drawn at {w} x {h}: {text}"
+        );
+    }
+    let text = render_at(&app, 80, 24);
+    assert!(!text.contains("小さすぎます"), "{text}");
 }

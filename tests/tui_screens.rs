@@ -51,6 +51,10 @@ fn answer_from<'a>(
                 Some(FactType::Bool) => FactValue::Bool(false),
                 Some(FactType::Count) => FactValue::Count(0),
                 Some(FactType::CodeSet(_)) => FactValue::Codes(vec![]),
+                // A code question with a "none" answer (運転免許なし, 通っていない).
+                Some(FactType::Code(values)) if values.iter().any(|v| v == "none") => {
+                    FactValue::Code("none".into())
+                }
                 other => panic!("the truth must say {fact} of {:?} ({other:?})", q.member),
             });
             let r = match &q.member {
@@ -69,8 +73,13 @@ fn screens(known: &str, truth: &str) -> (Vec<String>, madoguchi::rules::Determin
     let mut case = parse_intake(known, &set.vocabulary).unwrap_or_else(|e| panic!("{e}"));
     let truth = parse_intake(truth, &set.vocabulary).unwrap_or_else(|e| panic!("{e}"));
     let _ = vocab;
-    let answer = answer_from(&truth, &set);
-    let (screens, det) = simulate(&mut case, &set, today(), answer);
+    let mut answer = answer_from(&truth, &set);
+    let mut asked: Vec<(Option<String>, String)> = vec![];
+    let (screens, det) = simulate(&mut case, &set, today(), |c, q| {
+        asked.push((q.member.clone(), q.fact.clone()));
+        answer(c, q)
+    });
+    eprintln!("  {} questions: {asked:?}", asked.len());
     // The simulated counter reaches what the full truth gives.
     let full = madoguchi::rules::determine(&truth, &set, today());
     let ids = |d: &madoguchi::rules::Determination| {
@@ -240,6 +249,12 @@ fn the_death_of_a_78_year_old_survived_by_a_spouse_is_asked_at_most_8_screens() 
     let (s, det) = screens(&known, &truth);
     report("death of a 78-year-old survived by a spouse", &s);
     assert!(s.len() <= 8, "{s:?}");
+    // The law decides their pension and health insurance (70+: no pension category; 75+:
+    // 後期高齢者医療): never asked.
+    let qs = first_questions(&known);
+    for fact in ["pension", "health_insurance"] {
+        assert!(asked_of(&qs, fact).is_empty(), "{fact}: {qs:?}");
+    }
     assert!(det
         .procedures
         .iter()
@@ -280,4 +295,165 @@ fn a_single_adult_moving_out_is_asked_at_most_3_screens() {
     report("single adult moving out", &s);
     assert!(s.len() <= 3, "{s:?}");
     assert!(det.procedures.iter().any(|p| p.id == "nhi.withdraw"));
+}
+
+/// Every question of the first determination, as (member, fact, screen).
+fn first_questions(known: &str) -> Vec<(Option<String>, String, String)> {
+    let set = set();
+    let case = parse_intake(known, &set.vocabulary).unwrap_or_else(|e| panic!("{e}"));
+    let det = madoguchi::rules::determine(&case, &set, today());
+    det.questions()
+        .into_iter()
+        .map(|q| (q.member.clone(), q.fact.clone(), q.screen.clone()))
+        .collect()
+}
+
+fn asked_of(qs: &[(Option<String>, String, String)], fact: &str) -> Vec<String> {
+    qs.iter()
+        .filter(|q| q.1 == fact)
+        .map(|q| q.0.clone().unwrap_or_else(|| "household".into()))
+        .collect()
+}
+
+fn screen_of(qs: &[(Option<String>, String, String)], fact: &str) -> String {
+    qs.iter()
+        .find(|q| q.1 == fact)
+        .map(|q| q.2.clone())
+        .unwrap_or_else(|| panic!("{fact} is asked: {qs:?}"))
+}
+
+#[test]
+fn the_edition_2_facts_are_asked_only_where_they_can_matter() {
+    // Three generations moving in from another prefecture: a grandmother of 80, parents, a
+    // 17-year-old, a 12-year-old, a child of 4.
+    let members = [
+        m("m1", "佐藤　健一", "1984-06-10", "male", "head", ""),
+        m("m2", "佐藤　美咲", "1986-09-03", "female", "spouse", ""),
+        m("m3", "佐藤　蓮", "2009-05-21", "male", "child", ""),
+        m("m4", "佐藤　陽斗", "2014-05-21", "male", "child", ""),
+        m("m5", "佐藤　結衣", "2022-01-15", "female", "child", ""),
+        m("m6", "佐藤　ハナ", "1946-02-01", "female", "parent", ""),
+    ];
+    let qs = first_questions(&intake("move_in", "2026-11-20", FROM, "m1", &members, ""));
+    // 保育所・幼稚園: only the child not yet at school.
+    assert_eq!(asked_of(&qs, "childcare"), ["m5"], "{qs:?}");
+    assert_eq!(screen_of(&qs, "childcare"), "children");
+    // 原付 and 運転免許 from 16, 自動車 from 18, all on "お持ちのもの".
+    for fact in ["moped_owner", "drivers_license"] {
+        assert_eq!(
+            asked_of(&qs, fact),
+            ["m1", "m2", "m3", "m6"],
+            "{fact}: {qs:?}"
+        );
+        assert_eq!(screen_of(&qs, fact), "belongings");
+    }
+    assert_eq!(asked_of(&qs, "vehicle_owner"), ["m1", "m2", "m6"], "{qs:?}");
+    assert_eq!(screen_of(&qs, "vehicle_owner"), "belongings");
+    // 医療費助成の受給者証: sensitive, so only on the resident's own screen.
+    assert!(!asked_of(&qs, "medical_certificates").is_empty(), "{qs:?}");
+    let sc = screen_of(&qs, "medical_certificates");
+    let shipped = set();
+    assert!(
+        shipped.screens.iter().any(|s| s.key == sc && s.resident),
+        "{sc} is turned to the resident"
+    );
+    // The prefecture is read from the address: not asked. Nothing about a death is asked.
+    for fact in [
+        "from_other_prefecture",
+        "dependent_of_deceased",
+        "employee_pension",
+        "owns_real_estate",
+        "public_housing",
+    ] {
+        assert!(asked_of(&qs, fact).is_empty(), "{fact}: {qs:?}");
+    }
+
+    // A death: the spouse is asked whether she was a dependant only once the insurance says
+    // she could have been, and the real estate in the city only of an owner.
+    let ev = r#","deceased":"m1","applicant":"m2""#;
+    let dead = |f1: &str, f2: &str| {
+        first_questions(&intake(
+            "death",
+            "2026-11-25",
+            ev,
+            "m1",
+            &[
+                m("m1", "山本　茂", "1968-03-02", "male", "head", f1),
+                m("m2", "山本　和子", "1970-07-19", "female", "spouse", f2),
+            ],
+            "",
+        ))
+    };
+    let qs = dead("", "");
+    assert!(asked_of(&qs, "dependent_of_deceased").is_empty(), "{qs:?}");
+    assert!(
+        asked_of(&qs, "owns_real_estate_in_city").is_empty(),
+        "{qs:?}"
+    );
+    assert_eq!(asked_of(&qs, "owns_real_estate"), ["m1"], "{qs:?}");
+    assert_eq!(screen_of(&qs, "owns_real_estate"), "deceased");
+    assert_eq!(asked_of(&qs, "employee_pension"), ["m1"], "{qs:?}");
+    assert_eq!(screen_of(&qs, "employee_pension"), "insurance");
+    assert_eq!(asked_of(&qs, "public_housing"), ["household"], "{qs:?}");
+    let qs = dead(
+        r#""health_insurance":"employee","owns_real_estate":true"#,
+        r#""health_insurance":"employee_dependent""#,
+    );
+    assert_eq!(asked_of(&qs, "dependent_of_deceased"), ["m2"], "{qs:?}");
+    assert_eq!(screen_of(&qs, "dependent_of_deceased"), "insurance");
+    assert_eq!(asked_of(&qs, "owns_real_estate_in_city"), ["m1"], "{qs:?}");
+    assert_eq!(screen_of(&qs, "owns_real_estate_in_city"), "deceased");
+    // In the past tense for the deceased.
+    let case = parse_intake(
+        &intake(
+            "death",
+            "2026-11-25",
+            ev,
+            "m1",
+            &[
+                m("m1", "山本　茂", "1968-03-02", "male", "head", ""),
+                m("m2", "山本　和子", "1970-07-19", "female", "spouse", ""),
+            ],
+            "",
+        ),
+        &shipped.vocabulary,
+    )
+    .unwrap();
+    let det = madoguchi::rules::determine(&case, &shipped, today());
+    for q in det.questions() {
+        if q.member.as_deref() == Some("m1")
+            && [
+                "drivers_license",
+                "vehicle_owner",
+                "moped_owner",
+                "employee_pension",
+            ]
+            .contains(&q.fact.as_str())
+        {
+            assert!(
+                q.text.contains("でしたか") || q.text.contains("ましたか"),
+                "{}",
+                q.text
+            );
+        }
+    }
+
+    // An address the prefecture cannot be read from: asked, on the insurance screen, and only
+    // where 後期高齢者医療 depends on it (a member of 75 or over).
+    let vague =
+        r#","previous_address":"本町１丁目１番１号","new_address":"まどぐち市本町１丁目１番１号""#;
+    let qs = first_questions(&intake(
+        "move_in",
+        "2026-11-20",
+        vague,
+        "m1",
+        &[m("m1", "佐藤　ハナ", "1946-02-01", "female", "head", "")],
+        "",
+    ));
+    assert_eq!(
+        asked_of(&qs, "from_other_prefecture"),
+        ["household"],
+        "{qs:?}"
+    );
+    assert_eq!(screen_of(&qs, "from_other_prefecture"), "insurance");
 }

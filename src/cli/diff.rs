@@ -254,7 +254,7 @@ fn text_report(r: &Report<'_>) -> String {
     if r.summary.changed == 0 {
         let _ = writeln!(
             s,
-            "\n住民への案内は変わりません: {}世帯のどれも、手続・対象者・期限・質問が同じです。\n(no change for residents: every household gets the same procedures, deadlines and questions)",
+            "\n住民への案内は変わりません: {}世帯のどれも、手続・対象者・期限・案内の文・質問が同じです。\n(no change for residents: every household gets the same procedures, deadlines, wording and questions)",
             r.summary.households
         );
         return s;
@@ -301,6 +301,26 @@ fn text_report(r: &Report<'_>) -> String {
                 "  ~ 期限が変わる: {} {}\n      旧: {}\n      新: {}",
                 c.id, c.name, c.old.text, c.new.text
             );
+        }
+        for w in &i.wording {
+            let fields: Vec<&str> = w.fields.iter().map(|f| f.label_ja()).collect();
+            let _ = writeln!(
+                s,
+                "  ~ 案内の文が変わる: {} {} ({})",
+                w.id,
+                w.name,
+                fields.join("・")
+            );
+            for f in &w.fields {
+                let _ = writeln!(
+                    s,
+                    "      旧 {}: {}\n      新 {}: {}",
+                    f.label_ja(),
+                    f.old,
+                    f.label_ja(),
+                    f.new
+                );
+            }
         }
         for id in &i.pending.added {
             let _ = writeln!(s, "  + 確認が必要になる手続: {id}");

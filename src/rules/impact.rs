@@ -1,7 +1,8 @@
 //! What changes for residents between two procedure sets: both sets determine the same
 //! households (the scenario tests, and any intakes a supervisor adds), and the differences a
 //! resident would notice are listed per household — procedures added or removed, members
-//! changed, deadlines changed, questions asked or no longer asked. Pure: the CLI reads the
+//! changed, deadlines changed, the guidance's wording changed (reason, what to bring, note,
+//! counter, forms, basis), questions asked or no longer asked. Pure: the CLI reads the
 //! files and prints (`madoguchi procedures diff`).
 
 use super::model::ProcedureSet;
@@ -82,6 +83,38 @@ pub struct DeadlineChange {
     pub new: DeadlineState,
 }
 
+/// A procedure both sets apply whose guidance reads differently (a staged law change often
+/// changes only this: the same procedure, the same deadline, another note).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WordingChange {
+    pub id: String,
+    pub name: String,
+    pub fields: Vec<FieldChange>,
+}
+
+/// One part of the guidance, old and new (lists joined with "、").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// `reasons`, `bring`, `note`, `counter`, `forms` or `basis`.
+    pub field: &'static str,
+    pub old: String,
+    pub new: String,
+}
+
+impl FieldChange {
+    /// How the guidance sheet calls it.
+    pub fn label_ja(&self) -> &'static str {
+        match self.field {
+            "reasons" => "理由",
+            "bring" => "持ち物",
+            "note" => "注意",
+            "counter" => "窓口",
+            "forms" => "様式",
+            _ => "根拠",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct QuestionRef {
     /// `null` for a household question.
@@ -134,6 +167,7 @@ pub struct HouseholdImpact {
     pub changed: bool,
     pub procedures: ProcChanges,
     pub deadlines: Vec<DeadlineChange>,
+    pub wording: Vec<WordingChange>,
     /// Pending procedures (ids) that appear or disappear.
     pub pending: Changes<String>,
     pub questions: Changes<QuestionRef>,
@@ -197,6 +231,7 @@ pub fn compare(
         changed: false,
         procedures: ProcChanges::default(),
         deadlines: vec![],
+        wording: vec![],
         pending: Changes::default(),
         questions: Changes::default(),
         notes: vec![],
@@ -250,6 +285,33 @@ pub fn compare(
     Ok(impact)
 }
 
+/// The parts of the guidance of one procedure that read differently (in Japanese, as printed
+/// first on the sheet; an English-only edit shows nothing here).
+/// When the members changed (said on their own), the reasons naming them are not repeated.
+fn wording(o: &Applied, n: &Applied, members_changed: bool) -> Vec<FieldChange> {
+    let note = |a: &Applied| {
+        a.extra
+            .note
+            .as_ref()
+            .map(|t| t.ja.clone())
+            .unwrap_or_default()
+    };
+    let counter = |a: &Applied| format!("{} {}", a.counter, a.section);
+    let parts: [(&'static str, String, String); 6] = [
+        ("reasons", o.reasons.join("、"), n.reasons.join("、")),
+        ("bring", o.bring.join("、"), n.bring.join("、")),
+        ("note", note(o), note(n)),
+        ("counter", counter(o), counter(n)),
+        ("forms", o.forms.join("、"), n.forms.join("、")),
+        ("basis", o.basis.clone(), n.basis.clone()),
+    ];
+    parts
+        .into_iter()
+        .filter(|(field, a, b)| a != b && !(members_changed && *field == "reasons"))
+        .map(|(field, old, new)| FieldChange { field, old, new })
+        .collect()
+}
+
 fn diff(a: &Determination, b: &Determination, out: &mut HouseholdImpact) {
     let index = |d: &Determination| -> BTreeMap<String, Applied> {
         d.procedures
@@ -272,7 +334,8 @@ fn diff(a: &Determination, b: &Determination, out: &mut HouseholdImpact) {
                     v.sort();
                     v
                 };
-                if sorted(&o.members) != sorted(&p.members) {
+                let members_changed = sorted(&o.members) != sorted(&p.members);
+                if members_changed {
                     out.procedures.members_changed.push(MembersChange {
                         id: id.clone(),
                         name: p.name.clone(),
@@ -295,6 +358,14 @@ fn diff(a: &Determination, b: &Determination, out: &mut HouseholdImpact) {
                         name: p.name.clone(),
                         old: so,
                         new: sn,
+                    });
+                }
+                let fields = wording(o, p, members_changed);
+                if !fields.is_empty() {
+                    out.wording.push(WordingChange {
+                        id: id.clone(),
+                        name: p.name.clone(),
+                        fields,
                     });
                 }
             }
@@ -345,6 +416,7 @@ fn diff(a: &Determination, b: &Determination, out: &mut HouseholdImpact) {
         && out.procedures.removed.is_empty()
         && out.procedures.members_changed.is_empty()
         && out.deadlines.is_empty()
+        && out.wording.is_empty()
         && out.pending.added.is_empty()
         && out.pending.removed.is_empty()
         && out.questions.added.is_empty()

@@ -2,7 +2,8 @@
 //! (effects). Keeping effects as data keeps `update` pure: tests assert on them.
 
 use super::services::{
-    Bundle, DeviceEvent, QrError, QrFeed, Secret, SecretKind, Tries, Unfinished,
+    Bundle, Continued, DeviceEvent, InProgress, ProcMark, QrError, QrFeed, Secret, SecretKind,
+    Tries, Unfinished,
 };
 use super::state::Screen;
 use crate::intake::Intake;
@@ -78,6 +79,16 @@ pub enum Action {
     /// Discards the selected unfinished case (its personal data removed now).
     Discard,
 
+    // Case continuation across counters (issue #15)
+    /// F9: open another counter's case by its code.
+    OpenOtherCase,
+    /// Marks the selected procedure of the continued case done.
+    MarkDone,
+    /// Puts the selected procedure of the continued case back to pending.
+    MarkPending,
+    /// Supervisor: the cases still in progress across counters.
+    ShowInProgress,
+
     // Card dialogs
     UseCodeB,
     ManualEntry,
@@ -108,9 +119,13 @@ pub enum Action {
         ok: bool,
         /// (ja, en)
         lines: Vec<(String, String)>,
-        reloaded: Option<(Arc<ProcedureSet>, Vec<SourceFile>, PathBuf)>,
+        /// The folder it came from; `None`: the set published on the case database.
+        reloaded: Option<(Arc<ProcedureSet>, Vec<SourceFile>, Option<PathBuf>)>,
     },
     StoreFailed(String),
+    /// A case opened for continuation (or why it could not be).
+    Continued(Result<Continued, String>),
+    InProgressList(Vec<InProgress>),
 }
 
 /// Work for the loop, done through `Services` (or the rules module for the supervisor).
@@ -127,6 +142,10 @@ pub enum Effect {
     SetAside {
         procedure: String,
         reason: String,
+    },
+    /// A procedure set aside in this visit is wanted after all: pending again in the store.
+    TakeBack {
+        procedure: String,
     },
     CloseCase(String),
     /// `cases discard`: the personal data removed now, the anonymous record kept.
@@ -154,5 +173,18 @@ pub enum Effect {
     SupCheck(Option<PathBuf>),
     SupTest(Option<PathBuf>),
     SupReload(PathBuf),
+    /// Reloads the newest set published on the case database (after check and test).
+    SupReloadPublished,
+    /// Opens a case for continuation by a scanned page code or a typed case code.
+    ContinueCase(String),
+    /// Marks a procedure of a continued case (by this counter and clerk), then reads the
+    /// case again.
+    Mark {
+        code: String,
+        procedure: String,
+        mark: ProcMark,
+        reason: Option<String>,
+    },
+    InProgress,
     Quit,
 }

@@ -203,6 +203,18 @@ impl<S: Services> App<S> {
                 }
                 None => vec![],
             },
+            Effect::TakeBack { procedure } => match self.code() {
+                Some(c) => {
+                    let r = self.services.mark(
+                        &c,
+                        &procedure,
+                        super::services::ProcMark::Pending,
+                        None,
+                    );
+                    self.store(r)
+                }
+                None => vec![],
+            },
             Effect::DiscardCase(c) => {
                 let r = self.services.discard_case(&c);
                 let mut out = self.store(r);
@@ -305,8 +317,41 @@ impl<S: Services> App<S> {
             Effect::SupReload(dir) => vec![test(
                 Some(&dir),
                 self.templates.as_deref(),
-                Some(dir.clone()),
+                Some(Some(dir.clone())),
             )],
+            Effect::SupReloadPublished => match self.services.published_set() {
+                Ok(files) => vec![test_files(Ok(files), self.templates.as_deref(), Some(None))],
+                Err(e) => vec![Action::SupResult {
+                    ok: false,
+                    lines: vec![(
+                        format!("公開された手続セットを読めません: {}", e.0),
+                        format!("The published set cannot be read: {}", e.0),
+                    )],
+                    reloaded: None,
+                }],
+            },
+            Effect::ContinueCase(text) => {
+                vec![Action::Continued(
+                    self.services.continue_case(&text).map_err(|e| e.0),
+                )]
+            }
+            Effect::Mark {
+                code,
+                procedure,
+                mark,
+                reason,
+            } => {
+                let r = self
+                    .services
+                    .mark(&code, &procedure, mark, reason.as_deref());
+                let mut out = self.store(r);
+                // Read again: what this counter just did, and what others did meanwhile.
+                out.push(Action::Continued(
+                    self.services.continue_case(&code).map_err(|e| e.0),
+                ));
+                out
+            }
+            Effect::InProgress => vec![Action::InProgressList(self.services.in_progress())],
             Effect::Quit => vec![],
         }
     }
@@ -333,6 +378,13 @@ fn load(
     dir: Option<&Path>,
     templates: Option<&Path>,
 ) -> Result<(ProcedureSet, Vec<SourceFile>, SupLines), SupLines> {
+    load_files(set_files(dir), templates)
+}
+
+fn load_files(
+    files: Result<Vec<SourceFile>, Vec<crate::rules::Diagnostic>>,
+    templates: Option<&Path>,
+) -> Result<(ProcedureSet, Vec<SourceFile>, SupLines), SupLines> {
     let forms = crate::forms::template_ids(templates);
     let known = (!forms.is_empty()).then_some(&forms);
     let lines = |d: Vec<crate::rules::Diagnostic>| {
@@ -343,7 +395,7 @@ fn load(
         out.extend(d.iter().map(|x| both(x.to_string())));
         out
     };
-    let files = set_files(dir).map_err(lines)?;
+    let files = files.map_err(lines)?;
     let (set, warnings) = loader::load_files(&files, known).map_err(lines)?;
     Ok((
         set,
@@ -400,8 +452,21 @@ pub fn check(dir: Option<&Path>, templates: Option<&Path>) -> Action {
 
 /// `test`: loads the set and runs its scenarios. With `reload`, a set that passes both
 /// replaces the one in use; anything else leaves it untouched.
-pub fn test(dir: Option<&Path>, templates: Option<&Path>, reload: Option<PathBuf>) -> Action {
-    let (set, files, _) = match load(dir, templates) {
+/// `reload`: `Some(folder)` for a set read from a folder, `Some(None)` for the published one.
+pub fn test(
+    dir: Option<&Path>,
+    templates: Option<&Path>,
+    reload: Option<Option<PathBuf>>,
+) -> Action {
+    test_files(set_files(dir), templates, reload)
+}
+
+fn test_files(
+    files: Result<Vec<SourceFile>, Vec<crate::rules::Diagnostic>>,
+    templates: Option<&Path>,
+    reload: Option<Option<PathBuf>>,
+) -> Action {
+    let (set, files, _) = match load_files(files, templates) {
         Ok(x) => x,
         Err(lines) => {
             return Action::SupResult {

@@ -97,6 +97,11 @@ pub struct Row {
     pub household: bool,
     pub label: (String, String),
     pub kind: RowKind,
+    /// The "no" Enter gives an open cell of this row: false, 0, none of a set; for a code
+    /// fact, its `none` value when the set declares it as the fact's `otherwise` (what anyone
+    /// not asked has: 運転免許なし, 通っていない). `None`: it must be answered (or skipped with S),
+    /// e.g. the health insurance, where "none" means uninsured and is never assumed.
+    pub no: Option<FactValue>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +216,7 @@ fn row_for(s: &State, fact: &str, household: bool, resident: bool) -> Row {
                 household: false,
                 label: label("続柄", "Relation"),
                 kind: RowKind::Relation,
+                no: None,
             }
         }
         "sex" => {
@@ -219,6 +225,7 @@ fn row_for(s: &State, fact: &str, household: bool, resident: bool) -> Row {
                 household: false,
                 label: label("性別", "Sex"),
                 kind: RowKind::Sex,
+                no: None,
             }
         }
         "head" | "deceased" => {
@@ -231,6 +238,7 @@ fn row_for(s: &State, fact: &str, household: bool, resident: bool) -> Row {
                     label("亡くなった方", "The deceased")
                 },
                 kind: RowKind::Mark,
+                no: None,
             }
         }
         _ => {}
@@ -258,13 +266,21 @@ fn row_for(s: &State, fact: &str, household: bool, resident: bool) -> Row {
             })
             .collect()
     };
-    let kind = match s.set.vocabulary.get(scope, fact) {
-        Some(FactType::Count) => RowKind::Count,
-        Some(FactType::Code(v)) => RowKind::Code(values(v)),
-        Some(FactType::CodeSet(v)) => RowKind::Codes(values(v)),
-        _ => RowKind::Bool,
+    let (kind, no) = match s.set.vocabulary.get(scope, fact) {
+        Some(FactType::Count) => (RowKind::Count, Some(FactValue::Count(0))),
+        Some(FactType::Code(v)) => {
+            let none = FactValue::Code("none".into());
+            let no = decl
+                .and_then(|d| d.otherwise.as_ref())
+                .filter(|o| **o == none)
+                .cloned();
+            (RowKind::Code(values(v)), no)
+        }
+        Some(FactType::CodeSet(v)) => (RowKind::Codes(values(v)), Some(FactValue::Codes(vec![]))),
+        _ => (RowKind::Bool, Some(FactValue::Bool(false))),
     };
     Row {
+        no,
         fact: fact.into(),
         household,
         label: decl.map_or((fact.to_string(), fact.to_string()), |d| {

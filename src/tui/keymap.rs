@@ -214,6 +214,36 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
             out.push(hidden(K::Esc, Action::No));
             return out;
         }
+        Some(Overlay::OpenCode(_)) => {
+            form_keys(&mut out, ("開く", "open"));
+            out.push(b(K::Esc, ("取消", "cancel"), Action::Cancel));
+            return out;
+        }
+        Some(Overlay::Continue(v)) if v.reason.is_some() => {
+            form_keys(&mut out, ("保留にする", "set aside"));
+            out.push(b(K::Esc, ("戻る", "back"), Action::Cancel));
+            return out;
+        }
+        Some(Overlay::Continue(_)) => {
+            out.push(b(K::Up, ("選択", "select"), Action::Up));
+            out.push(hidden(K::Down, Action::Down));
+            out.push(b(K::Ch('d'), ("済", "done"), Action::MarkDone));
+            out.push(b(K::Ch('h'), ("保留", "set aside"), Action::SetAside));
+            out.push(b(
+                K::Ch('p'),
+                ("未処理に戻す", "back to pending"),
+                Action::MarkPending,
+            ));
+            out.push(b(K::Esc, ("閉じる", "close"), Action::Cancel));
+            return out;
+        }
+        Some(Overlay::InProgress { .. }) => {
+            out.push(b(K::Up, ("選択", "select"), Action::Up));
+            out.push(hidden(K::Down, Action::Down));
+            out.push(b(K::Enter, ("開く", "open"), Action::Next));
+            out.push(b(K::Esc, ("閉じる", "close"), Action::Cancel));
+            return out;
+        }
         Some(Overlay::ConfirmQuit) => {
             out.push(b(K::Ch('y'), ("終了する", "quit"), Action::Yes));
             out.push(b(K::Ch('n'), ("受付に戻る", "back"), Action::No));
@@ -407,6 +437,11 @@ pub fn bindings_without_help(s: &State) -> Vec<Binding> {
             out.push(hidden(K::PageUp, Action::PageUp));
             out.push(b(K::Ch('t'), ("テスト (test)", "test"), Action::SupTest));
             out.push(b(
+                K::Ch('i'),
+                ("進行中の案件", "cases in progress"),
+                Action::ShowInProgress,
+            ));
+            out.push(b(
                 K::Ch('r'),
                 ("新しい定義を読込", "load new set"),
                 Action::SupReload,
@@ -447,6 +482,15 @@ fn with_global_fkeys(s: &State, mut out: Vec<Binding>) -> Vec<Binding> {
             Action::VirtualCard,
         ));
     }
+    // A section's counter continues other counters' cases all day: its footer shows F9.
+    global.push(Binding {
+        show: s.config.section.is_some(),
+        ..b(
+            K::F(9),
+            ("他の窓口の案件", "another counter's case"),
+            Action::OpenOtherCase,
+        )
+    });
     global.push(b(K::F(12), ("English", "日本語"), Action::ToggleLang));
     global.push(b(K::F(11), ("ヘルプ", "help"), Action::ToggleHelp));
     if !s.typing() {

@@ -37,7 +37,12 @@ pub fn initial_state(g: &Global) -> Result<state::State, i32> {
     s.fixed_today = g.today;
     let files = match &g.procedures {
         Some(d) => crate::rules::loader::read_dir_files(d).unwrap_or_default(),
-        None => crate::rules::loader::embedded_files(),
+        // The supervisor reads the definitions of the set in use: the published one when
+        // the configuration says so.
+        None => crate::cli::cases::published_files(g)
+            .ok()
+            .flatten()
+            .unwrap_or_else(crate::rules::loader::embedded_files),
     };
     s.supervisor.scenarios = crate::rules::scenario::read_scenarios(&files).unwrap_or_default();
     s.supervisor.files = files;

@@ -38,9 +38,41 @@ pub struct RealServices {
     practice_card: Option<card::VirtualCard>,
     /// The case of the last bundle rendered: the print job's title (no personal data).
     last_code: String,
+    /// Per open case, the private folder (random name, 0700, ours alone) holding its rendered
+    /// PDF, shown on the print screen so the clerk can open it when no printer works. It goes
+    /// when the case closes or is discarded, and every one goes when the counter exits (drop):
+    /// the counter leaves no print folder behind.
+    kept: BTreeMap<String, tempfile::TempDir>,
 }
 
 impl RealServices {
+    /// The private folder of a case's kept PDF, made on first use: a fresh random name under
+    /// the temporary directory (never a guessable path someone else could have made first),
+    /// 0700 and this user's, checked before anything is written into it.
+    fn kept_dir(&mut self, case_code: &str) -> Result<PathBuf, String> {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if !self.kept.contains_key(case_code) {
+            let dir = tempfile::Builder::new()
+                .prefix("madoguchi-print-")
+                .permissions(std::fs::Permissions::from_mode(0o700))
+                .tempdir()
+                .map_err(|e| e.to_string())?;
+            self.kept.insert(case_code.to_string(), dir);
+        }
+        let dir = self.kept[case_code].path().to_path_buf();
+        let meta = std::fs::symlink_metadata(&dir).map_err(|e| e.to_string())?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let ours = meta.uid() == unsafe { libc::geteuid() };
+        if !meta.is_dir() || !ours || meta.permissions().mode() & 0o077 != 0 {
+            self.kept.remove(case_code);
+            return Err(format!(
+                "{} is not a private folder of this user",
+                dir.display()
+            ));
+        }
+        Ok(dir)
+    }
+
     pub fn new(
         config: Config,
         set: Arc<ProcedureSet>,
@@ -69,6 +101,7 @@ impl RealServices {
             templates_dir,
             store,
             cases: BTreeMap::new(),
+            kept: BTreeMap::new(),
             detector: qr::keyboard::ScanDetector::new(),
             watcher: None,
             scanner: None,
@@ -371,21 +404,19 @@ impl Services for RealServices {
         self.manifests
             .insert(case_code.to_string(), b.manifest.to_json_pretty());
         self.last_code = case_code.to_string();
-        // Kept in this counter's private folder until the case closes: printed from there,
-        // and the clerk is told where it is (it can be opened when no printer works).
-        let path = tempfile_dir()
-            .ok()
-            .map(|d| {
-                d.join(format!(
-                    "{}.pdf",
-                    if case_code.is_empty() {
-                        "bundle"
-                    } else {
-                        case_code
-                    }
-                ))
-            })
-            .filter(|p| crate::private_files::write_private_file(p, &b.pdf).is_ok());
+        // Kept in this case's private folder until the case closes: printed from there, and
+        // the clerk is told where it is (it can be opened when no printer works).
+        let path = self.kept_dir(case_code).ok().and_then(|d| {
+            let name = if case_code.is_empty() {
+                "bundle"
+            } else {
+                case_code
+            };
+            let p = d.join(format!("{name}.pdf"));
+            crate::private_files::write_private_file(&p, &b.pdf)
+                .is_ok()
+                .then_some(p)
+        });
         Ok(Bundle {
             pdf: b.pdf,
             items,
@@ -454,7 +485,13 @@ impl Services for RealServices {
 
     fn open_case(&mut self) -> Result<String, StoreError> {
         let clerk = self.config.clerk.clone();
-        let id = self.store()?.open_case(&clerk, None).map_err(se)?;
+        let days = self.config.retention_days;
+        let st = self.store()?;
+        // Retention on schedule for a counter that runs for days: what fell due since the
+        // last resident is purged before the next one (cheap when nothing is due). A failed
+        // purge never stops the counter: the next resident (or any `cases` command) retries.
+        let _ = st.purge_due(days);
+        let id = st.open_case(&clerk, None).map_err(se)?;
         self.cases.insert(id.code.clone(), id.clone());
         Ok(id.code)
     }
@@ -521,10 +558,8 @@ impl Services for RealServices {
     }
 
     fn close_case(&mut self, code: &str) -> Result<(), StoreError> {
-        // The kept PDF holds the resident's data: it goes with the case.
-        if let Ok(d) = tempfile_dir() {
-            let _ = std::fs::remove_file(d.join(format!("{code}.pdf")));
-        }
+        // The kept PDF holds the resident's data: it goes with the case, folder and all.
+        self.kept.remove(code);
         let id = self.id(code)?;
         self.store()?.close_case(&id).map_err(se)
     }
@@ -577,12 +612,24 @@ impl Services for RealServices {
             .collect()
     }
 
+    fn published_set(&mut self) -> Result<Vec<crate::rules::loader::SourceFile>, StoreError> {
+        match self.store()?.latest_set().map_err(se)? {
+            Some(p) => Ok(p
+                .files
+                .into_iter()
+                .map(|(path, text)| crate::rules::loader::SourceFile { path, text })
+                .collect()),
+            None => Err(StoreError(
+                "公開された手続セットがありません (madoguchi procedures publish DIR で公開します)"
+                    .into(),
+            )),
+        }
+    }
+
     fn discard_case(&mut self, code: &str) -> Result<(), StoreError> {
         // `cases discard`: the personal data removed now, the anonymous record kept (audited
         // with this clerk's name); a kept PDF goes with it.
-        if let Ok(d) = tempfile_dir() {
-            let _ = std::fs::remove_file(d.join(format!("{code}.pdf")));
-        }
+        self.kept.remove(code);
         let id = self.id(code)?;
         let clerk = self.config.clerk.clone();
         self.store()?.discard(&id, &clerk).map(|_| ()).map_err(se)
@@ -691,28 +738,6 @@ fn print_error(e: &forms::printer::PrintError) -> PrintError {
     }
 }
 
-fn tempfile_dir() -> Result<PathBuf, PrintError> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let dir = std::env::temp_dir().join(format!("madoguchi-print-{}", std::process::id()));
-    // Only this user may look inside: the PDFs hold residents' data. The name is predictable,
-    // so a folder someone else made (or a symlink) is refused rather than written into.
-    let fail = |m: String| PrintError {
-        message_ja: format!("一時フォルダを使えません: {m}"),
-        message_en: m,
-    };
-    crate::private_files::create_private_dir_all(&dir).map_err(|e| fail(e.to_string()))?;
-    let meta = std::fs::symlink_metadata(&dir).map_err(|e| fail(e.to_string()))?;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let ours = meta.uid() == unsafe { libc::geteuid() };
-    if !meta.is_dir() || !ours || meta.permissions().mode() & 0o077 != 0 {
-        return Err(fail(format!(
-            "{} is not a private folder of this user",
-            dir.display()
-        )));
-    }
-    Ok(dir)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -758,6 +783,44 @@ mod tests {
         assert!(c.procedures.iter().any(|p| p.id == mine.id && p.ours));
         assert!(!c.complete);
         assert!(continue_case(&st, None, "MDGCZZZZZZZZP01").is_err());
+    }
+
+    #[test]
+    fn the_kept_pdf_folder_goes_with_its_case_and_with_the_counter() {
+        use crate::tui::services::Services;
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (set, _) = crate::rules::load_embedded(None).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 4, 6).unwrap();
+        let mut s = RealServices::new(
+            Config::default(),
+            Arc::new(set),
+            Some(dir.path().join("c.sqlite3")),
+            None,
+            false,
+            today,
+        );
+        let folder = |s: &mut RealServices, code: &str| {
+            let d = s.kept_dir(code).unwrap();
+            std::fs::write(d.join("x.pdf"), b"%PDF").unwrap();
+            d
+        };
+        let a = folder(&mut s, "AAAAAAAA");
+        let b = folder(&mut s, "BBBBBBBB");
+        assert_ne!(a, b, "a folder per case");
+        let mode = std::fs::metadata(&a).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert_ne!(
+            name,
+            format!("madoguchi-print-{}", std::process::id()),
+            "never a guessable name"
+        );
+        let _ = s.discard_case("AAAAAAAA");
+        assert!(!a.exists(), "discarded: its PDF is gone");
+        assert!(b.exists(), "the other case keeps its own");
+        drop(s);
+        assert!(!b.exists(), "the counter exits: nothing left behind");
     }
 
     #[test]

@@ -431,6 +431,11 @@ pub trait Services {
     fn in_progress(&mut self) -> Vec<InProgress> {
         vec![]
     }
+    /// The files of the newest procedure set published on the case database (`procedures
+    /// publish`), for a counter configured with `procedures = "published"` to reload.
+    fn published_set(&mut self) -> Result<Vec<crate::rules::loader::SourceFile>, StoreError> {
+        Err(StoreError(NO_CONTINUATION.into()))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -826,6 +831,17 @@ impl Services for FakeServices {
 
     fn set_aside(&mut self, code: &str, procedure: &str, _reason: &str) -> Result<(), StoreError> {
         self.log.push(format!("set_aside {code} {procedure}"));
+        Ok(())
+    }
+
+    fn mark(
+        &mut self,
+        code: &str,
+        procedure: &str,
+        mark: ProcMark,
+        _reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.log.push(format!("mark {code} {procedure} {mark:?}"));
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! Everything the screen shows, in one value. `update` changes it; drawing only reads it.
 
-use super::services::{Basic4, Bundle, CardError, Secret, SecretKind, Tries, Unfinished};
+use super::services::{
+    Basic4, Bundle, CardError, Continued, InProgress, Secret, SecretKind, Tries, Unfinished,
+};
 use crate::config::{Config, Role};
 use crate::intake::{Event, EventKind, Household, HouseholdFacts, Intake, Relation, Sex, FORMAT};
 use crate::rules::loader::SourceFile;
@@ -298,6 +300,64 @@ pub enum Overlay {
     /// F10 with a case open: quit (the case stays unfinished) or go back.
     ConfirmQuit,
     ReloadPath(Form),
+    /// F9: another counter's case by its code, typed or scanned into the field (a
+    /// keyboard-mode scanner types the page code `MDGC…P..` here).
+    OpenCode(Form),
+    /// A case continued at this counter's section (issue #15).
+    Continue(ContinueView),
+    /// The supervisor's list of cases still in progress across counters, oldest first.
+    InProgress {
+        cases: Vec<InProgress>,
+        selected: usize,
+    },
+}
+
+/// A case opened at this counter from another counter's work: what every section did, and
+/// this section's procedures to mark. The case on the screen underneath is left as it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContinueView {
+    pub case: Continued,
+    /// Index into `case.procedures`.
+    pub selected: usize,
+    /// Setting the selected procedure aside: the reason being typed.
+    pub reason: Option<Form>,
+}
+
+impl ContinueView {
+    pub fn new(case: Continued) -> Self {
+        // This section's first pending procedure is where the clerk starts.
+        let selected = case
+            .procedures
+            .iter()
+            .position(|p| p.ours && p.status == super::services::ProcMark::Pending)
+            .or_else(|| case.procedures.iter().position(|p| p.ours))
+            .unwrap_or(0);
+        ContinueView {
+            case,
+            selected,
+            reason: None,
+        }
+    }
+}
+
+/// The one-field form of F9 (a case code or a page code).
+pub fn open_code_form() -> Form {
+    Form {
+        fields: vec![
+            Field::text("code", ("受付番号 / ページのQR", "Case code / page QR"), "").with_hint((
+                "8文字の受付番号を入力、またはページのQRコードを読み取り",
+                "type the 8-character code, or scan a page's QR code",
+            )),
+        ],
+        focus: 0,
+    }
+}
+
+/// Whether a scanned text is a page code of a printed bundle (`MDGC<code>P<NN>`), not an
+/// MDG1 intake part.
+pub fn is_page_code(text: &str) -> bool {
+    let t = text.trim();
+    t.len() >= 5 && t.is_ascii() && t[..4].eq_ignore_ascii_case("MDGC")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -818,7 +878,11 @@ impl State {
             Some(Overlay::MemberEdit(m)) => text_focus(&m.form),
             Some(Overlay::OutsideApplicant(f))
             | Some(Overlay::SetAside { form: f, .. })
-            | Some(Overlay::ReloadPath(f)) => text_focus(f),
+            | Some(Overlay::ReloadPath(f))
+            | Some(Overlay::OpenCode(f))
+            | Some(Overlay::Continue(ContinueView {
+                reason: Some(f), ..
+            })) => text_focus(f),
             Some(_) => false,
             None => self.screen == Screen::Reception && text_focus(&self.case.reception),
         }

@@ -5,7 +5,7 @@
 use super::action::{Action, Effect};
 use super::checklist::{self, RowKind};
 use super::services::{
-    Basic4, CardError, DeviceEvent, QrFeed, ReaderEvent, ScannerEvent, SecretKind, Tries,
+    Basic4, CardError, DeviceEvent, ProcMark, QrFeed, ReaderEvent, ScannerEvent, SecretKind, Tries,
 };
 use super::state::*;
 use crate::intake::{
@@ -50,7 +50,34 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                 warn(s, "カードの読み取り中はQRコードを読み取れません。あとでもう一度読み取ってください。", "Finish the card first, then scan again.");
                 return vec![];
             }
+            if is_page_code(&text) {
+                // A page of a bundle printed at another counter: continue that case here.
+                return vec![Effect::ContinueCase(text)];
+            }
             vec![Effect::QrFeed(text)]
+        }
+        Action::Continued(r) => continued(s, r),
+        Action::InProgressList(cases) => {
+            if cases.is_empty() {
+                info(
+                    s,
+                    "進行中の案件はありません (どの窓口にも)。",
+                    "No case is in progress at any counter.",
+                );
+                return vec![];
+            }
+            let selected = match &s.overlay {
+                Some(Overlay::InProgress { selected, .. }) => {
+                    (*selected).min(cases.len().saturating_sub(1))
+                }
+                _ => 0,
+            };
+            s.overlay = Some(Overlay::InProgress { cases, selected });
+            vec![]
+        }
+        Action::OpenOtherCase if s.overlay.is_none() && !s.help => {
+            s.overlay = Some(Overlay::OpenCode(open_code_form()));
+            vec![]
         }
         Action::QrResult(r) => qr_result(s, r),
         Action::TriesKnown(t) => {
@@ -165,7 +192,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
                     crate::rules::scenario::read_scenarios(&files).unwrap_or_default();
                 s.supervisor.files = files;
                 s.supervisor.selected = 0;
-                s.set_dir = Some(dir);
+                s.set_dir = dir;
                 s.redetermine();
                 s.msg = Some(Msg::new(
                     MsgKind::Info,
@@ -604,6 +631,16 @@ fn device(s: &mut State, ev: DeviceEvent) -> Vec<Effect> {
             ScannerEvent::Disconnected => {
                 s.scanner = ScannerState::Disconnected;
                 vec![]
+            }
+            ScannerEvent::Part(t) if is_page_code(&t) => {
+                if matches!(
+                    s.overlay,
+                    Some(Overlay::Pin(_)) | Some(Overlay::CardConfirm(_))
+                ) {
+                    warn(s, "カードの読み取り中はQRコードを読み取れません。あとでもう一度読み取ってください。", "Finish the card first, then scan again.");
+                    return vec![];
+                }
+                vec![Effect::ContinueCase(t)]
             }
             ScannerEvent::Part(t) => vec![Effect::QrFeed(t)],
         },
@@ -1346,6 +1383,43 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
             },
             _ => vec![Effect::OpenCase],
         },
+        Overlay::OpenCode(mut f) => match a {
+            Action::Cancel => vec![],
+            Action::Next => {
+                // The field stays until the case opens (a typo is corrected in place).
+                let code = f.fields[0].opt_text();
+                s.overlay = Some(Overlay::OpenCode(f));
+                code.map(Effect::ContinueCase).into_iter().collect()
+            }
+            other => {
+                edit_form(&mut f, &other);
+                s.overlay = Some(Overlay::OpenCode(f));
+                vec![]
+            }
+        },
+        Overlay::Continue(v) => continue_view(s, v, a),
+        Overlay::InProgress { cases, selected } => match a {
+            Action::Up | Action::Down => {
+                let n = cases.len().max(1);
+                let selected = if matches!(a, Action::Up) {
+                    (selected + n - 1) % n
+                } else {
+                    (selected + 1) % n
+                };
+                s.overlay = Some(Overlay::InProgress { cases, selected });
+                vec![]
+            }
+            Action::Next => {
+                let code = cases.get(selected).map(|c| c.code.clone());
+                s.overlay = Some(Overlay::InProgress { cases, selected });
+                code.map(Effect::ContinueCase).into_iter().collect()
+            }
+            Action::Cancel => vec![],
+            _ => {
+                s.overlay = Some(Overlay::InProgress { cases, selected });
+                vec![]
+            }
+        },
         Overlay::ConfirmQuit => match a {
             Action::Yes | Action::Quit => {
                 s.quit = true;
@@ -1357,6 +1431,188 @@ fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
             }
         },
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Case continuation across counters (issue #15)
+
+/// A case read for continuation: opens its view, or refreshes the one open (after a mark,
+/// keeping the selection). The case on the screen underneath is never touched.
+fn continued(s: &mut State, r: Result<super::services::Continued, String>) -> Vec<Effect> {
+    match r {
+        Ok(c) => {
+            let code = c.code.clone();
+            match s.overlay.take() {
+                Some(Overlay::Continue(mut v)) if v.case.code == code => {
+                    v.selected = v.selected.min(c.procedures.len().saturating_sub(1));
+                    v.case = c;
+                    v.reason = None;
+                    s.overlay = Some(Overlay::Continue(v));
+                }
+                None
+                | Some(Overlay::Continue(_))
+                | Some(Overlay::OpenCode(_))
+                | Some(Overlay::InProgress { .. }) => {
+                    let ours = c.procedures.iter().filter(|p| p.ours).count();
+                    let (ja, en) = if s.config.section.is_none() {
+                        (
+                            format!("受付番号 {code} を開きました。この窓口の担当課 (section) が設定されていないため、見るだけです。"),
+                            format!("Case {code} opened. This counter has no section configured: view only."),
+                        )
+                    } else if ours == 0 {
+                        (
+                            format!("受付番号 {code} を開きました。この課の手続はありません。"),
+                            format!("Case {code} opened. Nothing in it for this section."),
+                        )
+                    } else {
+                        (
+                            format!("受付番号 {code} を開きました。この課の手続: {ours}件。"),
+                            format!("Case {code} opened: {ours} procedure(s) for this section."),
+                        )
+                    };
+                    info(s, ja, en);
+                    s.overlay = Some(Overlay::Continue(ContinueView::new(c)));
+                }
+                other => {
+                    // Any other dialog stays (a scan never closes a form being typed).
+                    s.overlay = other;
+                    warn(
+                        s,
+                        "入力中の画面を閉じてから、もう一度読み取ってください。",
+                        "Close the dialog first, then scan again.",
+                    );
+                }
+            }
+        }
+        Err(e) => {
+            // The field stays open with what was typed, to correct it.
+            s.msg = Some(Msg::new(
+                MsgKind::Error,
+                format!("案件を開けません: {e}"),
+                format!("Cannot open the case: {e}"),
+            ));
+        }
+    }
+    vec![]
+}
+
+fn continue_view(s: &mut State, mut v: ContinueView, a: Action) -> Vec<Effect> {
+    if let Some(mut form) = v.reason.take() {
+        // Setting the selected procedure aside: the reason is required.
+        match a {
+            Action::Cancel => {}
+            Action::Next => match form.fields[0].opt_text() {
+                Some(reason) => {
+                    let e = mark(s, &v, ProcMark::SetAside, Some(reason));
+                    s.overlay = Some(Overlay::Continue(v));
+                    return e;
+                }
+                None => {
+                    warn(
+                        s,
+                        "保留の理由を入力してください (1-3 で定型文)。",
+                        "Type the reason (1-3 for a preset).",
+                    );
+                    v.reason = Some(form);
+                }
+            },
+            Action::Input(c) if form.fields[0].value.is_empty() && ('1'..='3').contains(&c) => {
+                let preset = SET_ASIDE_REASONS[(c as u8 - b'1') as usize].0;
+                form.fields[0] = Field::text("reason", form.fields[0].label, preset);
+                v.reason = Some(form);
+            }
+            other => {
+                edit_form(&mut form, &other);
+                v.reason = Some(form);
+            }
+        }
+        s.overlay = Some(Overlay::Continue(v));
+        return vec![];
+    }
+    let n = v.case.procedures.len();
+    let mut effects = vec![];
+    match a {
+        Action::Cancel => {
+            info(
+                s,
+                format!("受付番号 {} を閉じました。", v.case.code),
+                format!("Case {} closed on this screen.", v.case.code),
+            );
+            return vec![];
+        }
+        Action::Up if n > 0 => v.selected = (v.selected + n - 1) % n,
+        Action::Down if n > 0 => v.selected = (v.selected + 1) % n,
+        Action::MarkDone if markable(s, &v) => effects = mark(s, &v, ProcMark::Done, None),
+        Action::MarkPending if markable(s, &v) => effects = mark(s, &v, ProcMark::Pending, None),
+        Action::SetAside if markable(s, &v) => {
+            v.reason = Some(Form {
+                fields: vec![Field::text("reason", ("保留の理由", "Reason"), "")],
+                focus: 0,
+            })
+        }
+        _ => {}
+    }
+    s.overlay = Some(Overlay::Continue(v));
+    effects
+}
+
+/// Whether this counter may mark the selected procedure: its own section's, while the case
+/// still holds its data. Says why not.
+fn markable(s: &mut State, v: &ContinueView) -> bool {
+    let Some(p) = v.case.procedures.get(v.selected) else {
+        return false;
+    };
+    if matches!(v.case.status.as_str(), "purged" | "discarded") {
+        warn(
+            s,
+            "この案件は消去済みのため、記録できません。",
+            "This case was purged; nothing can be marked.",
+        );
+        return false;
+    }
+    if !p.ours {
+        let (ja, en) = match &s.config.section {
+            Some(mine) => (
+                format!(
+                    "{} の手続です。この窓口 ({mine}) では記録できません。",
+                    p.section
+                ),
+                format!("This belongs to {}; this counter is {mine}.", p.section),
+            ),
+            None => (
+                "この窓口の担当課が設定されていません (設定ファイルの section)。".to_string(),
+                "This counter has no section configured (section in the configuration)."
+                    .to_string(),
+            ),
+        };
+        warn(s, ja, en);
+        return false;
+    }
+    true
+}
+
+fn mark(s: &mut State, v: &ContinueView, m: ProcMark, reason: Option<String>) -> Vec<Effect> {
+    let Some(p) = v.case.procedures.get(v.selected) else {
+        return vec![];
+    };
+    let (ja, en) = match m {
+        ProcMark::Done => ("済にしました", "marked done"),
+        ProcMark::SetAside => ("保留にしました", "set aside"),
+        ProcMark::Pending => ("未処理に戻しました", "back to pending"),
+    };
+    let name = s
+        .set
+        .procedures
+        .iter()
+        .find(|x| x.id == p.id)
+        .map_or(p.id.clone(), |x| x.name.get(s.lang).to_string());
+    info(s, format!("{name}: {ja}。"), format!("{name}: {en}."));
+    vec![Effect::Mark {
+        code: v.case.code.clone(),
+        procedure: p.id.clone(),
+        mark: m,
+        reason,
+    }]
 }
 
 /// Preset reasons for setting a procedure aside (keys 1-3 in an empty reason field).
@@ -1690,14 +1946,9 @@ enum Answer {
     Mark,
 }
 
-/// The "no" Enter gives an open question of a row; `None` when there is none (a code fact).
-fn default_no(kind: &RowKind) -> Option<Answer> {
-    match kind {
-        RowKind::Bool => Some(Answer::Fact(FactValue::Bool(false))),
-        RowKind::Count => Some(Answer::Fact(FactValue::Count(0))),
-        RowKind::Codes(_) => Some(Answer::Fact(FactValue::Codes(vec![]))),
-        _ => None,
-    }
+/// The "no" Enter gives an open question of a row; `None` when it must be answered.
+fn default_no(row: &checklist::Row) -> Option<Answer> {
+    row.no.clone().map(Answer::Fact)
 }
 
 fn set_fact(i: &mut Intake, member: Option<&str>, fact: &str, v: Option<FactValue>) {
@@ -1761,10 +2012,10 @@ fn finish_screen(s: &mut State) -> Vec<Effect> {
         return goto(s, Screen::Procedures);
     };
     let mut e = vec![];
-    // A code question has no "no": it needs an answer, or S (わからない).
+    // A question with no "no" (the health insurance) needs an answer, or S (わからない).
     for (r, row) in list.rows.iter().enumerate() {
         for (c, _) in list.cols.iter().enumerate() {
-            if list.cell(r, c).is_open() && default_no(&row.kind).is_none() {
+            if list.cell(r, c).is_open() && default_no(row).is_none() {
                 s.case.ask_focus = Some(list.key(r, c));
                 warn(
                     s,
@@ -1778,7 +2029,7 @@ fn finish_screen(s: &mut State) -> Vec<Effect> {
     for (r, row) in list.rows.iter().enumerate() {
         for (c, col) in list.cols.iter().enumerate() {
             if list.cell(r, c).is_open() {
-                if let Some(no) = default_no(&row.kind) {
+                if let Some(no) = default_no(row) {
                     e.extend(give_answer(s, col.member.clone(), &row.fact, no));
                 }
             }
@@ -2042,7 +2293,8 @@ fn procedures(s: &mut State, a: Action) -> Vec<Effect> {
                 s.case.set_aside.remove(i);
                 s.case.bundle = None;
                 info(s, "保留を取り消しました。", "No longer set aside.");
-                return vec![];
+                // The store recorded it set aside: it is pending again there too.
+                return vec![Effect::TakeBack { procedure: id }];
             }
             s.overlay = Some(Overlay::SetAside {
                 procedure: id,
@@ -2121,8 +2373,18 @@ fn supervisor(s: &mut State, a: Action) -> Vec<Effect> {
             s.supervisor.scroll = s.supervisor.scroll.saturating_sub(5);
             vec![]
         }
+        Action::ShowInProgress => vec![Effect::InProgress],
         Action::SupCheck => vec![Effect::SupCheck(s.set_dir.clone())],
         Action::SupTest => vec![Effect::SupTest(s.set_dir.clone())],
+        Action::SupReload if s.set_dir.is_none() && s.config.uses_published_set() => {
+            // This counter uses the set published on the database: reload the newest one.
+            info(
+                s,
+                "公開された最新の手続セットを検査・テストして読み込みます。",
+                "Checking, testing and loading the newest published set.",
+            );
+            vec![Effect::SupReloadPublished]
+        }
         Action::SupReload => {
             let dir = s
                 .set_dir

@@ -103,6 +103,7 @@ pub fn render_at(app: &App<FakeServices>, w: u16, h: u16) -> String {
     // The set's digest changes with every edit of the catalogue; the screens do not.
     let digest = app.state.set.digest.trim_start_matches("sha256:");
     text.replace(&format!("[{}]", &digest[..8]), "[digest..]")
+        .replace(&format!("(sha256:{})", &digest[..8]), "(sha256:digest..)")
 }
 
 /// No ambiguous-width character anywhere on screen: a CJK terminal would draw it two cells

@@ -1,9 +1,11 @@
 //! Dialogs over the screens: the resident's PIN entry, the card-face check, forms, choices.
 
 use super::widgets::{centered, dim, form_popup, popup};
+use crate::tui::services::ProcMark;
 use crate::tui::services::{SecretKind, Tries};
+use crate::tui::state::ContinueView;
 use crate::tui::state::{Overlay, PinPrompt, State};
-use crate::tui::strings::{self as st, pad, safe, tr};
+use crate::tui::strings::{self as st, fit, pad, safe, tr};
 use crate::tui::update::SET_ASIDE_REASONS;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -312,6 +314,121 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             );
             None
         }
+        Overlay::OpenCode(form) => form_popup(
+            f,
+            centered(area, 86, 8),
+            tr(l, ("他の窓口の案件を開く", "Open another counter's case")),
+            form,
+            l,
+            vec![Line::from(dim(tr(
+                l,
+                (
+                    "受付中の方の入力内容はそのまま残ります。",
+                    "The case on screen is kept as it is.",
+                ),
+            )))],
+        ),
+        Overlay::Continue(v) => {
+            draw_continue(f, area, s, v);
+            v.reason.as_ref().and_then(|form| {
+                let name = v
+                    .case
+                    .procedures
+                    .get(v.selected)
+                    .map_or(String::new(), |p| proc_name(s, &p.id));
+                let mut extra = vec![Line::from(dim(tr(
+                    l,
+                    (
+                        "理由が空のとき 1-3 で定型文:",
+                        "Empty reason: 1-3 for a preset:",
+                    ),
+                )))];
+                for (k, (ja, en)) in SET_ASIDE_REASONS.iter().enumerate() {
+                    extra.push(Line::from(dim(&format!(
+                        "  {} {}",
+                        k + 1,
+                        if l == crate::rules::Lang::Ja { ja } else { en }
+                    ))));
+                }
+                form_popup(
+                    f,
+                    centered(area, 86, 10),
+                    &format!("{}: {name}", tr(l, ("手続を保留", "Set aside"))),
+                    form,
+                    l,
+                    extra,
+                )
+            })
+        }
+        Overlay::InProgress { cases, selected } => {
+            let mut lines = vec![
+                Line::from(tr(
+                    l,
+                    (
+                        "どこかの課で未処理の手続が残っている案件 (古い順)。Enter で開きます。",
+                        "Cases with something pending at some section, oldest first.",
+                    ),
+                )),
+                Line::from(""),
+            ];
+            let room = (area.height as usize).saturating_sub(8).max(1);
+            let first = selected.saturating_sub(room.saturating_sub(1));
+            for (k, c) in cases.iter().enumerate().skip(first).take(room) {
+                let style = if k == *selected {
+                    Style::default().fg(Color::Black).bg(Color::Cyan)
+                } else {
+                    Style::default()
+                };
+                let kind = c
+                    .event_kind
+                    .as_deref()
+                    .and_then(crate::intake::EventKind::parse)
+                    .map_or("-", |k| {
+                        if l == crate::rules::Lang::Ja {
+                            k.label_ja()
+                        } else {
+                            k.label_en()
+                        }
+                    });
+                lines.push(Line::from(Span::styled(
+                    fit(
+                        &safe(&format!(
+                            "  {}  {}  {kind}  {}  {} {}  {}",
+                            c.code,
+                            pad(&age(l, c.age_seconds), 10),
+                            c.counter.as_deref().unwrap_or("-"),
+                            tr(l, ("未処理", "pending")),
+                            c.pending,
+                            c.waiting_at.join("・"),
+                        )),
+                        (area.width as usize).saturating_sub(4),
+                    ),
+                    style,
+                )));
+            }
+            if cases.len() > room {
+                lines.push(Line::from(dim(&format!(
+                    "  ({}-{} / {})",
+                    first + 1,
+                    (first + room).min(cases.len()),
+                    cases.len()
+                ))));
+            }
+            popup(
+                f,
+                centered(
+                    area,
+                    area.width.saturating_sub(4),
+                    (cases.len().min(room) as u16 + 6).min(area.height),
+                ),
+                tr(
+                    l,
+                    ("進行中の案件 (全窓口)", "Cases in progress (every counter)"),
+                ),
+                lines,
+            );
+            None
+        }
         Overlay::ConfirmQuit => {
             let code = s.case.code.as_deref().unwrap_or("-");
             let lines = vec![
@@ -475,5 +592,142 @@ fn draw_pin(f: &mut Frame, area: Rect, s: &State, p: &PinPrompt) {
             .wrap(Wrap { trim: true })
             .block(block),
         area,
+    );
+}
+
+/// A procedure's name in the screen's language (its id when the set does not have it).
+fn proc_name(s: &State, id: &str) -> String {
+    s.set
+        .procedures
+        .iter()
+        .find(|p| p.id == id)
+        .map_or(id.to_string(), |p| p.name.get(s.lang).to_string())
+}
+
+/// An age as a clerk says it: minutes, hours, days.
+fn age(l: crate::rules::Lang, secs: i64) -> String {
+    let m = secs.max(0) / 60;
+    let ja = l == crate::rules::Lang::Ja;
+    match m {
+        m if m < 60 => format!("{m}{}", if ja { "分" } else { " min" }),
+        m if m < 60 * 24 => format!("{}{}", m / 60, if ja { "時間" } else { " h" }),
+        m => format!("{}{}", m / (60 * 24), if ja { "日" } else { " d" }),
+    }
+}
+
+/// When a mark was made, short: `04-06 10:15` (JST, as the store writes it).
+fn short_time(at: &str) -> String {
+    // RFC 3339 with the +09:00 offset: the date's month-day and the time's hour:minute.
+    match (at.get(5..10), at.get(11..16)) {
+        (Some(d), Some(t)) => format!("{d} {t}"),
+        _ => at.to_string(),
+    }
+}
+
+/// A case continued at this counter: every applied procedure with its section, status and
+/// who marked it when; this section's in bold, the others' dimmed.
+fn draw_continue(f: &mut Frame, area: Rect, s: &State, v: &ContinueView) {
+    let l = s.lang;
+    let c = &v.case;
+    let status = match c.status.as_str() {
+        "open" => tr(l, ("受付中", "open")),
+        "closed" => tr(l, ("受付済", "closed at reception")),
+        "discarded" => tr(l, ("破棄 (個人情報消去済)", "discarded")),
+        "purged" => tr(l, ("消去済", "purged")),
+        _ => "-",
+    };
+    let progress = if c.complete {
+        tr(l, ("すべての手続が済・保留です", "nothing pending"))
+    } else {
+        tr(l, ("未処理の手続があります", "something is pending"))
+    };
+    let mut head = format!(
+        "{} {}  {status}  {progress}",
+        tr(l, ("受付番号", "Case")),
+        c.code
+    );
+    if let Some((page, form)) = &c.page {
+        head.push_str(&format!(
+            "  ({} {page}: {form})",
+            tr(l, ("読み取ったページ", "scanned page"))
+        ));
+    }
+    let mine = s.config.section.as_deref().unwrap_or("-");
+    let mut lines = vec![
+        Line::from(Span::styled(
+            safe(&head),
+            Style::default().add_modifier(Modifier::BOLD),
+        )),
+        Line::from(dim(&safe(&format!(
+            "{}: {mine}",
+            tr(l, ("この窓口の担当課", "This counter's section"))
+        )))),
+        Line::from(""),
+    ];
+    let width = (area.width as usize).saturating_sub(4);
+    let room = (area.height as usize).saturating_sub(9).max(1);
+    let first = v.selected.saturating_sub(room.saturating_sub(1));
+    for (k, p) in c.procedures.iter().enumerate().skip(first).take(room) {
+        let mark = match p.status {
+            ProcMark::Pending => tr(l, ("未処理", "pending")),
+            ProcMark::Done => tr(l, ("済", "done")),
+            ProcMark::SetAside => tr(l, ("保留", "set aside")),
+        };
+        let who = match (&p.counter, &p.clerk, &p.at) {
+            (None, None, None) => String::new(),
+            (counter, clerk, at) => format!(
+                "  {} {} {}",
+                counter.as_deref().unwrap_or("-"),
+                clerk.as_deref().unwrap_or(""),
+                at.as_deref().map(short_time).unwrap_or_default()
+            ),
+        };
+        let reason = p
+            .reason
+            .as_deref()
+            .map(|r| format!(" 「{r}」"))
+            .unwrap_or_default();
+        let text = format!(
+            "{} {} {}  {}{who}{reason}",
+            if k == v.selected { ">" } else { " " },
+            pad(mark, 6),
+            pad(&p.section, 12),
+            proc_name(s, &p.id),
+        );
+        let mut style = if p.ours {
+            Style::default().add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().fg(Color::DarkGray)
+        };
+        if k == v.selected {
+            style = style.fg(Color::Black).bg(Color::Cyan);
+        }
+        lines.push(Line::from(Span::styled(fit(&safe(&text), width), style)));
+    }
+    if c.procedures.len() > room {
+        lines.push(Line::from(dim(&format!(
+            "  ({}-{} / {})",
+            first + 1,
+            (first + room).min(c.procedures.len()),
+            c.procedures.len()
+        ))));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(dim(tr(
+        l,
+        (
+            "太字がこの課の手続です。D: 済  H: 保留 (理由)  P: 未処理に戻す  Esc: 閉じる",
+            "Bold: this section's. D: done  H: set aside (reason)  P: back to pending  Esc: close",
+        ),
+    ))));
+    popup(
+        f,
+        centered(
+            area,
+            area.width.saturating_sub(2),
+            (c.procedures.len().min(room) as u16 + 8).min(area.height),
+        ),
+        tr(l, ("他の窓口の案件", "Another counter's case")),
+        lines,
     );
 }

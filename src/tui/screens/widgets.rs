@@ -286,12 +286,24 @@ pub fn wrap_text(text: &str, w: usize) -> Vec<String> {
     for c in text.chars() {
         let cw = c.width().unwrap_or(0);
         if used + cw > w {
-            // Break an ASCII word at the last space of the line, if there is one.
+            // Break an ASCII word at the last space of the line, if there is one; a short
+            // number or word right after Japanese text moves down whole ("90日", not "9|0日").
             let carry = if c.is_ascii_alphanumeric() {
+                let run = cur
+                    .chars()
+                    .rev()
+                    .take_while(|x| x.is_ascii_alphanumeric())
+                    .count();
                 match cur.rfind(' ') {
                     Some(i) if cur[i + 1..].chars().all(|x| x.is_ascii_graphic()) => {
                         let rest = cur[i + 1..].to_string();
                         cur.truncate(i);
+                        rest
+                    }
+                    _ if run > 0 && run <= 8 && run < cur.chars().count() => {
+                        let at = cur.len() - run; // ASCII: one byte a character
+                        let rest = cur[at..].to_string();
+                        cur.truncate(at);
                         rest
                     }
                     _ => String::new(),
@@ -327,5 +339,8 @@ mod tests {
         assert_eq!(lines.concat().replace(' ', ""), t.replace(' ', ""));
         let lines = wrap_text("National Health Insurance enrolment", 12);
         assert_eq!(lines, vec!["National", "Health", "Insurance", "enrolment"]);
+        // A number is never split.
+        let lines = wrap_text("転入届の日から90日を過ぎると", 15);
+        assert_eq!(lines, vec!["転入届の日から", "90日を過ぎると"]);
     }
 }
