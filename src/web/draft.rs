@@ -10,13 +10,14 @@
 //! | `lang` | `ja` · `en` |
 //! | `step` | the step the posted page showed; `go` the button pressed |
 //! | `kind`, `date` | the event |
-//! | `prev_addr`, `new_addr`, `planned` | addresses, 転出予定日 |
+//! | `prev_addr`, `new_addr`, `planned`, `funeral` | addresses, 転出予定日, 葬儀の日 (death) |
 //! | `members` | the member rows, e.g. `1,2,4` (ids `m1`, `m2`, `m4`) |
 //! | `m1.family`, `m1.given`, `m1.family_kana`, `m1.given_kana`, `m1.birth`, `m1.sex`, `m1.relation`, `m1.nat`, `m1.nat_other`, `m1.moving` | a member |
 //! | `deceased` | death: the member who died (`m2`) |
 //! | `a.m1.pregnant`, `a.household.dogs` | answers so far (`yes`/`no`, a count, a code, codes joined by `,`) |
 //! | `skip` | a question the resident left to the counter (`m1.pregnant`) |
 //! | `shown`, `q.KEY` | the questions the posted page asked, and the inputs answering them |
+//! | `at` | the checklist screen the posted questions page showed (`insurance`, …) |
 
 use super::html::Html;
 use crate::intake::{EventKind, FactScope, FactType, Vocabulary};
@@ -183,6 +184,8 @@ pub struct Draft {
     pub kind: String,
     pub date: String,
     pub planned: String,
+    /// Death: the day of the funeral (葬祭費・埋葬料 run from the day after), if known.
+    pub funeral: String,
     pub prev_addr: String,
     pub new_addr: String,
     pub members: Vec<MemberDraft>,
@@ -203,6 +206,8 @@ pub struct Submission {
     pub shown: Vec<String>,
     /// The inputs answering them: key → values (several for a set of codes).
     pub q: BTreeMap<String, Vec<String>>,
+    /// The checklist screen the posted questions page showed.
+    pub at: Option<String>,
 }
 
 /// The key of a question: `m1.pregnant`, or `household.dogs` for a household fact.
@@ -233,9 +238,11 @@ pub fn parse_form(body: &[u8]) -> Submission {
             "lang" => d.lang = if v == "en" { Lang::En } else { Lang::Ja },
             "step" => sub.step = Step::parse(&v),
             "go" => sub.go = v,
+            "at" => sub.at = Some(v),
             "kind" => d.kind = v,
             "date" => d.date = v,
             "planned" => d.planned = v,
+            "funeral" => d.funeral = v,
             "prev_addr" => d.prev_addr = v,
             "new_addr" => d.new_addr = v,
             "deceased" => d.deceased = v,
@@ -324,6 +331,7 @@ impl Draft {
         h.hidden("members", &list.join(","));
         if visible != Step::Household {
             h.hidden("planned", &self.planned)
+                .hidden("funeral", &self.funeral)
                 .hidden("prev_addr", &self.prev_addr)
                 .hidden("new_addr", &self.new_addr)
                 .hidden("deceased", &self.deceased);
@@ -367,6 +375,7 @@ impl Draft {
         }
         if kind == Some(EventKind::Death) {
             opt(&mut event, "deceased", &self.deceased);
+            opt(&mut event, "funeral_date", &date(&self.funeral));
         }
         let mut members = vec![];
         for m in &self.members {

@@ -13,8 +13,10 @@
 use super::draft::{question_key, split_key, Draft, Step, Submission};
 use super::text::Tr;
 use crate::intake::{parse_intake_value, EventKind, FactScope, FactType, Intake, Vocabulary};
+use crate::rules::model::ScreenDecl;
 use crate::rules::{determine, Determination, Lang, ProcedureSet, Question};
 use chrono::NaiveDate;
+use std::collections::BTreeSet;
 
 /// A problem with what was entered: which input, and what to do, in both languages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,8 +53,14 @@ pub struct View {
     pub intake: Option<Intake>,
     /// `rules::determine` on it.
     pub det: Option<Determination>,
-    /// The questions to ask on this page (questions step).
+    /// The questions to ask on this page (questions step): the open questions of one
+    /// checklist screen, with the ones of that screen already answered that still matter
+    /// (shown with their answers, so a follow-up keeps its context and "back" loses nothing).
     pub open: Vec<Question>,
+    /// The checklist screen this questions page shows.
+    pub screen: Option<ScreenDecl>,
+    /// Which of how many question pages this is (an estimate: answers may open more).
+    pub progress: (usize, usize),
     /// A short notice (a row could not be added, …).
     pub notice: Option<Tr>,
 }
@@ -66,6 +74,8 @@ impl View {
             intake: None,
             det: None,
             open: vec![],
+            screen: None,
+            progress: (0, 0),
             notice: None,
         }
     }
@@ -90,6 +100,7 @@ pub fn advance(sub: Submission, set: &ProcedureSet, today: NaiveDate) -> View {
         go,
         shown,
         q,
+        at,
     } = sub;
     let vocab = &set.vocabulary;
     let step = step.unwrap_or(Step::Event);
@@ -103,7 +114,8 @@ pub fn advance(sub: Submission, set: &ProcedureSet, today: NaiveDate) -> View {
         return match step {
             Step::Event => View::at(Step::Event, draft),
             Step::Household => View::at(Step::Household, draft),
-            Step::Questions | Step::Result => checked(draft, set, today, step),
+            Step::Questions => checked(draft, set, today, Want::At(at)),
+            Step::Result => checked(draft, set, today, Want::Result),
         };
     }
 
@@ -140,29 +152,45 @@ pub fn advance(sub: Submission, set: &ProcedureSet, today: NaiveDate) -> View {
             View::at(Step::Household, draft)
         }
         (Step::Household, "back") => View::at(Step::Event, draft),
-        (Step::Household, _) => checked(draft, set, today, Step::Questions),
+        (Step::Household, _) => checked(draft, set, today, Want::After(None)),
         (Step::Questions, "back") => {
             apply_answers(&mut draft, &shown, &q, vocab, false);
-            View::at(Step::Household, draft)
+            checked(draft, set, today, Want::Before(at))
         }
         (Step::Questions, _) => {
             apply_answers(&mut draft, &shown, &q, vocab, true);
-            checked(draft, set, today, Step::Questions)
+            checked(draft, set, today, Want::After(at))
         }
         (Step::Result, "edit:event") => View::at(Step::Event, draft),
         (Step::Result, "edit:household") => View::at(Step::Household, draft),
-        (Step::Result, "edit:answers") => {
-            draft.answers.clear();
-            draft.skipped.clear();
-            checked(draft, set, today, Step::Questions)
-        }
-        (Step::Result, _) => checked(draft, set, today, Step::Result),
+        // Walks the question pages again, each with its answers filled in.
+        (Step::Result, "edit:answers") => checked(draft, set, today, Want::Revisit),
+        (Step::Result, _) => checked(draft, set, today, Want::Result),
     }
 }
 
-/// Checks the event and the household, determines, and shows the open questions (when
-/// `want` is the questions step and some remain) or the result.
-fn checked(draft: Draft, set: &ProcedureSet, today: NaiveDate, want: Step) -> View {
+/// Which page of questions to show after a check.
+#[derive(Clone, Debug)]
+enum Want {
+    /// The result, whatever remains open (it goes to the counter).
+    Result,
+    /// Going forward from a screen (`None`: from the household step): as the counter, the
+    /// first screen in order with an open question (that screen again if its answers opened
+    /// a follow-up on it, an earlier one if they opened a question there); after it, also a
+    /// screen with answers (walking forward again after "back").
+    After(Option<String>),
+    /// Going back from a screen: the last screen before it that was answered.
+    Before(Option<String>),
+    /// The same screen again (a language switch).
+    At(Option<String>),
+    /// From the result: the first screen with an answer or an open question.
+    Revisit,
+}
+
+/// Checks the event and the household, determines, and picks the page to show: a screen of
+/// questions (as the counter asks them: one checklist screen at a time, in the set's screen
+/// order) or the result.
+fn checked(draft: Draft, set: &ProcedureSet, today: NaiveDate, want: Want) -> View {
     let problems = check_event(&draft, today);
     if !problems.is_empty() {
         return View {
@@ -181,25 +209,184 @@ fn checked(draft: Draft, set: &ProcedureSet, today: NaiveDate, want: Step) -> Vi
     };
     let det = determine(&intake, set, today);
     let open = open_questions(&det, &draft, &set.vocabulary);
-    let step = if want == Step::Questions && !open.is_empty() {
-        Step::Questions
-    } else {
-        Step::Result
+    let answered = answered_screens(&draft, set);
+    let has_open = |key: &str| open.iter().any(|q| q.screen == key);
+    let has_any = |key: &str| has_open(key) || answered.contains(key);
+    let index = |key: &Option<String>| {
+        key.as_ref()
+            .and_then(|k| set.screens.iter().position(|s| &s.key == k))
     };
+    // Candidate screens, best first; the first that still asks something is shown.
+    let candidates: Vec<&ScreenDecl> = match &want {
+        Want::Result => vec![],
+        Want::After(from) => {
+            let start = index(from);
+            set.screens
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| match start {
+                    None => has_any(&s.key),
+                    Some(at) => (*i <= at && has_open(&s.key)) || (*i > at && has_any(&s.key)),
+                })
+                .map(|(_, s)| s)
+                .collect()
+        }
+        Want::Before(from) => {
+            let end = index(from).unwrap_or(set.screens.len());
+            let mut before: Vec<&ScreenDecl> = set.screens[..end]
+                .iter()
+                .filter(|s| has_any(&s.key))
+                .collect();
+            before.reverse();
+            before
+        }
+        Want::At(at) => {
+            let start = index(at).unwrap_or(0);
+            set.screens[start..]
+                .iter()
+                .filter(|s| has_any(&s.key))
+                .collect()
+        }
+        Want::Revisit => set.screens.iter().filter(|s| has_any(&s.key)).collect(),
+    };
+    for screen in candidates {
+        let asked = screen_questions(&draft, set, today, &intake, &det, &open, &screen.key);
+        if asked.is_empty() {
+            continue;
+        }
+        let pages: Vec<&str> = set
+            .screens
+            .iter()
+            .filter(|s| has_any(&s.key))
+            .map(|s| s.key.as_str())
+            .collect();
+        let pos = pages
+            .iter()
+            .position(|k| *k == screen.key)
+            .map_or(1, |i| i + 1);
+        return View {
+            intake: Some(intake),
+            det: Some(det),
+            open: asked,
+            screen: Some(screen.clone()),
+            progress: (pos, pages.len().max(pos)),
+            ..View::at(Step::Questions, draft)
+        };
+    }
+    if matches!(want, Want::Before(_)) {
+        // Back from the first question page: the household.
+        return View::at(Step::Household, draft);
+    }
     View {
         intake: Some(intake),
         det: Some(det),
-        open: if step == Step::Questions {
-            open
-        } else {
-            vec![]
-        },
-        ..View::at(step, draft)
+        ..View::at(Step::Result, draft)
     }
 }
 
+/// The screens of the questions already answered or left to the counter on this page.
+fn answered_screens(draft: &Draft, set: &ProcedureSet) -> BTreeSet<String> {
+    draft
+        .answers
+        .keys()
+        .chain(draft.skipped.iter())
+        .filter_map(|k| {
+            let (who, fact) = split_key(k)?;
+            set.facts
+                .get(&(scope_of(who), fact.to_string()))
+                .map(|d| d.screen.clone())
+        })
+        .collect()
+}
+
+/// The questions one screen shows: its open ones, and the ones already answered (or left to
+/// the counter) on it whose answer still matters — an answer that no longer changes anything
+/// (an earlier answer settled it) is not asked again. In the screen's row order (the facts'
+/// order in `facts.toml`), then by member.
+#[allow(clippy::too_many_arguments)]
+fn screen_questions(
+    draft: &Draft,
+    set: &ProcedureSet,
+    today: NaiveDate,
+    intake: &Intake,
+    det: &Determination,
+    open: &[Question],
+    screen: &str,
+) -> Vec<Question> {
+    let mut out: Vec<Question> = open
+        .iter()
+        .filter(|q| q.screen == screen)
+        .cloned()
+        .collect();
+    let pending = det.questions();
+    let keys: Vec<&String> = draft.answers.keys().chain(draft.skipped.iter()).collect();
+    for key in keys {
+        let Some((who, fact)) = split_key(key) else {
+            continue;
+        };
+        if who.is_some_and(|id| draft.member(id).is_none())
+            || out
+                .iter()
+                .any(|q| q.member.as_deref() == who && q.fact == fact)
+        {
+            continue;
+        }
+        let Some(decl) = set.facts.get(&(scope_of(who), fact.to_string())) else {
+            continue;
+        };
+        if decl.screen != screen || set.vocabulary.get(scope_of(who), fact).is_none() {
+            continue;
+        }
+        let matters = if draft.answers.contains_key(key) {
+            let mut without = draft.clone();
+            without.answers.remove(key);
+            parse_intake_value(&without.intake_json(&set.vocabulary), &set.vocabulary)
+                .map(|i| {
+                    determine(&i, set, today)
+                        .questions()
+                        .iter()
+                        .any(|q| q.member.as_deref() == who && q.fact == fact)
+                })
+                .unwrap_or(false)
+        } else {
+            pending
+                .iter()
+                .any(|q| q.member.as_deref() == who && q.fact == fact)
+        };
+        if !matters {
+            continue;
+        }
+        let about_deceased = who.is_some()
+            && intake.event.kind == EventKind::Death
+            && intake.event.deceased.as_deref() == who;
+        let text = decl.question_for(about_deceased);
+        out.push(Question {
+            member: who.map(str::to_string),
+            fact: fact.to_string(),
+            text: text.ja.clone(),
+            text_en: text.en().to_string(),
+            screen: decl.screen.clone(),
+            sensitive: decl.sensitive,
+        });
+    }
+    let row = |q: &Question| {
+        let decl = set
+            .facts
+            .get(&(scope_of(q.member.as_deref()), q.fact.clone()));
+        let member = q
+            .member
+            .as_deref()
+            .and_then(|id| draft.members.iter().position(|m| m.id() == id))
+            .map_or(0, |i| i + 1);
+        (decl.map_or(usize::MAX, |d| d.position), member)
+    };
+    out.sort_by_key(row);
+    out
+}
+
 /// The engine's pending questions not yet answered nor left to the counter, that this page
-/// can ask (the fact is in the set's vocabulary).
+/// can ask (the fact is in the set's vocabulary; the household's own questions — the head,
+/// a member's 続柄 — are the household step's inputs).
 pub fn open_questions(det: &Determination, draft: &Draft, vocab: &Vocabulary) -> Vec<Question> {
     det.questions()
         .into_iter()
@@ -247,6 +434,7 @@ fn apply_answers(
                 draft.skipped.remove(key);
             }
             None if skip_unanswered => {
+                draft.answers.remove(key);
                 draft.skipped.insert(key.clone());
             }
             None => {}
@@ -343,6 +531,25 @@ pub fn check_household(d: &Draft, set: &ProcedureSet) -> Result<Intake, Vec<Prob
                 "The planned move-out date cannot be read; leave it empty if you do not know it.",
             ),
         ));
+    }
+    if kind == Some(EventKind::Death) && !d.funeral.trim().is_empty() {
+        match super::dates::parse_resident_date(&d.funeral) {
+            None => out.push(Problem::new(
+                "funeral",
+                (
+                    "葬儀の日が読み取れません。分からなければ空欄のままで構いません。",
+                    "The date of the funeral cannot be read; leave it empty if it is not known yet.",
+                ),
+            )),
+            Some(f) if event_date.is_some_and(|e| f < e) => out.push(Problem::new(
+                "funeral",
+                (
+                    "葬儀の日が亡くなった日より前になっています。",
+                    "The funeral is before the date of death.",
+                ),
+            )),
+            Some(_) => {}
+        }
     }
     if d.members.is_empty() {
         out.push(Problem::new(
@@ -480,6 +687,7 @@ fn field_of_path(d: &Draft, path: &str) -> String {
     match path {
         "event.date" => "date".into(),
         "event.planned_move_out_date" => "planned".into(),
+        "event.funeral_date" => "funeral".into(),
         "event.previous_address" => "prev_addr".into(),
         "event.new_address" | "household.address" => "new_addr".into(),
         "event.deceased" => "deceased".into(),
@@ -559,34 +767,82 @@ mod tests {
         ]
     }
 
+    /// The form the browser posts from a questions page: its hidden state, the questions it
+    /// showed, and the given answers (`q.KEY` → value).
+    fn questions_post(v: &View, go: &str, answers: &[(String, String)]) -> Submission {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("step".into(), "questions".into()),
+            ("go".into(), go.into()),
+        ];
+        if let Some(sc) = &v.screen {
+            pairs.push(("at".into(), sc.key.clone()));
+        }
+        let mut h = crate::web::html::Html::default();
+        v.draft.write_hidden(&mut h, Step::Questions);
+        pairs.extend(hidden_pairs(&h.s));
+        for q in &v.open {
+            let key = question_key(q.member.as_deref(), &q.fact);
+            pairs.push(("shown".into(), key.clone()));
+            // What the page shows checked is posted again, as a browser does.
+            let name = format!("q.{key}");
+            if answers.iter().any(|(k, _)| *k == name) {
+                continue;
+            }
+            if let Some(a) = v.draft.answers.get(&key) {
+                if a.is_empty() {
+                    pairs.push((name.clone(), "__none".into()));
+                }
+                for part in a.split(',').filter(|p| !p.is_empty()) {
+                    pairs.push((name.clone(), part.into()));
+                }
+            } else if v.draft.skipped.contains(&key) {
+                pairs.push((name, "skip".into()));
+            }
+        }
+        pairs.extend(answers.iter().cloned());
+        let refs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        post(&refs)
+    }
+
+    fn keys(v: &View) -> Vec<String> {
+        v.open
+            .iter()
+            .map(|q| question_key(q.member.as_deref(), &q.fact))
+            .collect()
+    }
+
     #[test]
-    fn questions_until_none_remain_then_the_result() {
+    fn one_screen_at_a_time_in_the_sets_order_until_the_result() {
         let s = set();
+        let order = |key: &str| s.screens.iter().position(|x| x.key == key).unwrap();
         let mut v = advance(post(&family_move_in()), &s, today());
         assert_eq!(v.step, Step::Questions, "{:?}", v.problems);
-        let mut rounds = 0;
+        let mut seen: Vec<String> = vec![];
         while v.step == Step::Questions {
-            rounds += 1;
-            assert!(rounds < 20, "questions never end");
-            // Answer nothing: every shown question goes to the counter, none comes back.
-            let mut pairs: Vec<(String, String)> = vec![
-                ("step".into(), "questions".into()),
-                ("go".into(), "next".into()),
-            ];
-            let mut h = crate::web::html::Html::default();
-            v.draft.write_hidden(&mut h, Step::Questions);
-            pairs.extend(hidden_pairs(&h.s));
+            assert!(seen.len() < 20, "questions never end");
+            let screen = v.screen.clone().expect("a questions page shows one screen");
+            assert!(!v.open.is_empty());
             for q in &v.open {
-                pairs.push(("shown".into(), question_key(q.member.as_deref(), &q.fact)));
+                assert_eq!(q.screen, screen.key, "{q:?} on the {} page", screen.key);
             }
-            let refs: Vec<(&str, &str)> = pairs
-                .iter()
-                .map(|(a, b)| (a.as_str(), b.as_str()))
-                .collect();
-            let before = v.open.len();
-            v = advance(post(&refs), &s, today());
-            assert!(before > 0);
+            if let Some(last) = seen.last() {
+                assert!(
+                    order(last) < order(&screen.key),
+                    "{seen:?} then {}",
+                    screen.key
+                );
+            }
+            seen.push(screen.key.clone());
+            // Answer nothing: every shown question goes to the counter, none comes back.
+            v = advance(questions_post(&v, "next", &[]), &s, today());
         }
+        assert!(
+            seen.len() >= 2,
+            "a family moving in meets several screens: {seen:?}"
+        );
         assert_eq!(v.step, Step::Result);
         let det = v.det.unwrap();
         assert!(!det.procedures.is_empty());
@@ -597,27 +853,240 @@ mod tests {
     fn answers_are_typed_and_change_the_determination() {
         let s = set();
         let v = advance(post(&family_move_in()), &s, today());
-        let q = v
-            .open
+        assert_eq!(v.screen.as_ref().unwrap().key, "insurance");
+        let key = "m1.health_insurance".to_string();
+        assert!(keys(&v).contains(&key), "{:?}", keys(&v));
+        let v = advance(
+            questions_post(&v, "next", &[(format!("q.{key}"), "employee".into())]),
+            &s,
+            today(),
+        );
+        assert_eq!(
+            v.draft.answers.get(&key).map(String::as_str),
+            Some("employee")
+        );
+        let det = v.det.unwrap();
+        assert!(
+            det.procedures
+                .iter()
+                .all(|p| !(p.id == "nhi.enroll" && p.members.contains(&"m1".to_string()))),
+            "an employee is not enrolled in NHI"
+        );
+        assert!(det
+            .excluded
             .iter()
-            .find(|q| q.fact == "health_insurance")
-            .expect("insurance is asked");
-        let key = question_key(q.member.as_deref(), &q.fact);
+            .any(|e| e.id == "nhi.enroll" && e.members.contains(&"m1".to_string())));
+    }
+
+    #[test]
+    fn back_shows_the_previous_screen_with_its_answers_and_keeps_this_ones() {
+        let s = set();
+        let v = advance(post(&family_move_in()), &s, today());
+        let first = v.screen.clone().unwrap().key;
+        let v = advance(
+            questions_post(
+                &v,
+                "next",
+                &[("q.m1.health_insurance".into(), "nhi".into())],
+            ),
+            &s,
+            today(),
+        );
+        assert_eq!(v.step, Step::Questions);
+        let second = v.screen.clone().unwrap().key;
+        assert_ne!(first, second);
+        let some = keys(&v)[0].clone();
+        let answer = match s.vocabulary.get(
+            if some.starts_with("household.") {
+                FactScope::Household
+            } else {
+                FactScope::Member
+            },
+            split_key(&some).unwrap().1,
+        ) {
+            Some(FactType::Count) => "2",
+            Some(FactType::Code(values) | FactType::CodeSet(values)) => values[0].as_str(),
+            _ => "yes",
+        }
+        .to_string();
+        let back = advance(
+            questions_post(&v, "back", &[(format!("q.{some}"), answer.clone())]),
+            &s,
+            today(),
+        );
+        assert_eq!(back.step, Step::Questions);
+        assert_eq!(
+            back.screen.as_ref().unwrap().key,
+            first,
+            "back to the first screen"
+        );
+        assert!(
+            keys(&back).contains(&"m1.health_insurance".to_string()),
+            "shown with its answer"
+        );
+        assert_eq!(
+            back.draft
+                .answers
+                .get("m1.health_insurance")
+                .map(String::as_str),
+            Some("nhi")
+        );
+        assert_eq!(
+            back.draft.answers.get(&some),
+            Some(&answer),
+            "what was given on the later page is kept"
+        );
+        // Back from the first screen: the household.
+        let home = advance(questions_post(&back, "back", &[]), &s, today());
+        assert_eq!(home.step, Step::Household);
+    }
+
+    /// A 76-year-old moving in alone: 後期高齢者医療 加入 hangs on whether the previous
+    /// address is in another prefecture (Edition 2), read from the address when it can be.
+    fn elderly_move_in(prev: &str) -> Vec<(&str, &str)> {
+        vec![
+            ("step", "household"),
+            ("go", "next"),
+            ("kind", "move_in"),
+            ("date", "2026-04-01"),
+            ("prev_addr", prev),
+            ("new_addr", "まどぐち市本町１丁目２番３号"),
+            ("members", "1"),
+            ("m1.family", "佐藤"),
+            ("m1.given", "ハル"),
+            ("m1.birth", "昭和24年5月5日"),
+            ("m1.sex", "female"),
+            ("m1.relation", "head"),
+            ("m1.nat", "JP"),
+            ("m1.moving", "yes"),
+        ]
+    }
+
+    /// Goes through the question pages answering only `given` (key, value); the rest goes
+    /// to the counter. Returns every question asked.
+    fn walk(mut v: View, s: &ProcedureSet, given: &[(&str, &str)]) -> (Vec<String>, View) {
+        let mut asked = vec![];
+        while v.step == Step::Questions {
+            assert!(asked.len() < 100);
+            let shown = keys(&v);
+            let answers: Vec<(String, String)> = given
+                .iter()
+                .filter(|(k, _)| shown.iter().any(|x| x == k))
+                .map(|(k, a)| (format!("q.{k}"), a.to_string()))
+                .collect();
+            asked.extend(shown);
+            v = advance(questions_post(&v, "next", &answers), s, today());
+        }
+        (asked, v)
+    }
+
+    #[test]
+    fn the_previous_prefecture_is_read_from_the_address_and_asked_only_when_it_cannot_be() {
+        let s = set();
+        let applies = |v: &View| {
+            v.det
+                .as_ref()
+                .unwrap()
+                .procedures
+                .iter()
+                .any(|p| p.id == "late_elderly.enroll")
+        };
+        let no_assistance = ("household.public_assistance", "no");
+        // Another prefecture, written out: nothing to ask, 加入 applies.
+        let start = |prev: &str| advance(post(&elderly_move_in(prev)), &s, today());
+        let (asked, v) = walk(
+            start("北海道北見市北五条東２丁目１番地"),
+            &s,
+            &[no_assistance],
+        );
+        assert!(
+            !asked.iter().any(|k| k == "household.from_other_prefecture"),
+            "{asked:?}"
+        );
+        assert!(applies(&v));
+        // The same prefecture: an address change of the same 広域連合, not a 加入.
+        let (asked, v) = walk(
+            start("山形県山形市旅篭町２丁目３番２５号"),
+            &s,
+            &[no_assistance],
+        );
+        assert!(
+            !asked.iter().any(|k| k == "household.from_other_prefecture"),
+            "{asked:?}"
+        );
+        assert!(!applies(&v));
+        // A town without its prefecture: the page asks, and the answer decides.
+        let (asked, v) = walk(
+            start("北見市北五条東２丁目１番地"),
+            &s,
+            &[no_assistance, ("household.from_other_prefecture", "yes")],
+        );
+        assert!(
+            asked.iter().any(|k| k == "household.from_other_prefecture"),
+            "{asked:?}"
+        );
+        assert!(applies(&v));
+    }
+
+    #[test]
+    fn a_follow_up_appears_on_its_screen_with_the_question_it_follows() {
+        let s = set();
         let mut pairs = family_move_in();
-        pairs[0] = ("step", "questions");
-        let mut all: Vec<(String, String)> = pairs
+        pairs[2] = ("kind", "death");
+        pairs.push(("deceased", "m1"));
+        let mut v = advance(post(&pairs), &s, today());
+        while v.step == Step::Questions && v.screen.as_ref().unwrap().key != "deceased" {
+            v = advance(questions_post(&v, "next", &[]), &s, today());
+        }
+        assert_eq!(v.step, Step::Questions, "the deceased's screen is asked");
+        assert!(keys(&v).contains(&"m1.owns_real_estate".to_string()));
+        assert!(
+            !keys(&v).contains(&"m1.owns_real_estate_in_city".to_string()),
+            "not before it can matter"
+        );
+        let v = advance(
+            questions_post(
+                &v,
+                "next",
+                &[("q.m1.owns_real_estate".into(), "yes".into())],
+            ),
+            &s,
+            today(),
+        );
+        assert_eq!(
+            v.screen.as_ref().unwrap().key,
+            "deceased",
+            "the follow-up stays on its screen"
+        );
+        let k = keys(&v);
+        let at = |key: &str| k.iter().position(|x| x == key);
+        assert!(
+            at("m1.owns_real_estate").is_some()
+                && at("m1.owns_real_estate") < at("m1.owns_real_estate_in_city"),
+            "{k:?}"
+        );
+        // Answered "no": the 相続登記 still applies (land elsewhere), the 固定資産税 one does not.
+        let mut v = advance(
+            questions_post(
+                &v,
+                "next",
+                &[("q.m1.owns_real_estate_in_city".into(), "no".into())],
+            ),
+            &s,
+            today(),
+        );
+        while v.step == Step::Questions {
+            v = advance(questions_post(&v, "next", &[]), &s, today());
+        }
+        let det = v.det.unwrap();
+        assert!(det
+            .procedures
             .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
-        all.push(("shown".into(), key.clone()));
-        all.push((format!("q.{key}"), "nhi".into()));
-        let refs: Vec<(&str, &str)> = all.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let v = advance(post(&refs), &s, today());
-        assert_eq!(v.draft.answers.get(&key).map(String::as_str), Some("nhi"));
-        assert!(v
-            .open
+            .any(|p| p.id == "external.inheritance_registration"));
+        assert!(det
+            .procedures
             .iter()
-            .all(|q| question_key(q.member.as_deref(), &q.fact) != key));
+            .all(|p| p.id != "tax.heir_representative"));
     }
 
     #[test]
@@ -655,6 +1124,79 @@ mod tests {
         pairs.push(("deceased", "m1"));
         let v = advance(post(&pairs), &s, today());
         assert_ne!(v.step, Step::Household, "{:?}", v.problems);
+    }
+
+    #[test]
+    fn a_question_opened_on_an_earlier_screen_is_asked_there_next() {
+        // A set whose follow-up sits on an earlier screen than the question it follows: as at
+        // the counter, the next page is the first screen with an open question.
+        let files: Vec<crate::rules::SourceFile> = crate::rules::loader::embedded_files()
+            .into_iter()
+            .map(|mut f| {
+                if f.path == "facts.toml" {
+                    let from = "asked_when = 'member.owns_real_estate'\nscreen = \"deceased\"";
+                    assert!(f.text.contains(from));
+                    f.text = f.text.replace(
+                        from,
+                        "asked_when = 'member.owns_real_estate'\nscreen = \"insurance\"",
+                    );
+                }
+                f
+            })
+            .collect();
+        let s = crate::rules::load_files(&files, None).unwrap().0;
+        let mut pairs = family_move_in();
+        pairs[2] = ("kind", "death");
+        pairs.push(("deceased", "m1"));
+        let mut v = advance(post(&pairs), &s, today());
+        while v.step == Step::Questions && v.screen.as_ref().unwrap().key != "deceased" {
+            v = advance(questions_post(&v, "next", &[]), &s, today());
+        }
+        assert_eq!(v.step, Step::Questions);
+        let v = advance(
+            questions_post(
+                &v,
+                "next",
+                &[("q.m1.owns_real_estate".into(), "yes".into())],
+            ),
+            &s,
+            today(),
+        );
+        assert_eq!(v.screen.as_ref().unwrap().key, "insurance");
+        let open = open_questions(v.det.as_ref().unwrap(), &v.draft, &s.vocabulary);
+        let open: Vec<String> = open
+            .iter()
+            .filter(|q| q.screen == "insurance")
+            .map(|q| question_key(q.member.as_deref(), &q.fact))
+            .collect();
+        assert_eq!(open, ["m1.owns_real_estate_in_city"]);
+        // The screen's earlier questions come with it, as they were left (to the counter).
+        assert!(keys(&v).contains(&"m1.owns_real_estate_in_city".to_string()));
+        assert!(keys(&v)
+            .iter()
+            .all(|k| open.contains(k) || v.draft.skipped.contains(k)));
+    }
+
+    #[test]
+    fn the_funeral_date_is_optional_and_checked_against_the_death() {
+        let s = set();
+        let mut pairs = family_move_in();
+        pairs[2] = ("kind", "death");
+        pairs.push(("deceased", "m1"));
+        pairs.push(("funeral", "2026/3/30"));
+        let v = advance(post(&pairs), &s, today());
+        assert_eq!(v.step, Step::Household);
+        assert_eq!(v.problems[0].field, "funeral");
+        assert!(v.problems[0].ja.contains("亡くなった日より前"));
+        pairs.pop();
+        pairs.push(("funeral", "令和8年4月4日"));
+        let v = advance(post(&pairs), &s, today());
+        assert_ne!(v.step, Step::Household, "{:?}", v.problems);
+        let intake = v.intake.unwrap();
+        assert_eq!(
+            intake.event.funeral_date,
+            NaiveDate::from_ymd_opt(2026, 4, 4)
+        );
     }
 
     #[test]

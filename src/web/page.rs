@@ -401,11 +401,25 @@ fn household_step(h: &mut Html, view: &View) {
         _ => (None, Some(("世帯の住所", "Address of the household"))),
     };
     let optional = tr(l, ("分かる範囲で", "As far as you know"));
+    // An address in another town is read for its prefecture (後期高齢者医療 and others
+    // depend on it): asking for it to start with the prefecture spares a question later.
+    let with_prefecture = tr(
+        l,
+        (
+            "都道府県から書いてください。例: 北海道北見市北五条東2丁目1番地",
+            "Start with the prefecture, e.g. 北海道北見市… (Hokkaido, Kitami-shi, …)",
+        ),
+    );
+    let (prev_hint, new_hint) = match kind {
+        Some(EventKind::MoveIn) => (with_prefecture, optional),
+        Some(EventKind::MoveOut) => (optional, with_prefecture),
+        _ => (optional, optional),
+    };
     if let Some(t) = prev {
-        text_field(h, view, "prev_addr", &d.prev_addr, tr(l, t), optional, "");
+        text_field(h, view, "prev_addr", &d.prev_addr, tr(l, t), prev_hint, "");
     }
     if let Some(t) = new {
-        text_field(h, view, "new_addr", &d.new_addr, tr(l, t), optional, "");
+        text_field(h, view, "new_addr", &d.new_addr, tr(l, t), new_hint, "");
     }
     if kind == Some(EventKind::MoveIn) {
         text_field(
@@ -425,6 +439,23 @@ fn household_step(h: &mut Html, view: &View) {
                 (
                     "分からなければ空欄のまま",
                     "Leave empty if you do not know it",
+                ),
+            ),
+            " inputmode=\"numeric\"",
+        );
+    }
+    if kind == Some(EventKind::Death) {
+        text_field(
+            h,
+            view,
+            "funeral",
+            &d.funeral,
+            tr(l, ("葬儀の日 (決まっていれば)", "Date of the funeral (if it is set)")),
+            tr(
+                l,
+                (
+                    "葬祭費の期限 (葬儀の翌日から2年) の計算に使います。分からなければ空欄のまま",
+                    "Used for the funeral grant's deadline (2 years from the day after the funeral). Leave empty if not known",
                 ),
             ),
             " inputmode=\"numeric\"",
@@ -629,65 +660,129 @@ fn member_card(h: &mut Html, view: &View, m: &MemberDraft, number: usize, kind: 
     h.raw("</fieldset>");
 }
 
-/// Whose question it is, for headings: "山田　花子さん" or "the household".
+/// Whose answer a choice group holds: "山田　花子さん", or the household.
 fn subject(view: &View, member: Option<&str>) -> String {
     let l = view.draft.lang;
     match member.and_then(|id| view.draft.member(id)) {
+        // The person who died is named as such: their questions are about the past.
+        Some(m)
+            if view.draft.event_kind() == Some(EventKind::Death)
+                && view.draft.deceased == m.id() =>
+        {
+            match l {
+                Lang::Ja => format!("{}さん (亡くなった方)", m.name()),
+                Lang::En => format!("{} (the deceased)", m.name()),
+            }
+        }
         Some(m) => match l {
-            Lang::Ja => format!("{}さんについて", m.name()),
-            Lang::En => format!("About {}", m.name()),
+            Lang::Ja => format!("{}さん", m.name()),
+            Lang::En => m.name(),
         },
-        None => tr(l, ("世帯について", "About the household")).to_string(),
+        None => tr(l, ("世帯", "The household")).to_string(),
     }
 }
 
+/// One checklist screen of questions, as the counter asks them: the screen's rows (one
+/// question each, in the set's order), each with a choice group per member it is about.
 fn questions_step(h: &mut Html, view: &View, set: &ProcedureSet) {
     let l = view.draft.lang;
-    h.el(
-        "h2",
-        "",
-        tr(
-            l,
-            (
-                "あてはまるものを選んでください",
-                "Please answer these questions",
-            ),
-        ),
+    let (pos, total) = view.progress;
+    if total > 1 {
+        let text = match l {
+            Lang::Ja => format!("質問 {pos} / {total}"),
+            Lang::En => format!("Questions, page {pos} of {total}"),
+        };
+        h.el("p", " class=\"progress\"", &text);
+    }
+    let label = view.screen.as_ref().map_or_else(
+        || {
+            tr(
+                l,
+                (
+                    "あてはまるものを選んでください",
+                    "Please answer these questions",
+                ),
+            )
+            .to_string()
+        },
+        |s| match s.key.as_str() {
+            // The counter's built-in screen is "answer on the screen" (turned to the
+            // resident); on the resident's own page every question is, so it says what it is.
+            "private" => tr(l, ("プライバシーに関わる質問", "Private questions")).to_string(),
+            _ => s.label.get(l).to_string(),
+        },
     );
+    h.el("h2", "", &label);
+    if let Some(s) = &view.screen {
+        h.hidden("at", &s.key);
+    }
     event_summary(h, &view.draft);
     h.el(
         "p",
         " class=\"lead\"",
         tr(
             l,
-            (
-                "答えによって必要な手続が変わる質問だけをお聞きします。分からないときは「分からない」を選んでください。窓口で一緒に確認します。",
-                "Only questions whose answer changes what you need to do. If you are not sure, choose \"Not sure\": the counter will check with you.",
-            ),
+            if pos <= 1 {
+                (
+                    "答えによって必要な手続が変わる質問だけをお聞きします。分からないときは「分からない」を選んでください。窓口で一緒に確認します。",
+                    "Only questions whose answer changes what you need to do. If you are not sure, choose \"Not sure\": the counter will check with you.",
+                )
+            } else {
+                (
+                    "分からないときは「分からない」を選んでください。",
+                    "If you are not sure, choose \"Not sure\".",
+                )
+            },
         ),
     );
-    // Grouped by whom they are about, in the engine's order (household questions first).
-    let mut groups: Vec<(Option<&str>, Vec<&Question>)> = vec![];
+    let private =
+        view.screen.as_ref().is_some_and(|s| s.resident) || view.open.iter().any(|q| q.sensitive);
+    if private {
+        h.el(
+            "p",
+            " class=\"private\"",
+            tr(
+                l,
+                (
+                    "このページの質問は、あなただけが画面で答えるものです。窓口で声に出して聞くことはありません。答えたくない質問は「答えない」を選んでください。",
+                    "You answer these questions on the screen only: the counter never asks them aloud. If you prefer not to answer, choose \"Prefer not to say\".",
+                ),
+            ),
+        );
+    }
+    // Rows: consecutive questions with the same fact and wording (the engine's order is the
+    // screen's row order, then the members).
+    let mut rows: Vec<Vec<&Question>> = vec![];
     for q in &view.open {
-        let who = q.member.as_deref();
-        match groups.iter_mut().find(|(w, _)| *w == who) {
-            Some((_, list)) => list.push(q),
-            None => groups.push((who, vec![q])),
+        match rows.last_mut() {
+            Some(r) if r[0].fact == q.fact && r[0].text == q.text => r.push(q),
+            _ => rows.push(vec![q]),
         }
     }
-    groups.sort_by_key(|(w, _)| w.is_some());
-    for (who, list) in groups {
-        h.raw("<section class=\"card qgroup\">")
-            .el("h3", "", &subject(view, who));
-        for q in list {
-            question(h, view, set, q);
+    for (i, row) in rows.iter().enumerate() {
+        let first = row[0];
+        let text = match l {
+            Lang::En if !first.text_en.is_empty() => &first.text_en,
+            _ => &first.text,
+        };
+        let hid = format!("qh-{}", i + 1);
+        let _ = write!(
+            h.s,
+            "<section class=\"card qrow{}\" aria-labelledby=\"{hid}\"><h3 id=\"{hid}\">{}</h3>",
+            if first.sensitive { " sensitive" } else { "" },
+            esc(text)
+        );
+        for q in row {
+            question(h, view, set, q, &hid);
         }
         h.raw("</section>");
     }
     nav(h, l, Some(("back", ("戻る", "Back"))), ("次へ", "Next"));
 }
 
-fn question(h: &mut Html, view: &View, set: &ProcedureSet, q: &Question) {
+/// The choices answering one question about one member (or the household), with what was
+/// answered before checked.
+fn question(h: &mut Html, view: &View, set: &ProcedureSet, q: &Question, heading: &str) {
     let l = view.draft.lang;
     let key = question_key(q.member.as_deref(), &q.fact);
     let scope = if q.member.is_some() {
@@ -699,31 +794,16 @@ fn question(h: &mut Html, view: &View, set: &ProcedureSet, q: &Question) {
         return;
     };
     let decl = set.facts.get(&(scope, q.fact.clone()));
-    let text = match l {
-        Lang::En if !q.text_en.is_empty() => &q.text_en,
-        _ => &q.text,
-    };
     let id = input_id(&format!("q.{key}"));
     h.hidden("shown", &key);
+    let before = view.draft.answers.get(&key).map(String::as_str);
+    let skipped = view.draft.skipped.contains(&key);
+    let who = subject(view, q.member.as_deref());
     let _ = write!(
         h.s,
-        "<fieldset class=\"q{}\" id=\"{id}\"><legend>{}</legend>",
-        if q.sensitive { " sensitive" } else { "" },
-        esc(text)
+        "<fieldset class=\"q\" id=\"{id}\" aria-labelledby=\"{heading} {id}-who\"><legend id=\"{id}-who\">{}</legend>",
+        esc(&who)
     );
-    if q.sensitive {
-        h.el(
-            "p",
-            " class=\"hint\"",
-            tr(
-                l,
-                (
-                    "この質問の答えは、窓口で声に出して確認しません。答えたくないときは「答えない」を選べます。",
-                    "The counter never reads this answer aloud. You may choose \"Prefer not to say\".",
-                ),
-            ),
-        );
-    }
     let name = format!("q.{key}");
     let dont_know: Tr = if q.sensitive {
         (
@@ -733,34 +813,91 @@ fn question(h: &mut Html, view: &View, set: &ProcedureSet, q: &Question) {
     } else {
         ("分からない", "Not sure")
     };
-    let value_text = |code: &str| -> String {
-        decl.and_then(|d| d.value_text(code))
-            .map_or(code.to_string(), |t| t.get(l).to_string())
-    };
-    let choice = |h: &mut Html, ty: &str, i: usize, value: &str, label: &str| {
+    let choice = |h: &mut Html,
+                  ty: &str,
+                  i: usize,
+                  value: &str,
+                  label: &str,
+                  more: &str,
+                  on: bool| {
         let _ = write!(
             h.s,
-            "<label class=\"choice\" for=\"{id}-{i}\"><input type=\"{ty}\" id=\"{id}-{i}\"{}{}><span>{}</span></label>",
+            "<label class=\"choice\" for=\"{id}-{i}\"><input type=\"{ty}\" id=\"{id}-{i}\"{}{}{}><span>{}",
             attr("name", &name),
             attr("value", value),
+            if on { " checked" } else { "" },
             esc(label)
         );
+        if !more.is_empty() {
+            let _ = write!(h.s, "<small>{}</small>", esc(more));
+        }
+        h.raw("</span></label>");
+    };
+    // A code's choice: the short answer word (「国保」), with the full phrase under it when
+    // it says more (「国民健康保険に加入」).
+    let code_texts = |code: &str| -> (String, String) {
+        let word = decl
+            .and_then(|d| d.answer_text(code))
+            .map_or(code.to_string(), |t| t.get(l).to_string());
+        let phrase = decl
+            .and_then(|d| d.value_text(code))
+            .map_or(String::new(), |t| t.get(l).to_string());
+        if phrase == word {
+            (word, String::new())
+        } else {
+            (word, phrase)
+        }
     };
     match t {
         FactType::Bool => {
-            choice(h, "radio", 0, "yes", tr(l, ("はい", "Yes")));
-            choice(h, "radio", 1, "no", tr(l, ("いいえ", "No")));
-            choice(h, "radio", 2, "skip", tr(l, dont_know));
+            choice(
+                h,
+                "radio",
+                0,
+                "yes",
+                tr(l, ("はい", "Yes")),
+                "",
+                before == Some("yes"),
+            );
+            choice(
+                h,
+                "radio",
+                1,
+                "no",
+                tr(l, ("いいえ", "No")),
+                "",
+                before == Some("no"),
+            );
+            choice(h, "radio", 2, "skip", tr(l, dont_know), "", skipped);
         }
         FactType::Code(values) => {
             for (i, c) in values.iter().enumerate() {
-                choice(h, "radio", i, c, &value_text(c));
+                let (word, phrase) = code_texts(c);
+                choice(h, "radio", i, c, &word, &phrase, before == Some(c.as_str()));
             }
-            choice(h, "radio", values.len(), "skip", tr(l, dont_know));
+            choice(
+                h,
+                "radio",
+                values.len(),
+                "skip",
+                tr(l, dont_know),
+                "",
+                skipped,
+            );
         }
         FactType::CodeSet(values) => {
+            let held: Vec<&str> = before.map_or(vec![], |v| v.split(',').collect());
             for (i, c) in values.iter().enumerate() {
-                choice(h, "checkbox", i, c, &value_text(c));
+                let (word, phrase) = code_texts(c);
+                choice(
+                    h,
+                    "checkbox",
+                    i,
+                    c,
+                    &word,
+                    &phrase,
+                    held.contains(&c.as_str()),
+                );
             }
             choice(
                 h,
@@ -768,14 +905,25 @@ fn question(h: &mut Html, view: &View, set: &ProcedureSet, q: &Question) {
                 values.len(),
                 "__none",
                 tr(l, ("どれもあてはまらない", "None of these")),
+                "",
+                before == Some(""),
             );
-            choice(h, "checkbox", values.len() + 1, "__skip", tr(l, dont_know));
+            choice(
+                h,
+                "checkbox",
+                values.len() + 1,
+                "__skip",
+                tr(l, dont_know),
+                "",
+                skipped,
+            );
         }
         FactType::Count => {
             let _ = write!(
                 h.s,
-                "<label class=\"count\" for=\"{id}-n\"><input type=\"number\" id=\"{id}-n\" min=\"0\" max=\"999\" inputmode=\"numeric\"{}> <span>{}</span></label>",
+                "<label class=\"count\" for=\"{id}-n\"><input type=\"number\" id=\"{id}-n\" min=\"0\" max=\"999\" inputmode=\"numeric\"{}{}> <span>{}</span></label>",
                 attr("name", &name),
+                attr("value", before.unwrap_or("")),
                 esc(tr(l, ("(分からなければ空欄)", "(leave empty if not sure)")))
             );
         }

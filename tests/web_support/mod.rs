@@ -401,6 +401,17 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 impl Browser {
     /// A phone: `width` × `height` CSS pixels at `ratio` device pixels per CSS pixel.
     pub fn phone(width: u32, height: u32, ratio: f64) -> Browser {
+        Browser::start(width, height, ratio, true)
+    }
+
+    /// A phone whose browser runs no page script (JavaScript turned off in its settings, as
+    /// some residents and kiosks have it); WebDriver's own commands still work. Without touch
+    /// emulation: chromedriver's emulated tap waits for a page script that never runs.
+    pub fn phone_without_javascript(width: u32, height: u32, ratio: f64) -> Browser {
+        Browser::start(width, height, ratio, false)
+    }
+
+    fn start(width: u32, height: u32, ratio: f64, javascript: bool) -> Browser {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
@@ -423,8 +434,9 @@ impl Browser {
                 "goog:chromeOptions": {
                     "binary": "/usr/bin/chromium",
                     "args": args,
+                    "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } },
                     "mobileEmulation": {
-                        "deviceMetrics": { "width": width, "height": height, "pixelRatio": ratio, "touch": true },
+                        "deviceMetrics": { "width": width, "height": height, "pixelRatio": ratio, "touch": javascript },
                         "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
                     }
                 }
@@ -557,6 +569,15 @@ impl Browser {
             "return !window.__madoguchiOld && document.readyState === 'complete';",
             "the next page",
         );
+    }
+
+    /// A screenshot of what the screen shows (the viewport), as PNG bytes.
+    pub fn screenshot(&self) -> Vec<u8> {
+        let v = self.cmd("GET", "/screenshot", json!({}));
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap()
     }
 
     /// A screenshot of the whole page (beyond the viewport), as PNG bytes.
