@@ -7,6 +7,7 @@
 
 use crate::calendar::{age, format_en, format_wareki, format_wareki_weekday, grade};
 use crate::intake::{FactScope, FactType, FactValue, Intake, Member, Vocabulary};
+use crate::rules::address::PREFECTURES;
 use crate::rules::{Applied, Determination, ProcedureSet};
 use chrono::NaiveDate;
 
@@ -756,56 +757,6 @@ pub fn to_hiragana(s: &str) -> String {
         })
         .collect()
 }
-
-const PREFECTURES: &[&str] = &[
-    "北海道",
-    "青森県",
-    "岩手県",
-    "宮城県",
-    "秋田県",
-    "山形県",
-    "福島県",
-    "茨城県",
-    "栃木県",
-    "群馬県",
-    "埼玉県",
-    "千葉県",
-    "東京都",
-    "神奈川県",
-    "新潟県",
-    "富山県",
-    "石川県",
-    "福井県",
-    "山梨県",
-    "長野県",
-    "岐阜県",
-    "静岡県",
-    "愛知県",
-    "三重県",
-    "滋賀県",
-    "京都府",
-    "大阪府",
-    "兵庫県",
-    "奈良県",
-    "和歌山県",
-    "鳥取県",
-    "島根県",
-    "岡山県",
-    "広島県",
-    "山口県",
-    "徳島県",
-    "香川県",
-    "愛媛県",
-    "高知県",
-    "福岡県",
-    "佐賀県",
-    "長崎県",
-    "熊本県",
-    "大分県",
-    "宮崎県",
-    "鹿児島県",
-    "沖縄県",
-];
 
 /// Splits an address into 都道府県, 市区町村, the rest (町名・番地) and 方書 (what follows the
 /// first space). 市区町村 includes a 郡 and the 区 of a 政令指定都市 (札幌市中央区).
