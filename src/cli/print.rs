@@ -82,11 +82,11 @@ pub fn run(a: Args, g: &Global) -> i32 {
     let mut store = if a.no_record || printer_problem.is_some() {
         None
     } else {
-        let config = match super::cases::config(g) {
+        let config = match super::database::config(g) {
             Ok(c) => c,
             Err(code) => return code,
         };
-        match super::cases::open_store(g, &config) {
+        match super::database::open_store(g, &config) {
             Ok(s) => Some((s, config)),
             Err(code) => {
                 crate::say!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
@@ -97,7 +97,7 @@ pub fn run(a: Args, g: &Global) -> i32 {
     let case_code = match &store {
         Some((s, _)) => match draw_code(s) {
             Ok(c) => c,
-            Err(e) => return super::cases::fail(s.path(), &e),
+            Err(e) => return super::database::fail(s.path(), &e),
         },
         None => forms::derived_case_code(&intake),
     };
@@ -162,7 +162,7 @@ pub fn run(a: Args, g: &Global) -> i32 {
             });
         match r {
             Ok(id) => record = Some(id),
-            Err(e) => return super::cases::fail(s.path(), &e),
+            Err(e) => return super::database::fail(s.path(), &e),
         }
     }
 
@@ -240,7 +240,7 @@ pub fn run(a: Args, g: &Global) -> i32 {
                 }
             });
         if let Err(e) = r {
-            return super::cases::fail(s.path(), &e);
+            return super::database::fail(s.path(), &e);
         }
     }
     code
