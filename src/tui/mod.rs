@@ -55,9 +55,9 @@ impl TuiError {
     /// What kind of failure it is (the command line turns it into an exit code).
     pub fn kind(&self) -> ErrorKind {
         match self {
-            // A terminal that stops working under the screen is not something the clerk
-            // typed: reported as a bug, as before.
-            TuiError::Terminal(_) => ErrorKind::Internal,
+            // No terminal (run from a script, a service, a closed or redirected output) or
+            // one that went away: an unavailable device, like a missing card reader.
+            TuiError::Terminal(_) => ErrorKind::Unavailable,
         }
     }
 }
@@ -65,7 +65,10 @@ impl TuiError {
 impl std::fmt::Display for TuiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TuiError::Terminal(e) => write!(f, "terminal: {e}"),
+            TuiError::Terminal(e) => write!(
+                f,
+                "端末を使えません。窓口画面は端末で起動してください (the counter screen needs a terminal; use a subcommand such as `madoguchi determine` in scripts): {e}"
+            ),
         }
     }
 }
