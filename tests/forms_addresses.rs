@@ -88,7 +88,7 @@ fn form_text(b: &Bundle, dir: &tempfile::TempDir, form: &str) -> String {
         .find(|p| p.form == form)
         .unwrap_or_else(|| panic!("the bundle has no {form} page"))
         .page;
-    text(&dir.path().join("bundle.pdf"), page as usize)
+    text(&dir.path().join("bundle.pdf"), page)
 }
 
 /// A family leaving the town for Osaka: the intake gives the town address only as the
@@ -126,7 +126,10 @@ fn on_a_move_out_the_nursery_form_has_the_town_address_and_the_new_one() {
     let t = form_text(&b, &dir, "nursery");
     assert!(t.contains(&format!("住所 {TOWN_ADDRESS}")), "{t}");
     assert!(t.contains(&format!("転出先 {MOVING_TO}")), "{t}");
-    assert!(!t.contains("前の住所"), "no 前の住所 box on a move out: {t}");
+    assert!(
+        !t.contains("前の住所"),
+        "no 前の住所 box on a move out: {t}"
+    );
 
     // The same boxes on the 国保 withdrawal and the moped's 廃車 of the same bundle.
     for form in ["nhi", "moped"] {
@@ -139,8 +142,14 @@ fn on_a_move_out_the_nursery_form_has_the_town_address_and_the_new_one() {
     // before (never blank although the intake has no previous_address).
     for form in ["late-elderly", "ltc", "child-allowance-change"] {
         let t = form_text(&b, &dir, form);
-        assert!(t.contains(&format!("新しい住所 {MOVING_TO}")), "{form}: {t}");
-        assert!(t.contains(&format!("前の住所 {TOWN_ADDRESS}")), "{form}: {t}");
+        assert!(
+            t.contains(&format!("新しい住所 {MOVING_TO}")),
+            "{form}: {t}"
+        );
+        assert!(
+            t.contains(&format!("前の住所 {TOWN_ADDRESS}")),
+            "{form}: {t}"
+        );
     }
 }
 
@@ -154,7 +163,10 @@ fn abroad_the_nursery_form_names_the_address_abroad() {
     i["event"]["new_address"] = json!("アメリカ合衆国　オレゴン州ポートランド市");
     let (b, dir) = bundle(&set, i);
     let t = form_text(&b, &dir, "nursery");
-    assert!(t.contains("転出先 アメリカ合衆国　オレゴン州ポートランド市"), "{t}");
+    assert!(
+        t.contains("転出先 アメリカ合衆国　オレゴン州ポートランド市"),
+        "{t}"
+    );
     assert!(t.contains(&format!("住所 {TOWN_ADDRESS}")), "{t}");
 }
 
@@ -213,8 +225,17 @@ fn after_a_death_no_box_asks_for_a_previous_or_new_address() {
     let (b, dir) = bundle(&set, i);
     for form in ["late-elderly", "ltc", "moped", "dog"] {
         let t = form_text(&b, &dir, form);
-        for label in ["前の住所", "新しい住所", "転出先", "前の所在地", "新しい所在地"] {
-            assert!(!t.contains(label), "{form} after a death shows {label}: {t}");
+        for label in [
+            "前の住所",
+            "新しい住所",
+            "転出先",
+            "前の所在地",
+            "新しい所在地",
+        ] {
+            assert!(
+                !t.contains(label),
+                "{form} after a death shows {label}: {t}"
+            );
         }
         assert!(t.contains(TOWN_ADDRESS), "{form}: {t}");
     }

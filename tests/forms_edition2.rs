@@ -935,6 +935,10 @@ fn an_open_question_is_printed_once_with_every_member_it_is_asked_about() {
         sheet.contains("杉本　亮・杉本　恵・杉本　光: 印鑑登録をしていますか"),
         "{sheet}"
     );
-    assert_eq!(sheet.matches("印鑑登録をしていますか").count(), 1, "{sheet}");
+    assert_eq!(
+        sheet.matches("印鑑登録をしていますか").count(),
+        1,
+        "{sheet}"
+    );
     assert!(sheet.contains("（世帯全員）"), "{sheet}");
 }

@@ -336,17 +336,24 @@ fn a_condition_may_list_codes_and_only_disjoint_lists_share_room() {
              value = \"event.new_address\"\nonly_if = \"event.kind\"\nonly_if_equals = {codes}\n"
         )
     };
-    let ok = with(&(field("前の住所", "[\"move_in\", \"move_within\"]")
-        + &field("転出先", "[\"move_out\", \"move_out_abroad\"]")));
+    let ok = with(
+        &(field("前の住所", "[\"move_in\", \"move_within\"]")
+            + &field("転出先", "[\"move_out\", \"move_out_abroad\"]")),
+    );
     assert_eq!(errors(&check("nhi", &ok)), Vec::<String>::new());
 
     let e = errors(&check(
         "nhi",
-        &with(&(field("前の住所", "[\"move_in\", \"move_within\"]")
-            + &field("転出先", "[\"move_out\", \"move_within\"]"))),
+        &with(
+            &(field("前の住所", "[\"move_in\", \"move_within\"]")
+                + &field("転出先", "[\"move_out\", \"move_within\"]")),
+        ),
     ));
     assert_eq!(e.len(), 1, "{e:?}");
-    assert!(e[0].contains("`転出先`") && e[0].contains("overlaps `前の住所`"), "{e:?}");
+    assert!(
+        e[0].contains("`転出先`") && e[0].contains("overlaps `前の住所`"),
+        "{e:?}"
+    );
 
     let e = errors(&check("nhi", &with(&field("転出先", "[]"))));
     assert!(

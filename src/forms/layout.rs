@@ -435,9 +435,7 @@ pub fn fill_pieces(pieces: &[Piece], ctx: &Ctx<'_>) -> String {
         .iter()
         .map(|p| match p {
             Piece::Lit(s) => s.clone(),
-            Piece::Bind { path, format } => {
-                format_for(path, format, ctx).unwrap_or_default()
-            }
+            Piece::Bind { path, format } => format_for(path, format, ctx).unwrap_or_default(),
         })
         .collect()
 }
@@ -636,9 +634,7 @@ fn draw_field(cv: &mut Canvas<'_>, ctx: &Ctx<'_>, a: Area, field: &Kind) {
     if *boxed {
         cv.rect(a, Some(LINE), None);
     }
-    let text = value
-        .as_ref()
-        .and_then(|v| format_for(v, format, ctx));
+    let text = value.as_ref().and_then(|v| format_for(v, format, ctx));
     match text {
         Some(s) => cv.fit(va, &s, *size, *min_size, false, *align, *lines),
         None => {

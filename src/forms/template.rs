@@ -798,10 +798,7 @@ fn only_if(
 }
 
 /// `only_if_equals`: one code (`"agent"`) or a list of them (`["move_out", "move_out_abroad"]`).
-fn only_if_codes(
-    src: &mut Source<'_>,
-    f: &mut Fields<'_>,
-) -> Option<(Vec<String>, Range<usize>)> {
+fn only_if_codes(src: &mut Source<'_>, f: &mut Fields<'_>) -> Option<(Vec<String>, Range<usize>)> {
     let node = f.get("only_if_equals")?;
     let span = node.span().unwrap_or(0..0);
     if let Some(s) = node.as_str() {
