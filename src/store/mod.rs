@@ -5,7 +5,10 @@
 //! Why these choices:
 //! - **One store, two backends**: the logic is written once over a small SQL surface
 //!   ([`db::Sql`]); only the schema scripts and a few statements differ per dialect, so
-//!   both backends keep the same semantics by construction and pass the same tests.
+//!   both backends keep the same semantics by construction and pass the same tests. On
+//!   PostgreSQL the frequent steps run as server-side functions instead (migration 4: one
+//!   round trip per step, not 4–7), which repeat the SQLite transaction's statements in the
+//!   same order; changing a step means changing both (`docs/store.md`).
 //! - **Each step is its own committed transaction** (`synchronous=FULL` in SQLite's WAL
 //!   mode; PostgreSQL's synchronous commit), so a power cut or a killed process loses at
 //!   most the keystroke in flight, and an unfinished case is offered again at start.
@@ -27,7 +30,9 @@ pub mod migrate;
 pub mod stats;
 
 pub use backend::{is_url, redact_url, Location};
-pub use code::{encode40, new_code, normalize_code, page_code, parse_page_code, ALPHABET};
+pub use code::{
+    encode40, new_code, normalize_code, page_code, parse_page_code, ALPHABET, PAGE_PREFIX,
+};
 pub use stats::{Stats, Summary};
 
 use crate::intake::{EventKind, Intake};
