@@ -891,3 +891,54 @@ fn person_boxes_name_a_role_not_whoever_is_the_applicant() {
         }
     }
 }
+
+#[test]
+fn an_open_question_is_printed_once_with_every_member_it_is_asked_about() {
+    // Three adults moving in, nobody has said whether they have a 印鑑登録: one line naming
+    // the three, not the same question three times; what was checked for every member says
+    // 世帯全員 instead of every name again.
+    let set = set();
+    let fonts = Fonts::system();
+    let adult = |id: &str, name: &str, born: &str, sex: &str, rel: &str| {
+        json!({ "id": id, "name": name, "birth_date": born, "sex": sex, "relation": rel,
+                "facts": { "health_insurance": "employee", "mynumber_card": true } })
+    };
+    let i = parse(
+        &set,
+        json!({
+          "format": "madoguchi-intake/1",
+          "event": { "kind": "move_in", "date": "2026-05-01", "notified_on": "2026-05-08",
+                     "previous_address": "宮城県仙台市青葉区一番町１丁目１番１号", "new_address": "まどぐち市本町２丁目２番２号" },
+          "household": { "address": "まどぐち市本町２丁目２番２号", "head": "p1",
+            "members": [ adult("p1", "杉本　亮", "1970-01-10", "male", "head"),
+                         adult("p2", "杉本　恵", "1972-02-20", "female", "spouse"),
+                         adult("p3", "杉本　光", "2000-03-30", "female", "child") ],
+            "facts": { "dogs": 0 } }
+        }),
+    );
+    let d = determination(&i, &set, &[]);
+    let b = render(&i, &set, &d, Lang::Ja, &fonts);
+    if !have("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), &b);
+    let sheet: String = b
+        .manifest
+        .pages
+        .iter()
+        .filter(|p| p.form == "guidance")
+        .map(|p| text(&pdf, p.page))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        sheet.contains("杉本　亮・杉本　恵・杉本　光: 印鑑登録をしていますか"),
+        "{sheet}"
+    );
+    assert_eq!(
+        sheet.matches("印鑑登録をしていますか").count(),
+        1,
+        "{sheet}"
+    );
+    assert!(sheet.contains("（世帯全員）"), "{sheet}");
+}

@@ -325,3 +325,40 @@ fn every_shipped_form_is_used_by_the_determination_of_a_sample_household() {
         "no sample household of templates/samples/ triggers {missing:?}: add one (and list it in forms::preview::SAMPLES)"
     );
 }
+
+#[test]
+fn a_condition_may_list_codes_and_only_disjoint_lists_share_room() {
+    // 前の住所 on a move in and 転出先 on a move out may take the same place; a 転出先 also
+    // shown on a move within would print over the 前の住所.
+    let field = |label: &str, codes: &str| {
+        format!(
+            "[[field]]\nlabel = \"{label}\"\nlabel_en = \"Address\"\nlabel_width = 24\nat = [10, 150]\nsize = [190, 10]\n\
+             value = \"event.new_address\"\nonly_if = \"event.kind\"\nonly_if_equals = {codes}\n"
+        )
+    };
+    let ok = with(
+        &(field("前の住所", "[\"move_in\", \"move_within\"]")
+            + &field("転出先", "[\"move_out\", \"move_out_abroad\"]")),
+    );
+    assert_eq!(errors(&check("nhi", &ok)), Vec::<String>::new());
+
+    let e = errors(&check(
+        "nhi",
+        &with(
+            &(field("前の住所", "[\"move_in\", \"move_within\"]")
+                + &field("転出先", "[\"move_out\", \"move_within\"]")),
+        ),
+    ));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("`転出先`") && e[0].contains("overlaps `前の住所`"),
+        "{e:?}"
+    );
+
+    let e = errors(&check("nhi", &with(&field("転出先", "[]"))));
+    assert!(
+        e.iter()
+            .any(|e| e.contains("`only_if_equals` must be a code or a non-empty list of codes")),
+        "{e:?}"
+    );
+}

@@ -208,6 +208,27 @@ fn two_processes_write_at_once() {
     }
 }
 
+/// Four counters started at the same moment on a new file, many times over: none may fail
+/// with "database is locked" (SQLite answers a journal-mode change at once, without the busy
+/// wait) or take the half-created file for another application's database.
+#[test]
+fn counters_starting_together_on_a_new_file_all_open_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..40 {
+        let db = dir.path().join(format!("round{round}.sqlite3"));
+        let writers: Vec<Child> = (0..4).map(|_| writer(&db, &["--cases", "1"])).collect();
+        for c in writers {
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(Store::open(&db).unwrap().list().unwrap().len(), 4);
+    }
+}
+
 fn two_processes(db: &Path) {
     // Both start on a database that does not exist yet (SQLite) or is empty (PostgreSQL):
     // they race through creation and migration.

@@ -665,6 +665,23 @@ pub fn is_checked(v: &Value, equals: Option<&str>) -> bool {
     }
 }
 
+/// A binding formatted for this case: [`format_value`] of [`resolve`], except that an
+/// address in the town written without its 都道府県 (「まどぐち市本町…」, as residents and
+/// the card often give it) still fills a `pref` box with the town's prefecture.
+pub fn format_for(path: &str, format: &str, ctx: &Ctx<'_>) -> Option<String> {
+    let v = resolve(path, ctx);
+    let s = format_value(&v, format);
+    if format == "pref" && s.as_deref().is_none_or(str::is_empty) {
+        if let Value::Text(addr) = &v {
+            let town = &ctx.set.municipality;
+            if split_address(addr).1 == town.name.ja {
+                return town.prefecture.clone().or(s);
+            }
+        }
+    }
+    s
+}
+
 /// The text of a value in a format; `None` for an unknown value (a blank is left).
 pub fn format_value(v: &Value, format: &str) -> Option<String> {
     let s = match v {

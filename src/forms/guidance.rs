@@ -469,7 +469,9 @@ fn open_questions(f: &mut Flow<'_>, s: &Sheet<'_>) {
     );
     for p in &s.det.pending {
         let name = proc_name(s, &p.id);
-        let mut qs: Vec<String> = vec![];
+        // One entry per question, naming every member it is asked about (the same question
+        // for three members is printed once, with the three names).
+        let mut qs: Vec<(String, Vec<String>)> = vec![];
         for q in &p.questions {
             let who = q
                 .member
@@ -487,8 +489,16 @@ fn open_questions(f: &mut Flow<'_>, s: &Sheet<'_>) {
                 (false, Lang::Ja) => q.text.as_str(),
                 (false, Lang::En) => q.text_en.as_str(),
             };
-            qs.push(format!("{who}: {text}"));
+            match qs.iter_mut().find(|(t, _)| t == text) {
+                Some((_, w)) if !w.contains(&who) => w.push(who),
+                Some(_) => {}
+                None => qs.push((text.to_string(), vec![who])),
+            }
         }
+        let qs: Vec<String> = qs
+            .iter()
+            .map(|(text, who)| format!("{}: {text}", who.join(t(lang, "・", ", "))))
+            .collect();
         f.para(
             M + 2.0,
             &format!("・{name} — {}", qs.join(t(lang, "　", "; "))),
@@ -566,11 +576,19 @@ fn not_applicable(f: &mut Flow<'_>, s: &Sheet<'_>) {
         ),
         f.lh(8.5) * 2.0,
     );
+    // Checked for every member: "世帯全員" rather than every name again (a one-person
+    // household: no name at all).
+    let everyone = s.intake.household.members.len();
     let list: Vec<String> = items
         .iter()
         .map(|(n, w)| {
-            if w.is_empty() {
+            if w.is_empty() || everyone == 1 {
                 n.clone()
+            } else if w.len() == everyone {
+                match lang {
+                    Lang::Ja => format!("{n}（世帯全員）"),
+                    Lang::En => format!("{n} (everyone)"),
+                }
             } else {
                 match lang {
                     Lang::Ja => format!("{n}（{}）", w.join("・")),

@@ -3,7 +3,7 @@
 //! character no font has (the clerk is told before printing) and every value that does not
 //! fit.
 
-use super::bind::{format_value, is_checked, resolve, Ctx};
+use super::bind::{format_for, format_value, is_checked, resolve, Ctx};
 use super::fit;
 use super::fonts::{Fonts, BOLD, LATIN, LATIN_BOLD, PRIMARY, PT_TO_MM};
 use super::pdf::{Item, Page};
@@ -435,9 +435,7 @@ pub fn fill_pieces(pieces: &[Piece], ctx: &Ctx<'_>) -> String {
         .iter()
         .map(|p| match p {
             Piece::Lit(s) => s.clone(),
-            Piece::Bind { path, format } => {
-                format_value(&resolve(path, ctx), format).unwrap_or_default()
-            }
+            Piece::Bind { path, format } => format_for(path, format, ctx).unwrap_or_default(),
         })
         .collect()
 }
@@ -446,7 +444,7 @@ pub fn fill_pieces(pieces: &[Piece], ctx: &Ctx<'_>) -> String {
 fn shown(e: &Element, ctx: &Ctx<'_>) -> bool {
     e.only_if
         .as_ref()
-        .is_none_or(|c| is_checked(&resolve(&c.value, ctx), c.equals.as_deref()))
+        .is_none_or(|c| c.holds(&resolve(&c.value, ctx)))
 }
 
 /// What a form prints in English beside its Japanese (`--lang en`).
@@ -636,9 +634,7 @@ fn draw_field(cv: &mut Canvas<'_>, ctx: &Ctx<'_>, a: Area, field: &Kind) {
     if *boxed {
         cv.rect(a, Some(LINE), None);
     }
-    let text = value
-        .as_ref()
-        .and_then(|v| format_value(&resolve(v, ctx), format));
+    let text = value.as_ref().and_then(|v| format_for(v, format, ctx));
     match text {
         Some(s) => cv.fit(va, &s, *size, *min_size, false, *align, *lines),
         None => {

@@ -198,11 +198,38 @@ pub struct EnText {
 }
 
 /// A condition on an element (`only_if`, `only_if_equals`): it is drawn only when the
-/// value is yes (or equals the code), e.g. the 委任状 box only for an agent.
+/// value is yes (or equals one of the codes), e.g. the 委任状 box only for an agent, the
+/// 転出先 only on a move out.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OnlyIf {
     pub value: String,
-    pub equals: Option<String>,
+    /// The codes that show the element (`only_if_equals = "agent"` or a list); empty: yes/no.
+    pub equals: Vec<String>,
+}
+
+impl OnlyIf {
+    /// Whether the element is drawn for this value.
+    pub fn holds(&self, v: &bind::Value) -> bool {
+        if self.equals.is_empty() {
+            bind::is_checked(v, None)
+        } else {
+            self.equals.iter().any(|e| bind::is_checked(v, Some(e)))
+        }
+    }
+
+    /// Whether two conditions can never hold together: the same value and no code in
+    /// common (yes/no counts as the code "true").
+    pub fn excludes(&self, o: &OnlyIf) -> bool {
+        let codes = |c: &OnlyIf| {
+            if c.equals.is_empty() {
+                vec!["true".to_string()]
+            } else {
+                c.equals.clone()
+            }
+        };
+        let (a, b) = (codes(self), codes(o));
+        self.value == o.value && !a.iter().any(|x| b.contains(x))
+    }
 }
 
 /// One element: its kind, the area it takes (for bounds and overlaps) and where it is
@@ -741,7 +768,7 @@ fn only_if(
     env: &CheckEnv<'_>,
 ) -> Option<OnlyIf> {
     let v = f.str(src, "only_if");
-    let eq = f.str(src, "only_if_equals");
+    let eq = only_if_codes(src, f);
     match (v, eq) {
         (None, None) => None,
         (None, Some((_, sp))) => {
@@ -758,14 +785,39 @@ fn only_if(
                     src.error(
                         vsp,
                         format!("`{v}` is not yes/no: say which value shows the element"),
-                        Some("add only_if_equals = \"…\" (a code)".into()),
+                        Some("add only_if_equals = \"…\" (a code, or a list of codes)".into()),
                     );
                 }
             }
             Some(OnlyIf {
                 value: v,
-                equals: eq.map(|e| e.0),
+                equals: eq.map(|e| e.0).unwrap_or_default(),
             })
+        }
+    }
+}
+
+/// `only_if_equals`: one code (`"agent"`) or a list of them (`["move_out", "move_out_abroad"]`).
+fn only_if_codes(src: &mut Source<'_>, f: &mut Fields<'_>) -> Option<(Vec<String>, Range<usize>)> {
+    let node = f.get("only_if_equals")?;
+    let span = node.span().unwrap_or(0..0);
+    if let Some(s) = node.as_str() {
+        return Some((vec![s.to_string()], span));
+    }
+    let list = node.array().map(|a| {
+        a.iter()
+            .map(|x| x.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+    });
+    match list {
+        Some(Some(codes)) if !codes.is_empty() => Some((codes, span)),
+        _ => {
+            src.error(
+                span,
+                "`only_if_equals` must be a code or a non-empty list of codes",
+                Some("only_if_equals = [\"move_out\", \"move_out_abroad\"]".into()),
+            );
+            None
         }
     }
 }
@@ -1675,10 +1727,7 @@ fn read_template(src: &mut Source<'_>, id: &str, env: &CheckEnv<'_>) -> Option<T
     // Two elements that are never drawn together (`only_if` on the same value, different
     // codes) may share room.
     let exclusive = |a: &Element, b: &Element| match (&a.only_if, &b.only_if) {
-        (Some(x), Some(y)) => {
-            let code = |c: &OnlyIf| c.equals.clone().unwrap_or_else(|| "true".into());
-            x.value == y.value && code(x) != code(y)
-        }
+        (Some(x), Some(y)) => x.excludes(y),
         _ => false,
     };
     for (k, a) in fields.iter().enumerate() {

@@ -167,16 +167,26 @@ pub fn check_sqlite(conn: &mut rusqlite::Connection, path: &Path) -> Result<(), 
             detail.join("; ")
         )));
     }
-    let app = conn_sql.query_one("PRAGMA application_id", &[])?.int(0)?;
-    let version = conn_sql.query_one("PRAGMA user_version", &[])?.int(0)?;
-    let tables: Vec<String> = conn_sql
-        .query(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-            &[],
-        )?
-        .iter()
-        .filter_map(|r| r.opt_text(0).ok().flatten())
-        .collect();
+    // The three readings in one read transaction: another counter starting at the same
+    // moment may be creating the tables, and a mix of before and after would look foreign.
+    let identity = |conn_sql: &mut dyn Sql| -> Result<(i64, i64, Vec<String>), StoreError> {
+        let app = conn_sql.query_one("PRAGMA application_id", &[])?.int(0)?;
+        let version = conn_sql.query_one("PRAGMA user_version", &[])?.int(0)?;
+        let tables: Vec<String> = conn_sql
+            .query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                &[],
+            )?
+            .iter()
+            .filter_map(|r| r.opt_text(0).ok().flatten())
+            .collect();
+        Ok((app, version, tables))
+    };
+    conn_sql.batch("BEGIN")?;
+    let read = identity(&mut *conn_sql);
+    let end = conn_sql.batch(if read.is_ok() { "COMMIT" } else { "ROLLBACK" });
+    let (app, version, tables) = read?;
+    end?;
     let has = |t: &str| tables.iter().any(|x| x == t);
     let ours_by_tables = has("cases") && has("audit") && has("prints");
     let ok = app == SQLITE_APPLICATION_ID

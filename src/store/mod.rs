@@ -1898,9 +1898,7 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
         )));
     }
     backend::check_sqlite(&mut conn, path).map_err(named)?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(|e| named(e.into()))?;
+    let mode = switch_to_wal(&conn).map_err(|e| named(e.into()))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Unavailable(format!(
             "{}: cannot use write-ahead logging (journal mode {mode})",
@@ -1913,6 +1911,31 @@ fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     // Deleted or overwritten personal data is zeroed in the file, not just unlinked.
     conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(conn)
+}
+
+/// Puts the file in write-ahead-log mode (a no-op once it is). SQLite does not call the busy
+/// handler for a journal-mode change: two counters starting at once on a new file would see
+/// one of them fail at once with "database is locked". So the change is retried for up to
+/// [`BUSY_TIMEOUT`], like any other wait for the other process.
+fn switch_to_wal(conn: &rusqlite::Connection) -> Result<String, rusqlite::Error> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let mode = conn.query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0));
+        let mode = match mode {
+            Ok(m) if m.eq_ignore_ascii_case("wal") => return Ok(m),
+            Ok(_) => conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)),
+            Err(e) => Err(e),
+        };
+        match mode {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Every write to a case goes through here first: checks that the case exists and still
