@@ -89,6 +89,16 @@ impl Config {
         let text =
             read_config_file(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let config: Config = toml::from_str(&text).map_err(|e| {
+            // toml quotes the offending line (and names an unknown key): never a 個人番号
+            // back, only where it is.
+            if crate::intake::contains_individual_number(&e.to_string()) {
+                let line = e
+                    .span()
+                    .and_then(|r| text.get(..r.start))
+                    .map_or(1, |before| before.matches('\n').count() + 1);
+                let why = crate::intake::individual_number::HOLDS_ONE;
+                return format!("{}: line {line}: {why}", path.display());
+            }
             // toml quotes the offending line: never a whole (megabyte) line back.
             let msg: Vec<String> = e
                 .to_string()

@@ -9,7 +9,8 @@
 //!   circled digits. 漢数字 (一二三) are not digits here: names such as 一二三 (ひふみ) are real.
 //! - **Separators** join digit groups into one written number: white space of any kind (space,
 //!   tab, NBSP, U+3000), hyphens and dashes (`-`, `－`, `ー`, `‐`, `–`, `—`, `−`, …) and dots
-//!   (`.`, `．`, `・`, `･`, `·`). Invisible format characters (zero-width space and joiners,
+//!   (`.`, `．`, `・`, `･`, `·`), slashes, commas (`,`, `，`, `、`), underscores and round
+//!   brackets (`/`, `_`, `(`, `)` and their full-width forms). Invisible format characters (zero-width space and joiners,
 //!   soft hyphen, bidi controls, BOM) are skipped as if absent.
 //! - A **chain** is digit groups joined only by separators. Any run of whole consecutive groups
 //!   of a chain holding exactly **12 digits** whose last digit is the check digit of
@@ -157,6 +158,19 @@ fn is_separator(c: char) -> bool {
                 | '·'
                 | '‧'
                 | '∙'
+                // Slashes, commas, underscores and brackets, as people group digits when
+                // they copy a number by hand: `1234/5678/9018`, `(1234)5678-9018`.
+                | '/'
+                | '／'
+                | ','
+                | '，'
+                | '、'
+                | '_'
+                | '＿'
+                | '('
+                | ')'
+                | '（'
+                | '）'
         )
 }
 
@@ -347,6 +361,13 @@ mod tests {
             "\u{1D7CF}23456789018",
             "①２3456789018",
             "tel 090-1234-5678 / 1234.5678.9018",
+            "1234/5678/9018",
+            "１２３４／５６７８／９０１８",
+            "1234,5678,9018",
+            "1234、5678、9018",
+            "1234_5678_9018",
+            "(1234)5678-9018",
+            "（１２３４）５６７８－９０１８",
         ] {
             assert!(contains_individual_number(s), "{s:?}");
         }
@@ -361,6 +382,10 @@ mod tests {
             "〒181-0004 東京都三鷹市野崎一丁目１番１号",
             "〒181-0004 0422-12-3456",
             "03-1234-5678, 090-1234-5678",
+            "03-1234-5678/090-1234-5678",
+            "(03)1234-5678",
+            "2026/04/01",
+            "1,234,567 円",
             "2026-04-01",
             "123456789012",     // wrong check digit
             "1234567890185",    // 13 digits

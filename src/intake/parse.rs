@@ -252,9 +252,16 @@ fn scan_text(v: &Value, place: Place<'_>) -> Result<(), IntakeError> {
     Ok(())
 }
 
+/// How a path shows a key that holds a 個人番号.
+const HIDDEN_KEY: &str = "(a key holding an individual number)";
+
 /// `path.key`; a long key is cut, and a key that is not plain text is shown quoted and
 /// escaped (`path["\u{1b}…"]`), so a path never drives the terminal either.
 fn join(path: &str, key: &str) -> String {
+    // The key itself is what is refused: a message (and any log it reaches) never repeats it.
+    if contains_individual_number(key) {
+        return format!("{path}[{HIDDEN_KEY}]");
+    }
     let plain = !key.is_empty()
         && key
             .chars()
