@@ -217,7 +217,10 @@ fn show(store: &mut Store, config: &Config, id: &str, json: bool) -> Result<i32,
         _ => (id.to_string(), None),
     };
     let Some(rec) = store.load_case(&key)? else {
-        crate::say!("案件が見つかりません (no case with id or code {id:?})");
+        crate::say!(
+            "案件が見つかりません (no case with id or code {})",
+            crate::text::quote(id)
+        );
         return Ok(exit::BAD_INPUT);
     };
     if let Some(p) = &page {
@@ -337,10 +340,11 @@ fn export(store: &mut Store, config: &Config, format: ExportFormat) -> Result<i3
         }
         ExportFormat::Csv => export_csv(&recs),
     };
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        crate::say!("cannot write the export: {e}");
-        return Ok(exit::INTERNAL);
+    // A full disk is exit 3 and a closed pipe a quiet SIGPIPE (`cli::output`), never exit 1;
+    // either way nothing is recorded as exported.
+    let code = super::output::stdout(text);
+    if code != exit::OK {
+        return Ok(code);
     }
     store.audit(
         &config.clerk,
@@ -494,7 +498,10 @@ pub fn stats(a: StatsArgs, g: &Global) -> i32 {
         Some(s) => match crate::calendar::parse_date(s) {
             Some(d) => Some(d),
             None => {
-                crate::say!("--since: {s:?} is not a date (YYYY-MM-DD)");
+                crate::say!(
+                    "--since: {} is not a date (YYYY-MM-DD)",
+                    crate::text::quote(s)
+                );
                 return exit::BAD_INPUT;
             }
         },
@@ -515,7 +522,7 @@ pub fn stats(a: StatsArgs, g: &Global) -> i32 {
         if let Some(p) = path {
             if let Err(e) = std::fs::write(p, text) {
                 crate::say!("{}: cannot write the {what}: {e}", p.display());
-                return exit::BAD_INPUT;
+                return super::output::io_exit(&e);
             }
             crate::say!("wrote {}", p.display());
         }
@@ -537,7 +544,10 @@ fn find(store: &Store, code: &str) -> Result<Result<CaseId, i32>, StoreError> {
     Ok(match store.resolve(code)? {
         Some(id) => Ok(id),
         None => {
-            crate::say!("案件が見つかりません (no case with id or code {code:?})");
+            crate::say!(
+                "案件が見つかりません (no case with id or code {})",
+                crate::text::quote(code)
+            );
             Err(exit::BAD_INPUT)
         }
     })
@@ -545,7 +555,10 @@ fn find(store: &Store, code: &str) -> Result<Result<CaseId, i32>, StoreError> {
 
 fn status(store: &Store, code: &str, json: bool) -> Result<i32, StoreError> {
     let Some(p) = store.progress(code)? else {
-        crate::say!("案件が見つかりません (no case with id or code {code:?})");
+        crate::say!(
+            "案件が見つかりません (no case with id or code {})",
+            crate::text::quote(code)
+        );
         return Ok(exit::BAD_INPUT);
     };
     let text = if json {
@@ -626,7 +639,10 @@ fn mark(
 
 fn close(store: &mut Store, code: &str) -> Result<i32, StoreError> {
     let Some(rec) = store.load_case(code)? else {
-        crate::say!("案件が見つかりません (no case with id or code {code:?})");
+        crate::say!(
+            "案件が見つかりません (no case with id or code {})",
+            crate::text::quote(code)
+        );
         return Ok(exit::BAD_INPUT);
     };
     match rec.summary.status {
@@ -655,7 +671,10 @@ fn close(store: &mut Store, code: &str) -> Result<i32, StoreError> {
 
 fn discard(store: &mut Store, config: &Config, code: &str) -> Result<i32, StoreError> {
     let Some(rec) = store.load_case(code)? else {
-        crate::say!("案件が見つかりません (no case with id or code {code:?})");
+        crate::say!(
+            "案件が見つかりません (no case with id or code {})",
+            crate::text::quote(code)
+        );
         return Ok(exit::BAD_INPUT);
     };
     if matches!(

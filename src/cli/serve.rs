@@ -22,8 +22,8 @@ pub fn run(a: Args, g: &Global) -> i32 {
         Ok(Some(addr)) => addr,
         _ => {
             crate::say!(
-                "--listen {:?}: not an address and port (例: 127.0.0.1:8080)",
-                a.listen
+                "--listen {}: not an address and port (例: 127.0.0.1:8080)",
+                crate::text::quote(&a.listen)
             );
             return exit::BAD_INPUT;
         }

@@ -669,12 +669,18 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Rejects free text that holds a 個人番号-shaped run of digits (12 or more).
+/// Rejects free text that holds a 個人番号 however it is written (`intake::individual_number`:
+/// `1234 5678 9018`, `1234-5678-9018`, zero-width characters between the digits…), any run
+/// of 12 or more digits, or a control or bidi character (shown raw, it would drive the
+/// terminal of whoever reads the case).
 fn refuse_number_in(what: &str, text: &str) -> Result<(), StoreError> {
-    if redact_numbers(text) != text {
+    if redact_numbers(text) != text || crate::intake::contains_individual_number(text) {
         return Err(StoreError::Invalid(format!(
             "{what}: 12桁以上の数字は書けません (個人番号は記録しません) (a run of 12 or more digits is refused: no individual number is stored)"
         )));
+    }
+    if let Some(f) = crate::text::find_forbidden(text) {
+        return Err(StoreError::Invalid(format!("{what}: {f}")));
     }
     Ok(())
 }
@@ -2057,8 +2063,10 @@ fn does_not_apply(
         .iter()
         .map(|r| r.text(0))
         .collect::<Result<_, _>>()?;
+    // Quoted and cut: a megabyte argument never comes back whole.
+    let shown = crate::text::quote(procedure);
     Ok(StoreError::Invalid(format!(
-        "手続 {procedure:?} は案件 {} に該当していません (procedure {procedure:?} does not apply to case {}; it has: {})",
+        "手続 {shown} は案件 {} に該当していません (procedure {shown} does not apply to case {}; it has: {})",
         id.code,
         id.code,
         if applied.is_empty() { "-".into() } else { applied.join(", ") }
