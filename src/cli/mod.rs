@@ -78,8 +78,23 @@ pub struct Global {
     pub training: bool,
 }
 
+/// `--today`: a date an intake may hold (`intake::FIRST_DATE`..=`LAST_DATE`). A clock set
+/// to year 0 or 9999 would print nonsense 和暦 and, worse, make retention purge every case.
 fn parse_today(s: &str) -> Result<chrono::NaiveDate, String> {
-    crate::calendar::parse_date(s).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)"))
+    let shown = crate::text::quote(s);
+    let d = crate::calendar::parse_date(s)
+        .ok_or_else(|| format!("{shown} is not a date (YYYY-MM-DD)"))?;
+    let ymd = |(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d);
+    let (first, last) = (
+        ymd(crate::intake::FIRST_DATE),
+        ymd(crate::intake::LAST_DATE),
+    );
+    match (first, last) {
+        (Some(first), Some(last)) if !(first..=last).contains(&d) => Err(format!(
+            "{d} は範囲外です。{first} から {last} の日付を指定してください (out of range: {first}..={last})"
+        )),
+        _ => Ok(d),
+    }
 }
 
 impl Global {
@@ -121,13 +136,17 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::BAD_INPUT
-            } else {
-                exit::OK
+            // A usage error goes to stderr (dropped if stderr cannot take it, like `say!`).
+            // `--help` and `--version` are the command's output: a full disk is exit 3 and a
+            // closed pipe a quiet SIGPIPE, as for every other output (`cli::output`).
+            let printed = e.print();
+            if e.use_stderr() {
+                return exit::BAD_INPUT;
+            }
+            return match printed {
+                Ok(()) => exit::OK,
+                Err(err) => output::stdout_failed(&err),
             };
-            let _ = e.print();
-            return code;
         }
     };
     let g = cli.global;
