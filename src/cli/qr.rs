@@ -226,6 +226,10 @@ fn decode(texts: &[String], images: &[PathBuf], vocab: Vocabulary) -> i32 {
 /// damaged whatever it holds, so it is not read into memory whole.
 const MAX_LINE: usize = qr::MAX_PART_CHARS + 1024;
 
+/// Most stdin lines read (blank ones included): a set has at most 99 parts, and a clerk
+/// scanning a set twice or a blank line between parts stays far below.
+const MAX_LINES: usize = 10_000;
+
 fn feed_stdin(
     feed_one: &mut impl FnMut(&Source, &str, bool) -> Result<(), i32>,
 ) -> Result<(), i32> {
@@ -263,9 +267,17 @@ fn feed_stdin(
             line.extend_from_slice(&chunk[..chunk.len().min(room)]);
             let used = end.unwrap_or(buf.len());
             input.consume(used);
-            if end.is_some() {
+            // A line past the limit is refused now, not after its newline: `cat /dev/zero`
+            // has none.
+            if end.is_some() || too_long {
                 break;
             }
+        }
+        let at_end = line.is_empty() && !too_long && matches!(input.fill_buf(), Ok([]));
+        if n > MAX_LINES && !at_end {
+            // `yes '' | madoguchi qr decode` would otherwise read for ever.
+            crate::say!("stdin: {MAX_LINES} 行を超えました。QRコードのパートではありません (more than {MAX_LINES} lines: not the parts of a set, which has at most {} parts)", qr::MAX_PARTS);
+            return Err(exit::BAD_INPUT);
         }
         let src = Source(format!("stdin line {n}"));
         if too_long {

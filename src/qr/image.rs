@@ -71,6 +71,9 @@ pub enum ImageError {
     /// The file is there but is not a readable PNG or JPEG.
     #[error("cannot read the image: {0}")]
     Open(String),
+    /// Refused from its header: a side shorter than a QR code's 21 modules.
+    #[error("the image is {width}×{height} pixels: a side shorter than {MIN_SIDE} pixels cannot hold a QR code")]
+    TooThin { width: u64, height: u64 },
     /// Refused from its header, before decoding: it would take too much memory and time.
     #[error("the image is {width}×{height} pixels ({} megapixels); at most {} megapixels are read: use a screenshot or a smaller photo", width * height / 1_000_000, max_pixels / 1_000_000)]
     TooLarge {
@@ -118,6 +121,9 @@ pub struct Decoded {
     pub timed_out: bool,
 }
 
+/// The shortest side an image may have: a version 1 QR code's 21 modules at one pixel each.
+const MIN_SIDE: u64 = 21;
+
 /// Photos larger than this (longest side, pixels) are searched scaled down first: decoders
 /// find codes in a 12-megapixel photo more reliably (and much faster) at a moderate size.
 const SCALE_TO: u32 = 1600;
@@ -143,6 +149,11 @@ pub fn decode_image_file_within(path: &Path, budget: Budget) -> Result<Decoded, 
     // The header first: a picture over the budget is refused before a pixel is decoded.
     let (width, height) = reader.into_dimensions().map_err(open)?;
     let (width, height) = (u64::from(width), u64::from(height));
+    // A QR code is at least 21 modules square: a picture narrower than that holds none, and
+    // a line of pixels (40 million by 1) made the search take gigabytes.
+    if width.min(height) < MIN_SIDE {
+        return Err(ImageError::TooThin { width, height });
+    }
     if width * height > budget.max_pixels {
         return Err(ImageError::TooLarge {
             width,
