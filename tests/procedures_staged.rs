@@ -2,34 +2,9 @@
 //! list` and `show` with what takes effect when, and previewed by `procedures diff`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
+mod cli_support;
+use cli_support::{copy_dir, run};
 
 /// `text` with `key` as a key of the procedure itself. The start of a TOML document is always
 /// the root table, so the key goes first: appended, it would land in whatever table comes last

@@ -354,6 +354,17 @@ fn every_earlier_schema_version_is_upgraded() {
                                 ],
                             )?;
                         }
+                        if from >= 3 {
+                            // Version 3 wrote a status per applied procedure at its section.
+                            c.execute("UPDATE cases SET updated_at = closed_at", &[])?;
+                            for p in &d.procedures {
+                                c.execute(
+                                    "INSERT INTO procedure_status (case_id, procedure, section, status) \
+                                     SELECT id, ?1, ?2, 'pending' FROM cases WHERE code = 'ABCDEFGH'",
+                                    vals![p.id.as_str(), p.section.as_str()],
+                                )?;
+                            }
+                        }
                         c.execute("INSERT INTO audit (at, actor, action, case_code) VALUES ('2026-01-05T10:00:00+09:00', 'c', 'case opened', 'ABCDEFGH')", &[])
                     })
                     .unwrap();
@@ -389,9 +400,55 @@ fn every_earlier_schema_version_is_upgraded() {
                     "v1 triggers kept ({what})"
                 );
             }
-            // And the upgraded database works as a new one.
+            // And the upgraded database works as a new one: every step of a case.
             let id = s.open_case("c", None).unwrap();
+            s.save_intake(&id, &i).unwrap();
+            s.record_step(&id, Step::QrRead).unwrap();
+            s.save_determination(&id, &digest, &d).unwrap();
+            s.record_print(&id, "[]", None, None).unwrap();
+            let station = madoguchi::store::Station {
+                counter: "2番窓口".into(),
+                clerk: "c2".into(),
+            };
+            s.mark(
+                &id,
+                &d.procedures[0].id,
+                madoguchi::store::ProcStatus::Done,
+                None,
+                &station,
+            )
+            .unwrap();
+            s.close_case(&id).unwrap();
+            // A mark of a procedure the case does not have changes nothing (one step, whole).
+            let version = |s: &Store| {
+                s.with(|c| c.query_one("SELECT version FROM cases WHERE id = ?1", vals![id.id]))
+                    .unwrap()
+            };
+            let before = (s.audit_log().unwrap().len(), version(&s));
+            let e = s
+                .mark(
+                    &id,
+                    "no.such",
+                    madoguchi::store::ProcStatus::Done,
+                    None,
+                    &station,
+                )
+                .unwrap_err();
+            assert!(e.to_string().contains(&d.procedures[0].id), "{what}: {e}");
+            assert_eq!(
+                (s.audit_log().unwrap().len(), version(&s)),
+                before,
+                "{what}"
+            );
             s.set_aside(&id, "x", "y").unwrap();
+            let p = s.progress(&id.code).unwrap().unwrap();
+            let marked = p
+                .procedures
+                .iter()
+                .find(|x| x.id == d.procedures[0].id)
+                .unwrap();
+            assert_eq!(marked.status, madoguchi::store::ProcStatus::Done, "{what}");
+            assert_eq!(marked.counter.as_deref(), Some("2番窓口"), "{what}");
             drop(s);
             // Opening again is a no-op.
             let s = Store::open(&t.location()).unwrap();

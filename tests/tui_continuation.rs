@@ -496,3 +496,63 @@ fn a_counter_on_the_published_set_reloads_the_newest_one_from_the_database() {
         assert_eq!(app.state.set_dir, None, "still the published set");
     }
 }
+
+/// Keys as a keyboard-mode scanner types them: 3 ms apart, then Enter.
+fn scanned(app: &mut App<RealServices>, s: &str) {
+    for c in s.chars() {
+        app.clock_ms += 3;
+        app.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    app.clock_ms += 3;
+    app.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+}
+
+#[test]
+fn a_keyboard_scanner_typing_a_page_code_opens_the_case_on_any_screen() {
+    let set = set();
+    for t in store_support::targets() {
+        let (code, det) = reception(&t, &set);
+        let (mine, _) = sections(&det);
+        let mut app = counter(&t, &set, &mine, Role::Clerk);
+        let page = store::page_code(&code, 1);
+
+        // The clerk types the same text into the address field at a person's pace: it is
+        // typing, every key reaches the field, nothing opens.
+        key(&mut app, KeyCode::Tab);
+        key(&mut app, KeyCode::Tab);
+        let field = app.state.case.reception.focus;
+        typed(&mut app, &page);
+        assert!(app.state.overlay.is_none(), "{}", t.label());
+        assert_eq!(app.state.case.reception.fields[field].value, page);
+
+        // The scanner types it into that same field, outside F9: the case opens at this
+        // counter's section, and the field keeps only what the clerk typed.
+        scanned(&mut app, &page);
+        let v = view(&app);
+        assert_eq!(v.case.code, code, "{}", t.label());
+        assert_eq!(v.case.page, Some((1, "guidance".to_string())));
+        assert!(v
+            .case
+            .procedures
+            .iter()
+            .any(|p| p.ours && p.section == mine));
+        assert_eq!(app.state.case.reception.fields[field].value, page);
+        // And this section marks its procedure from the view the scan opened.
+        let ours = v.case.procedures[v.selected].id.clone();
+        key(&mut app, KeyCode::Char('d'));
+        assert_eq!(status_in_db(&t, &code, &ours).status, ProcStatus::Done);
+        assert_eq!(
+            status_in_db(&t, &code, &ours).counter.as_deref(),
+            Some(format!("5番窓口 ({mine})").as_str())
+        );
+        key(&mut app, KeyCode::Esc);
+        assert!(app.state.overlay.is_none());
+
+        // From another screen (the household), Caps Lock on: lower case opens it too.
+        key(&mut app, KeyCode::F(2));
+        let on = app.state.screen;
+        scanned(&mut app, &page.to_lowercase());
+        assert_eq!(view(&app).case.code, code, "{}", t.label());
+        assert_eq!(app.state.screen, on, "the screen underneath stays");
+    }
+}

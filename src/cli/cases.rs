@@ -4,6 +4,7 @@
 //! `cases export` writes the anonymous records only: personal data leaves the database
 //! through the printed bundle and the screen, never through a bulk file.
 
+use super::database::{clock, config, fail, open_store};
 use super::{exit, Global};
 use crate::config::Config;
 use crate::store::{
@@ -11,7 +12,7 @@ use crate::store::{
     Step, Store, StoreError,
 };
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Cmd {
@@ -114,24 +115,6 @@ pub struct StatsArgs {
     pub chart: Option<PathBuf>,
 }
 
-/// Loads the configuration, or prints the one message and returns exit 2.
-pub fn config(g: &Global) -> Result<Config, i32> {
-    Config::load(g.config.as_deref()).map_err(|e| {
-        crate::say!("{e}");
-        exit::BAD_INPUT
-    })
-}
-
-/// Opens the case database of `config` (`--db`, else the config's `database`), speaking
-/// for the config's counter, or prints the one message and returns the exit code.
-pub fn open_store(g: &Global, config: &Config) -> Result<Store, i32> {
-    let location = config.db_location(g.db.as_deref(), g.training);
-    let mut store = Store::open_location(&location, clock(g), Some(crate::store::migrate::LATEST))
-        .map_err(|e| fail(Path::new(&location.display()), &e))?;
-    store.set_counter(&config.counter);
-    Ok(store)
-}
-
 /// Loads the configuration and opens the database, or prints the one message and returns
 /// the exit code.
 fn open(g: &Global) -> Result<(Store, Config), i32> {
@@ -150,31 +133,6 @@ fn open(g: &Global) -> Result<(Store, Config), i32> {
         );
     }
     Ok((store, config))
-}
-
-/// The JST clock, or noon of `--today` (tests fix the date; the purge then runs as at noon).
-fn clock(g: &Global) -> crate::store::Clock {
-    let fixed = g.today.and_then(|d| {
-        d.and_hms_opt(12, 0, 0)?
-            .and_local_timezone(crate::calendar::jst())
-            .single()
-    });
-    match fixed {
-        Some(t) => Box::new(move || t),
-        None => Box::new(crate::calendar::jst_now),
-    }
-}
-
-/// Prints a store failure naming the database, and returns its exit code.
-pub fn fail(path: &Path, e: &StoreError) -> i32 {
-    let shown = path.display().to_string();
-    let msg = e.to_string();
-    if msg.contains(&shown) {
-        crate::say!("{msg}");
-    } else {
-        crate::say!("{shown}: {msg}");
-    }
-    exit::of(e.kind())
 }
 
 pub fn run(cmd: Cmd, g: &Global) -> i32 {
@@ -484,7 +442,7 @@ fn test_writer(
     cases: u32,
     hang_after: Option<u32>,
 ) -> Result<i32, StoreError> {
-    let set = match super::procedures::load_set(g, None) {
+    let set = match super::set::load_set(g, None) {
         Ok(s) => s,
         Err(c) => return Ok(c),
     };
@@ -770,87 +728,5 @@ pub fn age_ja(secs: i64) -> String {
         format!("{h}時間{m}分")
     } else {
         format!("{m}分")
-    }
-}
-
-/// `madoguchi procedures publish DIR --db URL`: checks the set (as `procedures check`
-/// does) and stores it with its digest for every counter with `procedures = "published"`.
-pub fn publish(g: &Global, dir: &Path) -> i32 {
-    let files = match crate::rules::loader::read_dir_files(dir) {
-        Ok(f) => f,
-        Err(diags) => {
-            for d in &diags {
-                crate::say!("{d}");
-            }
-            return exit::BAD_INPUT;
-        }
-    };
-    let forms = crate::forms::template_ids(g.templates.as_deref());
-    let known = (!forms.is_empty()).then_some(&forms);
-    let set = match crate::rules::loader::load_files(&files, known) {
-        Ok((set, _)) => set,
-        Err(diags) => {
-            for d in &diags {
-                crate::say!("{d}");
-            }
-            let n = diags.iter().filter(|d| d.is_error()).count();
-            crate::say!("手続定義にエラーが{n}件あります。公開しませんでした。 (not published: {n} error(s))");
-            return exit::BAD_INPUT;
-        }
-    };
-    let config = match config(g) {
-        Ok(c) => c,
-        Err(c) => return c,
-    };
-    let mut store = match open_store(g, &config) {
-        Ok(s) => s,
-        Err(c) => return c,
-    };
-    let map: std::collections::BTreeMap<String, String> =
-        files.into_iter().map(|f| (f.path, f.text)).collect();
-    match store.publish_set(&set.name, &set.digest, &map, &config.clerk) {
-        Ok(true) => {
-            crate::say!(
-                "手続セット「{}」を公開しました (published): {}",
-                set.name,
-                set.digest
-            );
-            exit::OK
-        }
-        Ok(false) => {
-            crate::say!(
-                "手続セット「{}」は公開済みです (already published): {}",
-                set.name,
-                set.digest
-            );
-            exit::OK
-        }
-        Err(e) => fail(store.path(), &e),
-    }
-}
-
-/// The files of the newest published set, when the configuration says
-/// `procedures = "published"` and no `--procedures` folder is given; `Ok(None)` otherwise.
-pub fn published_files(g: &Global) -> Result<Option<Vec<crate::rules::loader::SourceFile>>, i32> {
-    if g.procedures.is_some() {
-        return Ok(None);
-    }
-    let config = config(g)?;
-    if !config.uses_published_set() {
-        return Ok(None);
-    }
-    let store = open_store(g, &config)?;
-    match store.latest_set() {
-        Ok(Some(p)) => Ok(Some(
-            p.files
-                .into_iter()
-                .map(|(path, text)| crate::rules::loader::SourceFile { path, text })
-                .collect(),
-        )),
-        Ok(None) => {
-            crate::say!("{}: 公開された手続セットがありません。`madoguchi procedures publish DIR` で公開してください (no procedure set has been published)", store.path().display());
-            Err(exit::DEVICE)
-        }
-        Err(e) => Err(fail(store.path(), &e)),
     }
 }

@@ -275,23 +275,15 @@ fn text_report(r: &Report<'_>) -> String {
     for i in r.households.iter().filter(|i| i.changed) {
         let _ = writeln!(s, "\n■ {}  {}", i.name, i.description);
         let _ = writeln!(s, "  ({}, 届出日 {})", i.path, i.today);
-        for p in &i.procedures.added {
-            let _ = writeln!(
-                s,
-                "  + 新たに案内する手続: {} {} — {}",
-                p.id,
-                p.name,
-                members(i, &p.members)
-            );
-        }
-        for p in &i.procedures.removed {
-            let _ = writeln!(
-                s,
-                "  - 案内しなくなる手続: {} {} — {}",
-                p.id,
-                p.name,
-                members(i, &p.members)
-            );
+        for (mark, what, list) in [
+            ("+", "新たに案内する手続", &i.procedures.added),
+            ("-", "案内しなくなる手続", &i.procedures.removed),
+        ] {
+            for p in list {
+                let (id, name) = (&p.id, &p.name);
+                let who = members(i, &p.members);
+                let _ = writeln!(s, "  {mark} {what}: {id} {name} — {who}");
+            }
         }
         for c in &i.procedures.members_changed {
             let _ = writeln!(

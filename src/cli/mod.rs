@@ -4,6 +4,8 @@
 
 pub mod card;
 pub mod cases;
+pub mod counter;
+pub mod database;
 pub mod determine;
 pub mod diff;
 pub mod output;
@@ -11,6 +13,7 @@ pub mod print;
 pub mod procedures;
 pub mod qr;
 pub mod serve;
+pub mod set;
 pub mod templates;
 
 use clap::{Parser, Subcommand};
@@ -129,7 +132,7 @@ pub fn main() -> i32 {
     };
     let g = cli.global;
     match cli.command {
-        None => crate::tui::run(&g),
+        None => counter::run(&g),
         Some(Command::Determine(a)) => determine::run(a, &g),
         Some(Command::Procedures(c)) => procedures::run(c, &g),
         Some(Command::Print(a)) => print::run(a, &g),
@@ -189,7 +192,7 @@ pub fn load_set_and_intake(
     g: &Global,
     path: &std::path::Path,
 ) -> Result<(crate::rules::ProcedureSet, crate::intake::Intake), i32> {
-    let set = procedures::load_set(g, None)?;
+    let set = set::load_set(g, None)?;
     let text = read_input(path).map_err(|e| {
         crate::say!("{}: cannot read: {e}", input_label(path));
         output::io_exit(&e)

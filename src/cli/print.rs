@@ -143,8 +143,8 @@ fn prepare_out(out: &Path) -> Result<(), i32> {
 
 /// The case store the print is recorded in (STORE: the configuration's database).
 fn open_recording(g: &Global) -> Result<Recording, i32> {
-    let config = super::cases::config(g)?;
-    match super::cases::open_store(g, &config) {
+    let config = super::database::config(g)?;
+    match super::database::open_store(g, &config) {
         Ok(s) => Ok(Some((s, config))),
         Err(code) => {
             crate::say!("記録せずに印刷するには --no-record を付けてください。 (use --no-record to print without recording)");
@@ -156,7 +156,7 @@ fn open_recording(g: &Global) -> Result<Recording, i32> {
 /// The code on every page: a fresh one from the store, else derived from the intake.
 fn case_code(store: &Recording, intake: &crate::intake::Intake) -> Result<String, i32> {
     match store {
-        Some((s, _)) => draw_code(s).map_err(|e| super::cases::fail(s.path(), &e)),
+        Some((s, _)) => draw_code(s).map_err(|e| super::database::fail(s.path(), &e)),
         None => Ok(forms::derived_case_code(intake)),
     }
 }
@@ -234,7 +234,7 @@ fn open_case(
             Ok(id)
         })
         .map(Some)
-        .map_err(|e| super::cases::fail(s.path(), &e))
+        .map_err(|e| super::database::fail(s.path(), &e))
 }
 
 /// Writes `bundle.pdf` and `manifest.json`; returns the PDF's path.
@@ -333,7 +333,7 @@ fn record_print(
                 Ok(())
             }
         })
-        .map_err(|e| super::cases::fail(s.path(), &e))
+        .map_err(|e| super::database::fail(s.path(), &e))
 }
 
 /// Proves the output folder writable before anything is recorded.

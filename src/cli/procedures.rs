@@ -1,8 +1,9 @@
 //! `madoguchi procedures check|test|list|show|diff`: the supervisor's tools (`diff` is in
 //! `cli::diff`).
 
+use super::set::{files, known_forms, load_set, print_diags};
 use super::{exit, Global};
-use crate::rules::{loader, scenario, Diagnostic, ProcedureSet};
+use crate::rules::{loader, scenario, ProcedureSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -24,50 +25,6 @@ pub enum Cmd {
     Publish { dir: PathBuf },
 }
 
-/// The set's files: a folder, or the embedded set.
-fn files(dir: Option<&std::path::Path>) -> Result<Vec<loader::SourceFile>, Vec<Diagnostic>> {
-    match dir {
-        Some(d) => loader::read_dir_files(d),
-        None => Ok(loader::embedded_files()),
-    }
-}
-
-fn print_diags(diags: &[Diagnostic]) {
-    for d in diags {
-        crate::say!("{d}");
-    }
-}
-
-/// Loads the set a command should use (`--procedures` or the embedded one), printing
-/// problems; `Err` holds the exit code.
-pub fn load_set(g: &Global, dir: Option<&std::path::Path>) -> Result<ProcedureSet, i32> {
-    let dir = dir.or(g.procedures.as_deref());
-    let forms = crate::forms::template_ids(g.templates.as_deref());
-    let known = (!forms.is_empty()).then_some(&forms);
-    // A counter configured with `procedures = "published"` loads the newest set published
-    // on the case database (no --procedures folder given).
-    let published = match dir {
-        None => super::cases::published_files(g)?,
-        Some(_) => None,
-    };
-    let files = match published {
-        Some(f) => f,
-        None => files(dir).map_err(|d| {
-            print_diags(&d);
-            exit::BAD_INPUT
-        })?,
-    };
-    match loader::load_files(&files, known) {
-        Ok((set, _warnings)) => Ok(set),
-        Err(diags) => {
-            print_diags(&diags);
-            let n = diags.iter().filter(|d| d.is_error()).count();
-            crate::say!("手続定義にエラーが{n}件あります。定義は読み込まれませんでした。 (the procedure set was refused: {n} error(s))");
-            Err(exit::BAD_INPUT)
-        }
-    }
-}
-
 pub fn run(cmd: Cmd, g: &Global) -> i32 {
     match cmd {
         Cmd::Check { dir } => check(g, dir),
@@ -75,14 +32,14 @@ pub fn run(cmd: Cmd, g: &Global) -> i32 {
         Cmd::List => list(g),
         Cmd::Show { id } => show(g, &id),
         Cmd::Diff(a) => super::diff::run(a, g),
-        Cmd::Publish { dir } => super::cases::publish(g, &dir),
+        Cmd::Publish { dir } => super::set::publish(g, &dir),
     }
 }
 
 fn check(g: &Global, dir: Option<PathBuf>) -> i32 {
     let dir = dir.or(g.procedures.clone());
-    let forms = crate::forms::template_ids(g.templates.as_deref());
-    let known = (!forms.is_empty()).then_some(&forms);
+    let forms = known_forms(g);
+    let known = forms.as_ref();
     let files = match files(dir.as_deref()) {
         Ok(f) => f,
         Err(d) => {

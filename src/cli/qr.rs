@@ -29,7 +29,7 @@ pub enum Cmd {
 }
 
 pub fn run(cmd: Cmd, g: &Global) -> i32 {
-    let vocab = match super::procedures::load_set(g, None) {
+    let vocab = match super::set::load_set(g, None) {
         Ok(s) => s.vocabulary,
         Err(c) => return c,
     };

@@ -14,7 +14,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args, g: &Global) -> i32 {
-    let set = match super::procedures::load_set(g, None) {
+    let set = match super::set::load_set(g, None) {
         Ok(s) => s,
         Err(c) => return c,
     };

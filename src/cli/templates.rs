@@ -22,7 +22,7 @@ pub enum Cmd {
 }
 
 pub fn run(cmd: Cmd, g: &Global) -> i32 {
-    let set = match super::procedures::load_set(g, None) {
+    let set = match super::set::load_set(g, None) {
         Ok(s) => s,
         Err(c) => return c,
     };

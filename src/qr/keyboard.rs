@@ -1,14 +1,17 @@
-//! Keyboard-mode scanners: telling a typed `MDG1` part from a clerk's typing.
+//! Keyboard-mode scanners: telling a typed `MDG1` part, or a printed page's code
+//! (`MDGC<case code>P<page>`), from a clerk's typing.
 //!
 //! Most counter scanners are USB keyboards: they type the part and press Enter, into whatever
 //! has focus. The TUI feeds every Char/Enter key through a [`ScanDetector`] so a scan is taken
 //! on any screen, while ordinary typing reaches the UI unchanged and in order.
 //!
-//! How: a key that could start a part (`m`/`M`) is held back; the following keys stay held
-//! while they continue the pattern (`MDG1` in any case — Caps Lock — then digits) *and* arrive
-//! in a burst (scanners type a key every few milliseconds, people every 100 ms or more). The
-//! moment either breaks, every held key is released as typing, in order. Enter after a
-//! complete header (`MDG1` + at least 20 digits) makes it a scan. So the only cost to a clerk
+//! How: a key that could start a scan (`m`/`M`) is held back; the following keys stay held
+//! while they continue one of the two patterns *and* arrive in a burst (scanners type a key
+//! every few milliseconds, people every 100 ms or more). The patterns, in any case (Caps
+//! Lock): `MDG1` then digits; `MDGC`, the 8 characters of a case code (Crockford base32),
+//! `P` and the page number (1–3 digits). The moment either the pattern or the pace breaks,
+//! every held key is released as typing, in order. Enter after a complete header (`MDG1` +
+//! at least 20 digits) or a complete page code makes it a scan. So the only cost to a clerk
 //! is that an `m` appears some 60 ms late.
 //!
 //! The detector is pure: time comes in with each key, and [`ScanDetector::tick`] releases a
@@ -28,6 +31,12 @@
 //! ```
 
 use super::{HEADER_DIGITS, MAGIC, MAX_PART_CHARS};
+use crate::store::{ALPHABET as CODE_ALPHABET, PAGE_PREFIX};
+
+/// A page code's shape: the prefix, the 8-character case code, `P`, at most 3 digits.
+const CODE_CHARS: usize = 8;
+const PAGE_CODE_MIN: usize = PAGE_PREFIX.len() + CODE_CHARS + 2;
+const PAGE_CODE_MAX: usize = PAGE_PREFIX.len() + CODE_CHARS + 4;
 
 /// A key as the TUI sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +53,8 @@ pub enum KeyFeed {
     Pass(Vec<ScanKey>),
     /// The key was held back (it may be part of a scan); nothing to type now.
     Hold,
-    /// A complete typed part (prefix normalised to `MDG1`), for the assembler.
+    /// A complete typed part (prefix normalised to `MDG1`), for the assembler; or a page
+    /// code, upper case (`MDGC<code>P<NN>`), which opens that case.
     Scan(String),
 }
 
@@ -55,13 +65,14 @@ pub enum KeyFeed {
 /// is for the UI: keys are timed when the loop reads them, and a slow redraw between two keys
 /// must not split a scan. (The UI loop should drain pending key events before drawing.)
 pub const START_GAP_MS: u64 = 60;
-/// Longest pause once a scan is unmistakable (`MDG1` and 4 digits in a burst): tolerates a
-/// scanner or a busy terminal hiccupping in the middle of 1,200 digits.
+/// Longest pause once a scan is unmistakable (`MDG1` and 4 digits, or `MDGC` and 4 code
+/// characters, in a burst): tolerates a scanner or a busy terminal hiccupping in the middle
+/// of 1,200 digits.
 pub const SCAN_GAP_MS: u64 = 200;
 /// After this many characters in a burst the scan is unmistakable.
 const CONFIRMED_CHARS: usize = MAGIC.len() + 4;
 
-/// Recognises typed `MDG1` parts in a stream of key events.
+/// Recognises typed `MDG1` parts and page codes in a stream of key events.
 #[derive(Debug, Clone, Default)]
 pub struct ScanDetector {
     /// The held characters (as typed) and when the last one came.
@@ -91,11 +102,42 @@ impl ScanDetector {
         self.held.drain(..).map(ScanKey::Char).collect()
     }
 
-    /// Whether `c` continues the pattern at position `pos`.
-    fn continues(pos: usize, c: char) -> bool {
-        match MAGIC.as_bytes().get(pos) {
-            Some(m) => c.eq_ignore_ascii_case(&char::from(*m)),
-            None => c.is_ascii_digit() && pos < MAX_PART_CHARS,
+    /// Whether `c` continues a pattern after the `held` keys: the shared `MDG`, then `1`
+    /// (an intake part: digits follow) or `C` (a page code).
+    fn continues(held: &[char], c: char) -> bool {
+        let pos = held.len();
+        let same = |m: u8| c.eq_ignore_ascii_case(&char::from(m));
+        if pos < MAGIC.len() - 1 {
+            return same(MAGIC.as_bytes()[pos]);
+        }
+        if pos == MAGIC.len() - 1 {
+            return same(MAGIC.as_bytes()[pos]) || same(PAGE_PREFIX.as_bytes()[pos]);
+        }
+        if held[MAGIC.len() - 1] == '1' {
+            return c.is_ascii_digit() && pos < MAX_PART_CHARS;
+        }
+        match pos - PAGE_PREFIX.len() {
+            i if i < CODE_CHARS => {
+                c.is_ascii() && CODE_ALPHABET.contains(&(c.to_ascii_uppercase() as u8))
+            }
+            CODE_CHARS => same(b'P'),
+            _ => c.is_ascii_digit() && pos < PAGE_CODE_MAX,
+        }
+    }
+
+    /// The held keys as a complete scan, if they are one (Enter just came).
+    fn complete(&self) -> Option<String> {
+        let n = self.held.len();
+        if n < MAGIC.len() {
+            return None;
+        }
+        let rest: String = self.held[MAGIC.len()..].iter().collect();
+        if self.held[MAGIC.len() - 1] == '1' {
+            (n >= MAGIC.len() + HEADER_DIGITS).then(|| format!("{MAGIC}{rest}"))
+        } else {
+            (PAGE_CODE_MIN..=PAGE_CODE_MAX)
+                .contains(&n)
+                .then(|| format!("{PAGE_PREFIX}{}", rest.to_ascii_uppercase()))
         }
     }
 
@@ -108,13 +150,13 @@ impl ScanDetector {
         }
         match key {
             ScanKey::Char(c) => {
-                if Self::continues(self.held.len(), c) {
+                if Self::continues(&self.held, c) {
                     self.held.push(c);
                     self.last_ms = at_ms;
                 } else {
                     out.extend(self.release());
                     // The breaking key may itself start a scan (a clerk's "m" just before).
-                    if Self::continues(0, c) {
+                    if Self::continues(&[], c) {
                         self.held.push(c);
                         self.last_ms = at_ms;
                     } else {
@@ -123,10 +165,11 @@ impl ScanDetector {
                 }
             }
             ScanKey::Enter => {
-                if out.is_empty() && self.held.len() >= MAGIC.len() + HEADER_DIGITS {
-                    let digits: String = self.held[MAGIC.len()..].iter().collect();
-                    self.held.clear();
-                    return KeyFeed::Scan(format!("{MAGIC}{digits}"));
+                if out.is_empty() {
+                    if let Some(scan) = self.complete() {
+                        self.held.clear();
+                        return KeyFeed::Scan(scan);
+                    }
                 }
                 out.extend(self.release());
                 out.push(ScanKey::Enter);
@@ -203,6 +246,54 @@ mod tests {
         assert_eq!(passed(&f), "");
     }
 
+    #[test]
+    fn a_burst_page_code_is_taken_in_either_case() {
+        let mut d = ScanDetector::new();
+        let f = typed(&mut d, "MDGC7K3P9QXAP02\n", 0, 3);
+        assert_eq!(f.last(), Some(&KeyFeed::Scan("MDGC7K3P9QXAP02".into())));
+        assert_eq!(passed(&f), "");
+        // Caps Lock on: the scanner types it in lower case.
+        let f = typed(&mut d, "mdgc7k3p9qxap112\n", 1_000, 4);
+        assert_eq!(f.last(), Some(&KeyFeed::Scan("MDGC7K3P9QXAP112".into())));
+        // The page code printed by the store is what the detector takes.
+        let code = crate::store::page_code("00ZZ1234", 7);
+        let f = typed(&mut d, &format!("{code}\n"), 2_000, 3);
+        assert_eq!(f.last(), Some(&KeyFeed::Scan(code)));
+    }
+
+    #[test]
+    fn a_page_code_typed_slowly_or_malformed_is_typing() {
+        // A clerk typing it (100 ms a key): every key reaches the field, no scan.
+        let mut d = ScanDetector::new();
+        let f = typed(&mut d, "MDGC7K3P9QXAP02\n", 0, 100);
+        assert!(!f.iter().any(|x| matches!(x, KeyFeed::Scan(_))));
+        let mut got = passed(&f);
+        got.extend(d.tick(10_000).into_iter().map(|k| match k {
+            ScanKey::Char(c) => c,
+            ScanKey::Enter => '\n',
+        }));
+        assert_eq!(got, "MDGC7K3P9QXAP02\n");
+        // At scanner pace but not a page code: a letter outside the code's alphabet (U), no
+        // page number, too many digits, no P. Each is passed through unchanged.
+        for text in [
+            "MDGC7K3U9QXAP02\n",
+            "MDGC7K3P9QXAP\n",
+            "MDGC7K3P9QXAP0212\n",
+            "MDGC7K3P9QXA02\n",
+            "MDGC7K3P\n",
+        ] {
+            let mut d = ScanDetector::new();
+            let f = typed(&mut d, text, 0, 3);
+            assert!(!f.iter().any(|x| matches!(x, KeyFeed::Scan(_))), "{text}");
+            let mut got = passed(&f);
+            got.extend(d.tick(10_000).into_iter().map(|k| match k {
+                ScanKey::Char(c) => c,
+                ScanKey::Enter => '\n',
+            }));
+            assert_eq!(got, text);
+        }
+    }
+
     fn replay(keys: &[(ScanKey, u64)]) -> (Vec<ScanKey>, Vec<String>) {
         let mut d = ScanDetector::new();
         let (mut typed, mut scans) = (Vec::new(), Vec::new());
@@ -223,7 +314,7 @@ mod tests {
     fn key_strategy() -> impl proptest::strategy::Strategy<Value = ScanKey> {
         use proptest::prelude::*;
         prop_oneof![
-            4 => prop::sample::select(vec!['m', 'M', 'd', 'D', 'g', 'G', '1', '0', '5', 'a', ' ', '山'])
+            4 => prop::sample::select(vec!['m', 'M', 'd', 'D', 'g', 'G', '1', '0', '5', 'a', ' ', '山', 'c', 'C', 'p', 'P', 'u', 'Z'])
                 .prop_map(ScanKey::Char),
             1 => Just(ScanKey::Enter),
         ]

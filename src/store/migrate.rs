@@ -13,7 +13,7 @@ use super::{anon_from_determination, json_list, StoreError};
 use crate::vals;
 
 /// The version this program writes.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 /// Version 1: cases, prints and the append-only audit log.
 const V1_SQLITE: &str = r#"
@@ -182,6 +182,156 @@ CREATE TABLE procedure_sets (
 );
 "#;
 
+/// Version 4 (PostgreSQL only; SQLite gets the version number and nothing else): each
+/// frequent step of a case as one server-side function, so that a step costs one round trip
+/// (one prepared `SELECT madoguchi_…(…)`, committed on its own) instead of 4–7 (`BEGIN`, the
+/// statements, `COMMIT`). Each function runs the same statements, in the same order, as the
+/// store's transaction for that step on SQLite (`src/store/mod.rs`), each with its own
+/// snapshot (READ COMMITTED), under the case's row lock taken first by `madoguchi_touch`. A
+/// function that finds its case missing or purged returns NULL before writing anything; a
+/// procedure that does not apply raises `MDG01`, which rolls the whole step back. The audit
+/// line's action and detail come from the program (one spelling, numbers redacted there).
+/// A later change to a step is a new version with `CREATE OR REPLACE FUNCTION`.
+const V4_POSTGRES: &str = r#"
+CREATE FUNCTION madoguchi_touch(p_id BIGINT, p_code TEXT, p_now TEXT) RETURNS TEXT
+LANGUAGE plpgsql AS $$
+DECLARE v_clerk TEXT;
+BEGIN
+    UPDATE cases SET version = version + 1, updated_at = p_now
+     WHERE id = p_id AND code = p_code AND purged_at IS NULL
+     RETURNING clerk INTO v_clerk;
+    RETURN v_clerk;
+END
+$$;
+
+CREATE FUNCTION madoguchi_open_case(p_code TEXT, p_clerk TEXT, p_kind TEXT, p_now TEXT,
+    p_counter TEXT, p_action TEXT, p_detail TEXT) RETURNS BIGINT
+LANGUAGE plpgsql AS $$
+DECLARE v_id BIGINT;
+BEGIN
+    INSERT INTO cases (code, clerk, event_kind, opened_at, updated_at, counter)
+    VALUES (p_code, p_clerk, p_kind, p_now, p_now, p_counter)
+    ON CONFLICT (code) DO NOTHING RETURNING id INTO v_id;
+    IF v_id IS NOT NULL THEN
+        INSERT INTO audit (at, actor, action, case_code, detail)
+        VALUES (p_now, p_clerk, p_action, p_code, p_detail);
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+CREATE FUNCTION madoguchi_save_intake(p_id BIGINT, p_code TEXT, p_now TEXT, p_json TEXT,
+    p_kind TEXT, p_size BIGINT, p_action TEXT, p_detail TEXT) RETURNS TEXT
+LANGUAGE plpgsql AS $$
+DECLARE v_clerk TEXT;
+BEGIN
+    v_clerk := madoguchi_touch(p_id, p_code, p_now);
+    IF v_clerk IS NULL THEN RETURN NULL; END IF;
+    UPDATE cases SET intake_json = p_json, event_kind = p_kind, household_size = p_size
+     WHERE id = p_id;
+    INSERT INTO audit (at, actor, action, case_code, detail)
+    VALUES (p_now, v_clerk, p_action, p_code, p_detail);
+    RETURN v_clerk;
+END
+$$;
+
+CREATE FUNCTION madoguchi_record_step(p_id BIGINT, p_code TEXT, p_now TEXT, p_column TEXT,
+    p_action TEXT) RETURNS TEXT
+LANGUAGE plpgsql AS $$
+DECLARE v_clerk TEXT;
+BEGIN
+    IF p_column NOT IN ('card_read_at', 'qr_read_at', 'determined_at', 'printed_at', 'closed_at') THEN
+        RAISE EXCEPTION 'no step column %', p_column;
+    END IF;
+    v_clerk := madoguchi_touch(p_id, p_code, p_now);
+    IF v_clerk IS NULL THEN RETURN NULL; END IF;
+    UPDATE cases SET
+        card_read_at = CASE WHEN p_column = 'card_read_at' THEN COALESCE(card_read_at, p_now) ELSE card_read_at END,
+        qr_read_at = CASE WHEN p_column = 'qr_read_at' THEN COALESCE(qr_read_at, p_now) ELSE qr_read_at END,
+        determined_at = CASE WHEN p_column = 'determined_at' THEN COALESCE(determined_at, p_now) ELSE determined_at END,
+        printed_at = CASE WHEN p_column = 'printed_at' THEN COALESCE(printed_at, p_now) ELSE printed_at END,
+        closed_at = CASE WHEN p_column = 'closed_at' THEN COALESCE(closed_at, p_now) ELSE closed_at END,
+        status = CASE WHEN p_column = 'closed_at' THEN 'closed' ELSE status END
+     WHERE id = p_id;
+    INSERT INTO audit (at, actor, action, case_code, detail)
+    VALUES (p_now, v_clerk, p_action, p_code, '');
+    RETURN v_clerk;
+END
+$$;
+
+-- p_applied: the applied procedures as JSON, [["id", "section"], …].
+CREATE FUNCTION madoguchi_save_determination(p_id BIGINT, p_code TEXT, p_now TEXT,
+    p_json TEXT, p_digest TEXT, p_procedures TEXT, p_forms TEXT, p_counters TEXT,
+    p_applied TEXT, p_action TEXT, p_detail TEXT) RETURNS TEXT
+LANGUAGE plpgsql AS $$
+DECLARE v_clerk TEXT;
+BEGIN
+    v_clerk := madoguchi_touch(p_id, p_code, p_now);
+    IF v_clerk IS NULL THEN RETURN NULL; END IF;
+    UPDATE cases SET determination_json = p_json, set_digest = p_digest,
+        procedures = p_procedures, forms = p_forms, counters = p_counters,
+        determined_at = COALESCE(determined_at, p_now)
+     WHERE id = p_id;
+    -- Procedures dropped by a new determination go while still pending; anything a
+    -- section already did or set aside stays on record.
+    DELETE FROM procedure_status s
+     WHERE s.case_id = p_id AND s.status = 'pending'
+       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(p_applied::jsonb) a
+                        WHERE a->>0 = s.procedure);
+    INSERT INTO procedure_status (case_id, procedure, section, status)
+    SELECT p_id, a->>0, a->>1, 'pending' FROM jsonb_array_elements(p_applied::jsonb) a
+    ON CONFLICT (case_id, procedure) DO NOTHING;
+    INSERT INTO audit (at, actor, action, case_code, detail)
+    VALUES (p_now, v_clerk, p_action, p_code, p_detail);
+    RETURN v_clerk;
+END
+$$;
+
+CREATE FUNCTION madoguchi_record_print(p_id BIGINT, p_code TEXT, p_now TEXT,
+    p_manifest TEXT, p_printer TEXT, p_job TEXT, p_first_action TEXT, p_again_action TEXT,
+    p_detail TEXT) RETURNS TEXT
+LANGUAGE plpgsql AS $$
+DECLARE v_clerk TEXT; v_before BIGINT;
+BEGIN
+    v_clerk := madoguchi_touch(p_id, p_code, p_now);
+    IF v_clerk IS NULL THEN RETURN NULL; END IF;
+    SELECT COUNT(*) INTO v_before FROM prints WHERE case_id = p_id;
+    INSERT INTO prints (case_id, at, manifest_json, printer, job)
+    VALUES (p_id, p_now, p_manifest, p_printer, p_job);
+    UPDATE cases SET printed_at = COALESCE(printed_at, p_now) WHERE id = p_id;
+    INSERT INTO audit (at, actor, action, case_code, detail)
+    VALUES (p_now, v_clerk,
+            CASE WHEN v_before = 0 THEN p_first_action ELSE p_again_action END,
+            p_code, p_detail);
+    RETURN v_clerk;
+END
+$$;
+
+-- Returns the procedure's section; NULL (nothing written) if the case cannot change.
+CREATE FUNCTION madoguchi_mark(p_id BIGINT, p_code TEXT, p_now TEXT, p_procedure TEXT,
+    p_status TEXT, p_counter TEXT, p_clerk TEXT, p_reason TEXT, p_action TEXT,
+    p_detail TEXT) RETURNS TEXT
+LANGUAGE plpgsql AS $$
+DECLARE v_section TEXT;
+BEGIN
+    IF madoguchi_touch(p_id, p_code, p_now) IS NULL THEN RETURN NULL; END IF;
+    UPDATE procedure_status SET status = p_status, counter = p_counter, clerk = p_clerk,
+        at = p_now, reason = p_reason
+     WHERE case_id = p_id AND procedure = p_procedure
+     RETURNING section INTO v_section;
+    IF v_section IS NULL THEN
+        RAISE EXCEPTION 'procedure % does not apply to case %', p_procedure, p_code
+            USING ERRCODE = 'MDG01';
+    END IF;
+    INSERT INTO procedure_marks (case_id, procedure, section, status, counter, clerk, at, reason)
+    VALUES (p_id, p_procedure, v_section, p_status, p_counter, p_clerk, p_now, p_reason);
+    INSERT INTO audit (at, actor, action, case_code, detail)
+    VALUES (p_now, p_clerk, p_action, p_code, p_detail);
+    RETURN v_section;
+END
+$$;
+"#;
+
 fn v3(d: Dialect) -> String {
     V3_COMMON.replace(
         "#SERIAL#",
@@ -274,6 +424,9 @@ pub fn migrate_tx(tx: &mut dyn Sql, target: i64) -> Result<(), StoreError> {
     if v < 3 && target >= 3 {
         tx.batch(&v3(d))?;
         backfill_v3(tx)?;
+    }
+    if v < 4 && target >= 4 && d == Dialect::Postgres {
+        tx.batch(V4_POSTGRES)?;
     }
     if target > v {
         set_version(tx, target)?;

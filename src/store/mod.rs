@@ -5,7 +5,10 @@
 //! Why these choices:
 //! - **One store, two backends**: the logic is written once over a small SQL surface
 //!   ([`db::Sql`]); only the schema scripts and a few statements differ per dialect, so
-//!   both backends keep the same semantics by construction and pass the same tests.
+//!   both backends keep the same semantics by construction and pass the same tests. On
+//!   PostgreSQL the frequent steps run as server-side functions instead (migration 4: one
+//!   round trip per step, not 4–7), which repeat the SQLite transaction's statements in the
+//!   same order; changing a step means changing both (`docs/store.md`).
 //! - **Each step is its own committed transaction** (`synchronous=FULL` in SQLite's WAL
 //!   mode; PostgreSQL's synchronous commit), so a power cut or a killed process loses at
 //!   most the keystroke in flight, and an unfinished case is offered again at start.
@@ -27,7 +30,9 @@ pub mod migrate;
 pub mod stats;
 
 pub use backend::{is_url, redact_url, Location};
-pub use code::{encode40, new_code, normalize_code, page_code, parse_page_code, ALPHABET};
+pub use code::{
+    encode40, new_code, normalize_code, page_code, parse_page_code, ALPHABET, PAGE_PREFIX,
+};
 pub use stats::{Stats, Summary};
 
 use crate::intake::{EventKind, Intake};
@@ -160,6 +165,8 @@ impl From<postgres::Error> for StoreError {
             "08" | "53" | "57" | "58" | "28" => StoreError::Unavailable(format!("PostgreSQL: {m}")),
             // integrity constraints (and the audit trigger's restrict_violation)
             "23" => StoreError::Invalid(m),
+            // Raised by our own step functions (migration 4): the caller words the message.
+            "MD" => StoreError::Invalid(m),
             "40" => StoreError::Unavailable(format!("PostgreSQL: {m}")),
             "42" if c == "42501" => {
                 StoreError::Unavailable(format!("権限がありません (permission denied): {m}"))
@@ -837,6 +844,38 @@ impl Store {
         self.write_tx(f)
     }
 
+    /// Whether the frequent steps run as server-side functions (PostgreSQL, schema 4).
+    fn on_server(&self) -> bool {
+        self.dialect() == Dialect::Postgres
+    }
+
+    /// PostgreSQL: one step as one call of its server-side function (migration 4), a
+    /// single prepared statement committed on its own — one round trip, the same
+    /// statements as [`Store::write_tx`] runs for SQLite. A deadlock or serialization
+    /// failure is retried as there. The function's one value.
+    fn server_step(&self, sql: &str, params: &[Val]) -> Result<Val, StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.with(|c| c.query_one(sql, params)) {
+                Ok(mut r) => return Ok(r.0.pop().unwrap_or(Val::Null)),
+                Err(e) if attempt < 5 && is_retryable(&e) => {
+                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A server step's result: NULL means the function found the case unable to change
+    /// (nothing was written); say why.
+    fn server_touched(&self, id: &CaseId, v: Val) -> Result<(), StoreError> {
+        match v {
+            Val::Null => Err(self.with(|c| cannot_change(c, id))?),
+            _ => Ok(()),
+        }
+    }
+
     /// Opens a new case with a fresh code.
     pub fn open_case(
         &mut self,
@@ -874,6 +913,33 @@ impl Store {
         kind: Option<EventKind>,
     ) -> Result<Option<CaseId>, StoreError> {
         let counter = self.counter.clone();
+        let detail = match (&counter, kind) {
+            (Some(c), Some(k)) => format!("{} counter={c}", k.as_str()),
+            (Some(c), None) => format!("counter={c}"),
+            (None, Some(k)) => k.as_str().to_string(),
+            (None, None) => String::new(),
+        };
+        if self.on_server() {
+            let v = self.server_step(
+                "SELECT madoguchi_open_case(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                vals![
+                    code,
+                    clerk,
+                    kind.map(|k| k.as_str()),
+                    self.now(),
+                    counter.clone(),
+                    actions::CASE_OPENED,
+                    redact_numbers(&detail)
+                ],
+            )?;
+            return Ok(match v {
+                Val::Int(id) => Some(CaseId {
+                    id,
+                    code: code.to_string(),
+                }),
+                _ => None,
+            });
+        }
         self.write(|tx, now| {
             let row = tx.query_opt(
                 "INSERT INTO cases (code, clerk, event_kind, opened_at, updated_at, counter) \
@@ -882,19 +948,7 @@ impl Store {
             )?;
             let Some(row) = row else { return Ok(None) };
             let id = row.int(0)?;
-            audit_tx(
-                tx,
-                now,
-                clerk,
-                actions::CASE_OPENED,
-                Some(code),
-                &match (&counter, kind) {
-                    (Some(c), Some(k)) => format!("{} counter={c}", k.as_str()),
-                    (Some(c), None) => format!("counter={c}"),
-                    (None, Some(k)) => k.as_str().to_string(),
-                    (None, None) => String::new(),
-                },
-            )?;
+            audit_tx(tx, now, clerk, actions::CASE_OPENED, Some(code), &detail)?;
             Ok(Some(CaseId {
                 id,
                 code: code.to_string(),
@@ -907,6 +961,23 @@ impl Store {
         let json = intake.to_json();
         let kind = intake.event.kind.as_str();
         let size = intake.household.members.len() as i64;
+        let detail = format!("{kind} members={size}");
+        if self.on_server() {
+            let v = self.server_step(
+                "SELECT madoguchi_save_intake(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                vals![
+                    id.id,
+                    id.code.as_str(),
+                    self.now(),
+                    json.as_str(),
+                    kind,
+                    size,
+                    actions::INTAKE_SAVED,
+                    redact_numbers(&detail)
+                ],
+            )?;
+            return self.server_touched(id, v);
+        }
         self.write(|tx, now| {
             let clerk = touch(tx, now, id)?;
             tx.execute(
@@ -919,7 +990,7 @@ impl Store {
                 &clerk,
                 actions::INTAKE_SAVED,
                 Some(&id.code),
-                &format!("{kind} members={size}"),
+                &detail,
             )
         })
     }
@@ -927,6 +998,19 @@ impl Store {
     /// Records the first time of a step (later calls keep the first time) and an audit line.
     /// A card read records only that it happened: the card's content is in the intake.
     pub fn record_step(&mut self, id: &CaseId, step: Step) -> Result<(), StoreError> {
+        if self.on_server() {
+            let v = self.server_step(
+                "SELECT madoguchi_record_step(?1, ?2, ?3, ?4, ?5)",
+                vals![
+                    id.id,
+                    id.code.as_str(),
+                    self.now(),
+                    step.column(),
+                    step.action()
+                ],
+            )?;
+            return self.server_touched(id, v);
+        }
         self.write(|tx, now| {
             let clerk = touch(tx, now, id)?;
             let col = step.column();
@@ -967,6 +1051,33 @@ impl Store {
                 ))
             })
             .collect();
+        let detail = format!(
+            "set={set_digest} procedures={} pending={} forms={}",
+            anon.procedures.len(),
+            d.pending.len(),
+            anon.forms.len()
+        );
+        if self.on_server() {
+            let applied_json = serde_json::to_string(&applied)
+                .map_err(|e| StoreError::Internal(format!("applied procedures: {e}")))?;
+            let v = self.server_step(
+                "SELECT madoguchi_save_determination(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                vals![
+                    id.id,
+                    id.code.as_str(),
+                    self.now(),
+                    json.as_str(),
+                    set_digest,
+                    json_list(&anon.procedures),
+                    json_list(&anon.forms),
+                    json_list(&anon.counters),
+                    applied_json,
+                    actions::DETERMINED,
+                    redact_numbers(&detail)
+                ],
+            )?;
+            return self.server_touched(id, v);
+        }
         self.write(|tx, now| {
             let clerk = touch(tx, now, id)?;
             tx.execute(
@@ -1010,12 +1121,7 @@ impl Store {
                 &clerk,
                 actions::DETERMINED,
                 Some(&id.code),
-                &format!(
-                    "set={set_digest} procedures={} pending={} forms={}",
-                    anon.procedures.len(),
-                    d.pending.len(),
-                    anon.forms.len()
-                ),
+                &detail,
             )
         })
     }
@@ -1039,6 +1145,28 @@ impl Store {
             })?
             .len();
         let manifest = manifest.to_string();
+        let detail = format!(
+            "pages={pages} printer={} job={}",
+            printer.unwrap_or("-"),
+            job.unwrap_or("-")
+        );
+        if self.on_server() {
+            let v = self.server_step(
+                "SELECT madoguchi_record_print(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                vals![
+                    id.id,
+                    id.code.as_str(),
+                    self.now(),
+                    manifest.as_str(),
+                    printer,
+                    job,
+                    actions::PRINTED,
+                    actions::REPRINTED,
+                    redact_numbers(&detail)
+                ],
+            )?;
+            return self.server_touched(id, v);
+        }
         self.write(|tx, now| {
             let clerk = touch(tx, now, id)?;
             let before = tx
@@ -1060,11 +1188,6 @@ impl Store {
             } else {
                 actions::REPRINTED
             };
-            let detail = format!(
-                "pages={pages} printer={} job={}",
-                printer.unwrap_or("-"),
-                job.unwrap_or("-")
-            );
             audit_tx(tx, now, &clerk, action, Some(&id.code), &detail)
         })
     }
@@ -1140,6 +1263,46 @@ impl Store {
         if let Some(r) = reason {
             refuse_number_in("理由 (reason)", r)?;
         }
+        let detail = format!(
+            "procedure={procedure} status={} counter={}",
+            status.as_str(),
+            station.counter
+        );
+        if self.on_server() {
+            let now = self.now();
+            let v = self.server_step(
+                "SELECT madoguchi_mark(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                vals![
+                    id.id,
+                    id.code.as_str(),
+                    now.as_str(),
+                    procedure,
+                    status.as_str(),
+                    station.counter.as_str(),
+                    station.clerk.as_str(),
+                    reason,
+                    actions::MARKED,
+                    redact_numbers(&detail)
+                ],
+            );
+            let section = match v {
+                Ok(Val::Text(section)) => section,
+                Ok(_) => return Err(self.with(|c| cannot_change(c, id))?),
+                Err(StoreError::Invalid(m)) if m.contains("(MDG01)") => {
+                    return Err(self.with(|c| does_not_apply(c, id, procedure))?)
+                }
+                Err(e) => return Err(e),
+            };
+            return Ok(ProcedureState {
+                id: procedure.to_string(),
+                section,
+                status,
+                counter: Some(station.counter.clone()),
+                clerk: Some(station.clerk.clone()),
+                at: Some(now),
+                reason: reason.map(str::to_string),
+            });
+        }
         self.write(|tx, now| {
             touch(tx, now, id)?;
             let state = mark_tx(tx, now, id, procedure, status, reason, station)?;
@@ -1149,11 +1312,7 @@ impl Store {
                 &station.clerk,
                 actions::MARKED,
                 Some(&id.code),
-                &format!(
-                    "procedure={procedure} status={} counter={}",
-                    status.as_str(),
-                    station.counter
-                ),
+                &detail,
             )?;
             Ok(state)
         })
@@ -1790,14 +1949,19 @@ fn touch(tx: &mut dyn Sql, now: &str, id: &CaseId) -> Result<String, StoreError>
          WHERE id = ?1 AND code = ?2 AND purged_at IS NULL RETURNING clerk",
         vals![id.id, id.code.as_str(), now],
     )?;
-    if let Some(r) = row {
-        return r.text(0);
+    match row {
+        Some(r) => r.text(0),
+        None => Err(cannot_change(tx, id)?),
     }
+}
+
+/// Why a write to a case found nothing to change: no such case, discarded, or purged.
+fn cannot_change(tx: &mut dyn Sql, id: &CaseId) -> Result<StoreError, StoreError> {
     let row = tx.query_opt(
         "SELECT discarded_at FROM cases WHERE id = ?1 AND code = ?2",
         vals![id.id, id.code.as_str()],
     )?;
-    Err(match row {
+    Ok(match row {
             None => StoreError::NotFound(id.code.clone()),
             Some(r) if r.opt_text(0)?.is_some() => StoreError::Invalid(format!(
                 "案件 {} は破棄されています。変更できません (case {} was discarded; its data can no longer change)",
@@ -1851,20 +2015,7 @@ fn mark_tx(
         ],
     )?
     else {
-        let applied: Vec<String> = tx
-            .query(
-                "SELECT procedure FROM procedure_status WHERE case_id = ?1 ORDER BY procedure",
-                vals![id.id],
-            )?
-            .iter()
-            .map(|r| r.text(0))
-            .collect::<Result<_, _>>()?;
-        return Err(StoreError::Invalid(format!(
-            "手続 {procedure:?} は案件 {} に該当していません (procedure {procedure:?} does not apply to case {}; it has: {})",
-            id.code,
-            id.code,
-            if applied.is_empty() { "-".into() } else { applied.join(", ") }
-        )));
+        return Err(does_not_apply(tx, id, procedure)?);
     };
     let section = row.text(0)?;
     tx.execute(
@@ -1890,6 +2041,28 @@ fn mark_tx(
         at: Some(now.to_string()),
         reason: reason.map(str::to_string),
     })
+}
+
+/// The error for a mark of a procedure the case does not have, naming those it has.
+fn does_not_apply(
+    tx: &mut dyn Sql,
+    id: &CaseId,
+    procedure: &str,
+) -> Result<StoreError, StoreError> {
+    let applied: Vec<String> = tx
+        .query(
+            "SELECT procedure FROM procedure_status WHERE case_id = ?1 ORDER BY procedure",
+            vals![id.id],
+        )?
+        .iter()
+        .map(|r| r.text(0))
+        .collect::<Result<_, _>>()?;
+    Ok(StoreError::Invalid(format!(
+        "手続 {procedure:?} は案件 {} に該当していません (procedure {procedure:?} does not apply to case {}; it has: {})",
+        id.code,
+        id.code,
+        if applied.is_empty() { "-".into() } else { applied.join(", ") }
+    )))
 }
 
 /// Removes the personal data of one case (purge or discard): the intake, the determination,

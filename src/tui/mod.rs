@@ -18,35 +18,79 @@ pub mod state;
 pub mod strings;
 pub mod update;
 
-use crate::cli::{exit, Global};
 use crate::config::Config;
+use crate::error_kind::ErrorKind;
+use crate::rules::{loader::SourceFile, ProcedureSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Builds the initial state the way `madoguchi` starts: configuration, procedure set (a bad
-/// set stops here with its diagnostics), clock. `Err` holds the exit code.
-pub fn initial_state(g: &Global) -> Result<state::State, i32> {
-    let config = Config::load(g.config.as_deref()).map_err(|e| {
-        eprintln!("設定ファイルを読めません (cannot read the configuration): {e}");
-        exit::BAD_INPUT
-    })?;
-    let set = crate::cli::procedures::load_set(g, None)?;
-    let today = g.today();
-    let now = clock(g.today);
-    let mut s = state::State::new(config, Arc::new(set), today, now, g.training);
-    s.set_dir = g.procedures.clone();
-    s.fixed_today = g.today;
-    let files = match &g.procedures {
-        Some(d) => crate::rules::loader::read_dir_files(d).unwrap_or_default(),
-        // The supervisor reads the definitions of the set in use: the published one when
-        // the configuration says so.
-        None => crate::cli::cases::published_files(g)
-            .ok()
-            .flatten()
-            .unwrap_or_else(crate::rules::loader::embedded_files),
-    };
-    s.supervisor.scenarios = crate::rules::scenario::read_scenarios(&files).unwrap_or_default();
-    s.supervisor.files = files;
-    Ok(s)
+/// What the counter starts with, loaded before the screen opens (by `cli::counter`: the
+/// configuration and the procedure set, whose problems are the command line's to report).
+pub struct Start {
+    pub config: Config,
+    pub set: Arc<ProcedureSet>,
+    /// The definitions the set was read from, for the supervisor's screen.
+    pub files: Vec<SourceFile>,
+    /// The `--procedures` folder, if any (the supervisor checks and reloads it).
+    pub set_dir: Option<PathBuf>,
+    /// The case database (`--db`), else the configuration's.
+    pub db: Option<PathBuf>,
+    /// The form templates folder (`--templates`), else the embedded templates.
+    pub templates: Option<PathBuf>,
+    pub training: bool,
+    /// Today in Japan (or the fixed date).
+    pub today: chrono::NaiveDate,
+    /// The date fixed by `--today`, for scripted sessions.
+    pub fixed_today: Option<chrono::NaiveDate>,
+}
+
+/// How the counter ended other than by the clerk closing it.
+#[derive(Debug)]
+pub enum TuiError {
+    /// The terminal failed (raw mode, drawing, reading keys).
+    Terminal(std::io::Error),
+}
+
+impl TuiError {
+    /// What kind of failure it is (the command line turns it into an exit code).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            // No terminal (run from a script, a service, a closed or redirected output) or
+            // one that went away: an unavailable device, like a missing card reader.
+            TuiError::Terminal(_) => ErrorKind::Unavailable,
+        }
+    }
+}
+
+impl std::fmt::Display for TuiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TuiError::Terminal(e) => write!(
+                f,
+                "端末を使えません。窓口画面は端末で起動してください (the counter screen needs a terminal; use a subcommand such as `madoguchi determine` in scripts): {e}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TuiError {}
+
+/// The screen's initial state from what the counter starts with.
+pub fn initial_state(start: &Start) -> state::State {
+    let now = clock(start.fixed_today);
+    let mut s = state::State::new(
+        start.config.clone(),
+        start.set.clone(),
+        start.today,
+        now,
+        start.training,
+    );
+    s.set_dir = start.set_dir.clone();
+    s.fixed_today = start.fixed_today;
+    s.supervisor.scenarios =
+        crate::rules::scenario::read_scenarios(&start.files).unwrap_or_default();
+    s.supervisor.files = start.files.clone();
+    s
 }
 
 /// The header's date and time: JST now, on the `--today` date when one is fixed (so scripted
@@ -59,18 +103,15 @@ fn clock(today: Option<chrono::NaiveDate>) -> chrono::NaiveDateTime {
     }
 }
 
-/// The entry point of `madoguchi` with no subcommand.
-pub fn run(g: &Global) -> i32 {
-    let mut state = match initial_state(g) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+/// Runs the counter screen until the clerk closes it.
+pub fn run(start: Start) -> Result<(), TuiError> {
+    let mut state = initial_state(&start);
     let services = real::RealServices::new(
         state.config.clone(),
         state.set.clone(),
-        g.db.clone(),
-        g.templates.clone(),
-        g.training,
+        start.db,
+        start.templates.clone(),
+        start.training,
         state.today,
     );
     if let Some(problem) = services.store_problem() {
@@ -83,11 +124,8 @@ pub fn run(g: &Global) -> i32 {
         ));
     }
     let mut app = app::App::new(state, services);
-    app.templates = g.templates.clone();
-    match run_terminal(&mut app) {
-        Ok(()) => exit::OK,
-        Err(e) => crate::cli::internal_error(format!("terminal: {e}")),
-    }
+    app.templates = start.templates;
+    run_terminal(&mut app).map_err(TuiError::Terminal)
 }
 
 fn run_terminal<S: services::Services>(app: &mut app::App<S>) -> std::io::Result<()> {

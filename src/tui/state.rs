@@ -300,8 +300,8 @@ pub enum Overlay {
     /// F10 with a case open: quit (the case stays unfinished) or go back.
     ConfirmQuit,
     ReloadPath(Form),
-    /// F9: another counter's case by its code, typed or scanned into the field (a
-    /// keyboard-mode scanner types the page code `MDGC…P..` here).
+    /// F9: another counter's case by its code, typed into the field (a scanned page code
+    /// `MDGC…P..` opens the case from any screen, this field or not).
     OpenCode(Form),
     /// A case continued at this counter's section (issue #15).
     Continue(ContinueView),
