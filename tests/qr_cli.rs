@@ -31,13 +31,15 @@ fn run(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("runs madoguchi");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    // Written on a thread, errors ignored: the program may stop reading early (a refused line).
+    let mut input = child.stdin.take().unwrap();
+    let bytes = stdin.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&bytes);
+    });
+    let out = child.wait_with_output().unwrap();
+    let _ = writer.join();
+    out
 }
 
 fn read_intake(path: &Path) -> Intake {
@@ -314,6 +316,34 @@ fn an_absurd_stdin_line_is_refused_without_reading_it_whole() {
     let huge = format!("{}\n", "x".repeat(5_000_000));
     let out = run(&["qr", "decode"], &huge);
     assert!(stderr(&out).contains("not a madoguchi code"));
+}
+
+/// A line that never ends (a stuck scanner, `cat /dev/zero`): refused at the bound, not read
+/// forever. The feeder counts what the program took before it stopped reading.
+#[test]
+fn an_endless_stdin_line_is_refused_at_the_bound() {
+    let mut child = bin()
+        .args(["qr", "decode"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let chunk = vec![b'0'; 1 << 16];
+        let mut written = 0usize;
+        // 4 GiB at most: far more than any bound; a program reading forever fails the test.
+        while written < 4 << 30 && input.write_all(&chunk).is_ok() {
+            written += chunk.len();
+        }
+        written
+    });
+    let out = child.wait_with_output().unwrap();
+    let written = feeder.join().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("stdin line 1"), "{}", stderr(&out));
+    assert!(written < 16 << 20, "read {written} bytes before refusing");
 }
 
 #[test]

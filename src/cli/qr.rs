@@ -263,7 +263,9 @@ fn feed_stdin(
             line.extend_from_slice(&chunk[..chunk.len().min(room)]);
             let used = end.unwrap_or(buf.len());
             input.consume(used);
-            if end.is_some() {
+            // A too-long line is refused as soon as it is seen: an endless one (a stuck
+            // scanner, `/dev/zero`) must not keep the command reading forever.
+            if end.is_some() || too_long {
                 break;
             }
         }
