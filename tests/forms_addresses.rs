@@ -241,3 +241,32 @@ fn after_a_death_no_box_asks_for_a_previous_or_new_address() {
     }
     assert!(form_text(&b, &dir, "dog").contains(&format!("所在地 {TOWN_ADDRESS}")));
 }
+
+#[test]
+fn a_long_address_written_without_a_space_puts_the_building_in_the_katagaki_box() {
+    if !have_pdftotext() {
+        return;
+    }
+    // 68 characters, as the card writes it: no space between the 番地 and the building.
+    let set = set();
+    let new = "山形県まどぐち市大字本町字中川原三丁目五番八号まどぐちセントラルパークタワーレジデンス・グランドイーストウイング東棟第２５階２５０３号室";
+    assert_eq!(new.chars().count(), 68);
+    let mut i = moving_out("move_in");
+    i["event"]["previous_address"] = json!("福岡県北九州市小倉北区大手町１番１号");
+    i["event"]["new_address"] = json!(new);
+    i["household"]["address"] = json!(new);
+    let (b, dir) = bundle(&set, i);
+    assert!(
+        !b.warnings
+            .iter()
+            .any(|w| matches!(w, forms::Warning::Overflow { .. })),
+        "{:?}",
+        b.warnings
+    );
+    let t = form_text(&b, &dir, "juminido");
+    assert!(
+        t.contains("新しい住所 山形県 まどぐち市 大字本町字中川原三丁目五番八号"),
+        "{t}"
+    );
+    assert!(t.contains("まどぐちセントラルパークタワー"), "{t}");
+}

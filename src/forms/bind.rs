@@ -819,7 +819,44 @@ pub fn split_address(addr: &str) -> (String, String, String, String) {
         Some(e) => (rest[..e].to_string(), rest[e..].to_string()),
         None => (String::new(), rest.to_string()),
     };
+    // Without a space (as the card writes it), the 方書 starts where the 番地 ends.
+    let (street, katagaki) = match katagaki.is_empty().then(|| banchi_end(&street)).flatten() {
+        Some(e) => (street[..e].to_string(), street[e..].to_string()),
+        None => (street, katagaki),
+    };
     (pref, city, street, katagaki)
+}
+
+/// Where the 番地 of a 町名・番地 ends when a building name follows without a space
+/// (「本町３丁目５番８号まどぐちレジデンス２０１」, 「本町3-5-8まどぐち…」): after a 号, an Arabic
+/// digit, or a 番/番地 right after a number, once a 丁目, a hyphen or an Arabic digit has shown
+/// that the numbering began (so 「一番町」 and 「北五条東」 are not split). `None`: nothing follows.
+fn banchi_end(street: &str) -> Option<usize> {
+    let arabic = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    let kanji_digit = |c: char| "〇一二三四五六七八九十百千".contains(c);
+    let continues = |c: char| arabic(c) || kanji_digit(c) || "丁目番地号のノ之-－ー‐−".contains(c);
+    let chars: Vec<(usize, char)> = street.char_indices().collect();
+    let mut numbered = false;
+    for (k, &(b, c)) in chars.iter().enumerate() {
+        if k > 0 && !continues(c) && numbered {
+            let prev = chars[k - 1].1;
+            let before = k.checked_sub(2).map(|j| chars[j].1);
+            let ends = prev == '号'
+                || arabic(prev)
+                || (prev == '番' && before.is_some_and(|x| arabic(x) || kanji_digit(x)))
+                || (prev == '地'
+                    && before == Some('番')
+                    && k >= 3
+                    && (arabic(chars[k - 3].1) || kanji_digit(chars[k - 3].1)));
+            if ends {
+                return Some(b);
+            }
+        }
+        if arabic(c) || c == '目' || "-－‐−".contains(c) {
+            numbered = true;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -852,6 +889,25 @@ mod tests {
         assert_eq!((p.0.as_str(), p.1.as_str()), ("京都府", "京都市左京区"));
         let p = split_address("福島県郡山市朝日一丁目２３番７号");
         assert_eq!(p.1, "郡山市");
+        // No space before the building (as on the card): the 方書 still goes to its box.
+        let p = split_address("山形県まどぐち市本町三丁目五番八号まどぐちレジデンス２０１");
+        assert_eq!(
+            (p.2.as_str(), p.3.as_str()),
+            ("本町三丁目五番八号", "まどぐちレジデンス２０１")
+        );
+        let p = split_address("まどぐち市若葉台２丁目１番市営若葉台住宅５号棟２０４");
+        assert_eq!(
+            (p.2.as_str(), p.3.as_str()),
+            ("若葉台２丁目１番", "市営若葉台住宅５号棟２０４")
+        );
+        let p = split_address("まどぐち市本町3-5-8コーポ本町");
+        assert_eq!((p.2.as_str(), p.3.as_str()), ("本町3-5-8", "コーポ本町"));
+        let p = split_address("宮城県仙台市青葉区一番町１丁目１番地の３");
+        assert_eq!((p.2.as_str(), p.3.as_str()), ("一番町１丁目１番地の３", ""));
+        let p = split_address("北海道北見市北五条東２丁目１番地");
+        assert_eq!(p.3, "");
+        let p = split_address("長野県北佐久郡軽井沢町大字軽井沢１３２３");
+        assert_eq!((p.2.as_str(), p.3.as_str()), ("大字軽井沢１３２３", ""));
     }
 
     #[test]

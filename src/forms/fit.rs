@@ -42,11 +42,11 @@ pub fn wrap(s: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
                     line.push(ch);
                     continue;
                 }
-                // Break at the last space in a Latin run.
-                if ch.is_ascii_graphic() && ch != '(' {
+                // Break at the last space in a Latin run ("8:30–17:15" is one word).
+                if is_latin_word(ch) && ch != '(' {
                     if let Some(p) = line.rfind(' ') {
                         let tail = line[p + 1..].to_string();
-                        if !tail.is_empty() && tail.chars().all(|c| c.is_ascii_graphic()) {
+                        if !tail.is_empty() && tail.chars().all(is_latin_word) {
                             line.truncate(p);
                             lines.push(std::mem::take(&mut line));
                             line = tail;
@@ -76,6 +76,14 @@ pub fn wrap(s: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// A character of a Latin word: ASCII, Latin-1 and Latin Extended letters, and the general
+/// punctuation inside words (‐ – — ’ “ ” …), which never starts a line on its own.
+fn is_latin_word(c: char) -> bool {
+    c.is_ascii_graphic()
+        || ('\u{A1}'..='\u{24F}').contains(&c)
+        || ('\u{2010}'..='\u{2027}').contains(&c)
 }
 
 /// Sets `s` in a box `w` × `h` mm: the largest size from `max` down to `min` (step 0.25 pt) at
@@ -169,6 +177,13 @@ mod tests {
         assert!(l.iter().all(|x| !x.starts_with('。')), "{l:?}");
         assert!(l.iter().all(|x| !x.starts_with('）')), "{l:?}");
         assert_eq!(l.concat(), "あいう（えお）かき。くけ");
+    }
+
+    #[test]
+    fn latin_breaks_at_spaces_and_keeps_a_range_together() {
+        let text = "Weekdays 8:30–17:15";
+        let l = wrap(text, 65.0, &|s| m(s, 10.0));
+        assert_eq!(l, vec!["Weekdays", "8:30–17:15"], "{l:?}");
     }
 
     #[test]
