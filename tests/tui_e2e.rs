@@ -337,17 +337,7 @@ fn one_person_move_in_with_a_card(dir: &Path) -> usize {
         .unwrap();
     let _emulator = Emulator(emulator);
     let cfg = config(dir);
-    let mut t = Term::start(
-        "card",
-        &[
-            "--config",
-            &cfg,
-            "--db",
-            db.to_str().unwrap(),
-            "--today",
-            "2026-04-06",
-        ],
-    );
+    let mut t = counter("card", &cfg, &db, "2026-04-06");
     // Placing the card brings the resident's PIN screen with the tries left (read via PC/SC).
     t.wait_for("暗証番号を入力してください");
     t.resident(&["1", "2", "3", "4", "Enter"]);
@@ -378,17 +368,7 @@ fn four_person_move_within_from_qr(dir: &Path) -> usize {
     .unwrap();
     let parts = qr_parts(&intake);
     assert!(parts.len() >= 2, "a household of four spans several codes");
-    let mut t = Term::start(
-        "qr",
-        &[
-            "--config",
-            &cfg,
-            "--db",
-            db.to_str().unwrap(),
-            "--today",
-            "2026-09-03",
-        ],
-    );
+    let mut t = counter("qr", &cfg, &db, "2026-09-03");
     t.wait_for("1 受付");
     t.scan(&parts[0]);
     t.wait_for(&format!("1 / {} 読み取り済み", parts.len()));
@@ -421,17 +401,7 @@ fn death_with_a_sensitive_question(dir: &Path) -> usize {
         .unwrap()
         .remove("public_assistance");
     let parts = qr_parts(&intake);
-    let mut t = Term::start(
-        "death",
-        &[
-            "--config",
-            &cfg,
-            "--db",
-            db.to_str().unwrap(),
-            "--today",
-            "2026-05-08",
-        ],
-    );
+    let mut t = counter("death", &cfg, &db, "2026-05-08");
     t.wait_for("1 受付");
     for p in &parts {
         t.scan(p);
@@ -455,6 +425,12 @@ fn death_with_a_sensitive_question(dir: &Path) -> usize {
     t.clerk_keys
 }
 
+/// The counter started in a terminal on its own configuration and database, on `today`.
+fn counter(name: &str, cfg: &str, db: &Path, today: &str) -> Term {
+    let db = db.to_str().unwrap();
+    Term::start(name, &["--config", cfg, "--db", db, "--today", today])
+}
+
 /// A member typed by hand: A, the name, Tab, the birth date (8 digits go on by themselves),
 /// the sex's digit, the 続柄's digit (none for the first: 世帯主), Enter.
 fn add_member(t: &mut Term, name: &str, born: &str, sex: &str, rel: Option<&str>) {
@@ -474,17 +450,7 @@ fn add_member(t: &mut Term, name: &str, born: &str, sex: &str, rel: Option<&str>
 fn family_of_four_typed_by_hand(dir: &Path) -> usize {
     let db = dir.join("family.db");
     let cfg = config(dir);
-    let mut t = Term::start(
-        "family",
-        &[
-            "--config",
-            &cfg,
-            "--db",
-            db.to_str().unwrap(),
-            "--today",
-            "2026-04-06",
-        ],
-    );
+    let mut t = counter("family", &cfg, &db, "2026-04-06");
     t.wait_for("1 受付");
     t.clerk("Tab"); // 転入した日
     t.clerk_types("20260401"); // on to 従前の住所 by itself
@@ -531,17 +497,7 @@ fn family_of_four_typed_by_hand(dir: &Path) -> usize {
 fn death_typed_by_hand(dir: &Path) -> usize {
     let db = dir.join("death-hand.db");
     let cfg = config(dir);
-    let mut t = Term::start(
-        "deathhand",
-        &[
-            "--config",
-            &cfg,
-            "--db",
-            db.to_str().unwrap(),
-            "--today",
-            "2026-04-06",
-        ],
-    );
+    let mut t = counter("deathhand", &cfg, &db, "2026-04-06");
     t.wait_for("1 受付");
     t.clerk("7"); // 死亡: on to 死亡日
     t.wait_for("死亡日");

@@ -129,25 +129,8 @@ fn one_person_move_in_with_a_card_takes_at_most_10_keys() {
     });
     assert!(screens.len() <= 5, "{screens:?}");
     assert_eq!(app.state.screen, Screen::Procedures, "all answered goes on");
-    let ids: Vec<&str> = app
-        .state
-        .case
-        .det
-        .procedures
-        .iter()
-        .map(|p| p.id.as_str())
-        .collect();
-    assert!(
-        ids.contains(&"resident.move_in") && ids.contains(&"nhi.enroll"),
-        "{ids:?}"
-    );
-    n.key(&mut app, KeyCode::Enter); // to 印刷
-    assert_eq!(app.state.screen, Screen::Print);
-    assert!(app.state.case.bundle.is_some());
-    n.key(&mut app, KeyCode::Enter); // print
-    assert_eq!(app.state.case.print_status, PrintStatus::Printed);
-    n.key(&mut app, KeyCode::Enter); // 完了
-    assert_eq!(app.state.screen, Screen::Done);
+    assert_applies(&app, &["resident.move_in", "nhi.enroll"]);
+    print_and_finish(&mut app, &mut n);
     let code = app.state.last_code.clone().unwrap();
     assert!(
         app.state.case.intake.household.members.is_empty(),
@@ -168,6 +151,31 @@ fn one_person_move_in_with_a_card_takes_at_most_10_keys() {
         n.0
     );
     assert!(n.0 <= 10, "{} clerk keys", n.0);
+}
+
+/// The ids of the procedures the case applies now.
+fn applied(app: &App<FakeServices>) -> Vec<String> {
+    let procedures = &app.state.case.det.procedures;
+    procedures.iter().map(|p| p.id.clone()).collect()
+}
+
+/// Every one of `ids` applies to the case.
+fn assert_applies(app: &App<FakeServices>, ids: &[&str]) {
+    let applied = applied(app);
+    for id in ids {
+        assert!(applied.iter().any(|a| a == id), "{id} in {applied:?}");
+    }
+}
+
+/// From 4 手続一覧: on to 5 印刷 (the bundle rendered), print, 完了 — three clerk keys.
+fn print_and_finish(app: &mut App<FakeServices>, n: &mut Counter) {
+    n.key(app, KeyCode::Enter); // to 印刷
+    assert_eq!(app.state.screen, Screen::Print);
+    assert!(app.state.case.bundle.is_some());
+    n.key(app, KeyCode::Enter); // print
+    assert_eq!(app.state.case.print_status, PrintStatus::Printed);
+    n.key(app, KeyCode::Enter); // 完了
+    assert_eq!(app.state.screen, Screen::Done);
 }
 
 /// Adds a member by hand: A, the name, Tab, the birth date (8 digits go on by themselves), the
@@ -253,31 +261,24 @@ fn a_family_of_four_typed_by_hand_takes_at_most_60_keys() {
         _ => None,
     });
     assert!(screens.len() <= 6, "{screens:?}");
-    let ids: Vec<&str> = app
-        .state
-        .case
-        .det
-        .procedures
-        .iter()
-        .map(|p| p.id.as_str())
-        .collect();
-    for id in [
-        "resident.move_in",
-        "child_allowance.claim",
-        "school.transfer_in",
-        "dog.registration_change",
-        "mynumber.card_update",
-        "external.drivers_license",
-        "external.vehicle",
-    ] {
-        assert!(ids.contains(&id), "{id} in {ids:?}");
-    }
-    assert!(!ids.contains(&"nhi.enroll"), "employee insurance: {ids:?}");
-    n.key(&mut app, KeyCode::Enter); // to 印刷
-    n.key(&mut app, KeyCode::Enter); // print
-    assert_eq!(app.state.case.print_status, PrintStatus::Printed);
-    n.key(&mut app, KeyCode::Enter); // 完了
-    assert_eq!(app.state.screen, Screen::Done);
+    assert_applies(
+        &app,
+        &[
+            "resident.move_in",
+            "child_allowance.claim",
+            "school.transfer_in",
+            "dog.registration_change",
+            "mynumber.card_update",
+            "external.drivers_license",
+            "external.vehicle",
+        ],
+    );
+    let ids = applied(&app);
+    assert!(
+        !ids.contains(&"nhi.enroll".to_string()),
+        "employee insurance: {ids:?}"
+    );
+    print_and_finish(&mut app, &mut n);
     eprintln!(
         "family of four typed by hand: {} clerk keys, screens {screens:?}",
         n.0
@@ -340,29 +341,23 @@ fn a_death_typed_by_hand_takes_at_most_30_keys() {
         _ => None,
     });
     assert!(screens.len() <= 8, "{screens:?}");
-    let ids: Vec<&str> = app
-        .state
-        .case
-        .det
-        .procedures
-        .iter()
-        .map(|p| p.id.as_str())
-        .collect();
-    for id in [
-        "late_elderly.withdraw",
-        "late_elderly.funeral_expenses",
-        "pension.unpaid_benefit",
-        "seal.abolished",
-        "tax.heir_representative",
-        "water.name_change",
-    ] {
-        assert!(ids.contains(&id), "{id} in {ids:?}");
-    }
-    assert!(!ids.contains(&"koseki.death_notice"), "already filed");
-    n.key(&mut app, KeyCode::Enter); // to 印刷
-    n.key(&mut app, KeyCode::Enter); // print
-    n.key(&mut app, KeyCode::Enter); // 完了
-    assert_eq!(app.state.screen, Screen::Done);
+    assert_applies(
+        &app,
+        &[
+            "late_elderly.withdraw",
+            "late_elderly.funeral_expenses",
+            "pension.unpaid_benefit",
+            "seal.abolished",
+            "tax.heir_representative",
+            "water.name_change",
+        ],
+    );
+    let ids = applied(&app);
+    assert!(
+        !ids.contains(&"koseki.death_notice".to_string()),
+        "already filed"
+    );
+    print_and_finish(&mut app, &mut n);
     eprintln!(
         "death typed by hand: {} clerk keys, screens {screens:?}",
         n.0

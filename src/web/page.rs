@@ -514,45 +514,32 @@ fn member_card(h: &mut Html, view: &View, m: &MemberDraft, number: usize, kind: 
         esc(&input_id(&m.id())),
         esc(&heading)
     );
-    h.raw("<div class=\"pair\">");
-    text_field(
-        h,
-        view,
-        &m.field("family"),
-        &m.family,
-        tr(l, ("姓", "Family name")),
-        "",
-        "",
-    );
-    text_field(
-        h,
-        view,
-        &m.field("given"),
-        &m.given,
-        tr(l, ("名", "Given name")),
-        "",
-        "",
-    );
-    h.raw("</div><div class=\"pair\">");
-    text_field(
-        h,
-        view,
-        &m.field("family_kana"),
-        &m.family_kana,
-        tr(l, ("セイ (フリガナ)", "Family name in kana")),
-        "",
-        "",
-    );
-    text_field(
-        h,
-        view,
-        &m.field("given_kana"),
-        &m.given_kana,
-        tr(l, ("メイ (フリガナ)", "Given name in kana")),
-        "",
-        "",
-    );
-    h.raw("</div>");
+    // The name, then its kana: family and given side by side.
+    let pairs = [
+        [
+            ("family", &m.family, ("姓", "Family name")),
+            ("given", &m.given, ("名", "Given name")),
+        ],
+        [
+            (
+                "family_kana",
+                &m.family_kana,
+                ("セイ (フリガナ)", "Family name in kana"),
+            ),
+            (
+                "given_kana",
+                &m.given_kana,
+                ("メイ (フリガナ)", "Given name in kana"),
+            ),
+        ],
+    ];
+    for pair in pairs {
+        h.raw("<div class=\"pair\">");
+        for (key, value, label) in pair {
+            text_field(h, view, &m.field(key), value, tr(l, label), "", "");
+        }
+        h.raw("</div>");
+    }
     text_field(
         h,
         view,

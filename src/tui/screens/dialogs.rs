@@ -250,33 +250,10 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                 )),
                 Line::from(""),
             ];
-            // The list scrolls with the selection, with a position indicator.
             let room = (area.height as usize).saturating_sub(9).max(1);
-            let first = selected.saturating_sub(room.saturating_sub(1));
-            for (k, c) in cases.iter().enumerate().skip(first).take(room) {
-                let style = if k == *selected {
-                    Style::default().fg(Color::Black).bg(Color::Cyan)
-                } else {
-                    Style::default()
-                };
-                let kind = if l == crate::rules::Lang::Ja {
-                    c.kind.label_ja()
-                } else {
-                    c.kind.label_en()
-                };
-                lines.push(Line::from(Span::styled(
-                    format!("  {}  {kind}  {}", c.code, c.started),
-                    style,
-                )));
-            }
-            if cases.len() > room {
-                lines.push(Line::from(dim(&format!(
-                    "  ({}-{} / {})",
-                    first + 1,
-                    (first + room).min(cases.len()),
-                    cases.len()
-                ))));
-            }
+            scrolled_rows(&mut lines, cases, *selected, room, |c| {
+                format!("  {}  {}  {}", c.code, kind_label(l, c.kind), c.started)
+            });
             lines.push(Line::from(""));
             if *discarding {
                 lines.push(Line::from(Span::styled(
@@ -372,48 +349,25 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                 Line::from(""),
             ];
             let room = (area.height as usize).saturating_sub(8).max(1);
-            let first = selected.saturating_sub(room.saturating_sub(1));
-            for (k, c) in cases.iter().enumerate().skip(first).take(room) {
-                let style = if k == *selected {
-                    Style::default().fg(Color::Black).bg(Color::Cyan)
-                } else {
-                    Style::default()
-                };
+            scrolled_rows(&mut lines, cases, *selected, room, |c| {
                 let kind = c
                     .event_kind
                     .as_deref()
                     .and_then(crate::intake::EventKind::parse)
-                    .map_or("-", |k| {
-                        if l == crate::rules::Lang::Ja {
-                            k.label_ja()
-                        } else {
-                            k.label_en()
-                        }
-                    });
-                lines.push(Line::from(Span::styled(
-                    fit(
-                        &safe(&format!(
-                            "  {}  {}  {kind}  {}  {} {}  {}",
-                            c.code,
-                            pad(&age(l, c.age_seconds), 10),
-                            c.counter.as_deref().unwrap_or("-"),
-                            tr(l, ("未処理", "pending")),
-                            c.pending,
-                            c.waiting_at.join("・"),
-                        )),
-                        (area.width as usize).saturating_sub(4),
-                    ),
-                    style,
-                )));
-            }
-            if cases.len() > room {
-                lines.push(Line::from(dim(&format!(
-                    "  ({}-{} / {})",
-                    first + 1,
-                    (first + room).min(cases.len()),
-                    cases.len()
-                ))));
-            }
+                    .map_or("-", |k| kind_label(l, k));
+                fit(
+                    &safe(&format!(
+                        "  {}  {}  {kind}  {}  {} {}  {}",
+                        c.code,
+                        pad(&age(l, c.age_seconds), 10),
+                        c.counter.as_deref().unwrap_or("-"),
+                        tr(l, ("未処理", "pending")),
+                        c.pending,
+                        c.waiting_at.join("・"),
+                    )),
+                    (area.width as usize).saturating_sub(4),
+                )
+            });
             popup(
                 f,
                 centered(
@@ -596,6 +550,43 @@ fn draw_pin(f: &mut Frame, area: Rect, s: &State, p: &PinPrompt) {
 }
 
 /// A procedure's name in the screen's language (its id when the set does not have it).
+/// A list that scrolls with its selection (the selected row highlighted): the rows that fit
+/// in `room`, and the position indicator `(3-8 / 12)` when some are out of sight.
+fn scrolled_rows<T>(
+    lines: &mut Vec<Line<'_>>,
+    items: &[T],
+    selected: usize,
+    room: usize,
+    row: impl Fn(&T) -> String,
+) {
+    let first = selected.saturating_sub(room.saturating_sub(1));
+    for (k, item) in items.iter().enumerate().skip(first).take(room) {
+        let style = if k == selected {
+            Style::default().fg(Color::Black).bg(Color::Cyan)
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(Span::styled(row(item), style)));
+    }
+    if items.len() > room {
+        lines.push(Line::from(dim(&format!(
+            "  ({}-{} / {})",
+            first + 1,
+            (first + room).min(items.len()),
+            items.len()
+        ))));
+    }
+}
+
+/// The event's name in the screen's language.
+fn kind_label(l: crate::rules::Lang, k: crate::intake::EventKind) -> &'static str {
+    if l == crate::rules::Lang::Ja {
+        k.label_ja()
+    } else {
+        k.label_en()
+    }
+}
+
 fn proc_name(s: &State, id: &str) -> String {
     s.set
         .procedures
@@ -730,4 +721,38 @@ fn draw_continue(f: &mut Frame, area: Rect, s: &State, v: &ContinueView) {
         tr(l, ("他の窓口の案件", "Another counter's case")),
         lines,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_scrolls_with_its_selection_and_says_where_it_is() {
+        let items: Vec<usize> = (1..=12).collect();
+        let mut lines = vec![];
+        scrolled_rows(&mut lines, &items, 7, 5, |i| format!("case {i}"));
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "case 4",
+                "case 5",
+                "case 6",
+                "case 7",
+                "case 8",
+                "  (4-8 / 12)"
+            ]
+        );
+        // The selected row (index 7: "case 8") alone is highlighted.
+        let highlighted: Vec<bool> = lines[..5]
+            .iter()
+            .map(|l| l.spans[0].style.bg == Some(Color::Cyan))
+            .collect();
+        assert_eq!(highlighted, [false, false, false, false, true]);
+        // A list that fits: every row, no indicator.
+        let mut lines = vec![];
+        scrolled_rows(&mut lines, &items[..3], 0, 5, |i| format!("case {i}"));
+        assert_eq!(lines.len(), 3);
+    }
 }
