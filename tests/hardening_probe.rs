@@ -314,6 +314,19 @@ fn long_arguments_come_back_cut() {
         assert_refused(&out, 2, &["xxxx\"…"]);
         assert!(out.stderr.len() < 2_000, "{} bytes", out.stderr.len());
     }
+    // Values the argument parser refuses: cut too, and never an escape sequence raw.
+    let digits = "9".repeat(100_000);
+    let escape = "\u{1b}[2J\u{1b}]0;title\u{7}".to_string();
+    for args in [
+        vec!["--db", db, "cases", "purge", "--older-than", &digits],
+        vec!["determine", "--intake", "-", "--format", &long],
+        vec!["determine", "--intake", "-", "--format", &escape],
+    ] {
+        let out = run(home.path(), &args, b"");
+        assert_refused(&out, 2, &["invalid value"]);
+        assert!(out.stderr.len() < 2_000, "{} bytes", out.stderr.len());
+        assert!(!out.stderr.contains(&0x1b), "{}", stderr(&out));
+    }
 }
 
 #[test]

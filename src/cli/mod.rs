@@ -139,10 +139,13 @@ pub fn main() -> i32 {
             // A usage error goes to stderr (dropped if stderr cannot take it, like `say!`).
             // `--help` and `--version` are the command's output: a full disk is exit 3 and a
             // closed pipe a quiet SIGPIPE, as for every other output (`cli::output`).
-            let printed = e.print();
             if e.use_stderr() {
+                // clap quotes an invalid value whole: as plain text, every line cut and
+                // escaped, never a megabyte or an escape sequence back on the terminal.
+                crate::say!("{}", clean_usage_error(&e.render().to_string()));
                 return exit::BAD_INPUT;
             }
+            let printed = e.print();
             return match printed {
                 Ok(()) => exit::OK,
                 Err(err) => output::stdout_failed(&err),
@@ -162,6 +165,28 @@ pub fn main() -> i32 {
         Some(Command::Stats(a)) => cases::stats(a, &g),
         Some(Command::Serve(a)) => serve::run(a, &g),
     }
+}
+
+/// Longest line of a usage error shown as it is.
+const USAGE_LINE_CHARS: usize = 300;
+
+/// A usage error with every line cut and its control and bidi characters escaped.
+fn clean_usage_error(text: &str) -> String {
+    let lines: Vec<String> = text
+        .trim_end()
+        .lines()
+        .map(|l| {
+            let escaped: String = l
+                .chars()
+                .map(|c| match crate::text::forbidden_kind(c) {
+                    Some(_) => c.escape_unicode().to_string(),
+                    None => c.to_string(),
+                })
+                .collect();
+            crate::text::ellipsize(&escaped, USAGE_LINE_CHARS).into_owned()
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// How messages name an input: its path, or "stdin" for `-`.
