@@ -458,3 +458,45 @@ fn death_with_an_applicant_from_outside_the_household() {
     let yen = format!("{},{:03}円", amount / 1000, amount % 1000);
     assert!(page_text(&pdf, f.page).contains(&yen), "{yen}");
 }
+
+/// The contact list at the end of the sheet: a place without a telephone number (the
+/// employer's health insurance after an employee's death) is listed without an empty 「電話」.
+#[test]
+fn contacts_print_a_phone_only_where_there_is_one() {
+    let set = set();
+    let fonts = Fonts::system();
+    let i = intake(&set, "procedures/tests/d-02-two-survivors.intake.json");
+    let d = rules::determine(
+        &i,
+        &set,
+        chrono::NaiveDate::from_ymd_opt(2026, 6, 12).unwrap(),
+    );
+    assert!(
+        d.procedures.iter().any(|p| p.extra.section_key == "employer_insurance"
+            || p.section == "勤務先の健康保険"),
+        "the sample needs a place without a number"
+    );
+    let b = render(&i, &set, &d, Lang::Ja, &fonts);
+    if !have("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = write(dir.path(), &b);
+    let guidance: String = b
+        .manifest
+        .pages
+        .iter()
+        .filter(|p| p.form == "guidance")
+        .map(|p| page_text(&pdf, p.page))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let contacts = &guidance[guidance.find("お問い合わせ").expect("contacts")..];
+    assert!(contacts.contains("・勤務先の健康保険"), "{contacts}");
+    assert!(!contacts.contains("勤務先の健康保険 電話"), "{contacts}");
+    for (n, after) in contacts.split("電話").skip(1).enumerate() {
+        assert!(
+            after.trim_start().starts_with(|c: char| c.is_ascii_digit()),
+            "「電話」 #{n} without a number: {contacts}"
+        );
+    }
+}

@@ -634,22 +634,17 @@ fn contacts(f: &mut Flow<'_>, s: &Sheet<'_>) {
         .collect();
     used.dedup();
     for sec in m.sections.iter().filter(|x| used.contains(&x.key.as_str())) {
-        let counter = if sec.outside {
-            String::new()
-        } else {
-            sec.counter.get(lang).to_string()
-        };
-        let phone = sec.phone.clone().unwrap_or_default();
-        f.para(
-            M + 4.0,
-            &format!(
-                "・{} {counter}　{} {phone}",
-                sec.name.get(lang),
-                t(lang, "電話", "Tel.")
-            ),
-            8.5,
-            false,
-        );
+        // Name, counter (inside city hall) and phone, each only when there is one: a place
+        // without a number (the employer's insurer) must not print an empty 「電話」.
+        let mut line = format!("・{}", sec.name.get(lang));
+        if !sec.outside {
+            line.push(' ');
+            line.push_str(sec.counter.get(lang));
+        }
+        if let Some(phone) = sec.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+            line.push_str(&format!("　{} {phone}", t(lang, "電話", "Tel.")));
+        }
+        f.para(M + 4.0, &line, 8.5, false);
     }
 }
 
