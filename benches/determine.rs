@@ -54,6 +54,38 @@ fn ten_member_household(set: &ProcedureSet) -> madoguchi::intake::Intake {
     parse_intake(&v.to_string(), &set.vocabulary).unwrap()
 }
 
+/// `n` members moving in (the ten-member household repeated): a household far larger than a
+/// real one, to show the engine's cost grows linearly with the members.
+fn large_household(set: &ProcedureSet, n: usize) -> madoguchi::intake::Intake {
+    let ten = ten_member_household(set);
+    let mut v: serde_json::Value = serde_json::from_str(&ten.to_json()).unwrap();
+    let template = v["household"]["members"].as_array().unwrap().clone();
+    let members: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut m = template[i % template.len()].clone();
+            m["id"] = format!("m{}", i + 1).into();
+            if i >= template.len() {
+                m["relation"] = "grandchild".into();
+            }
+            m
+        })
+        .collect();
+    v["household"]["members"] = members.into();
+    parse_intake(&v.to_string(), &set.vocabulary).unwrap()
+}
+
+/// CPU time of one determination (µs), the best of `runs`.
+fn once(set: &ProcedureSet, intake: &madoguchi::intake::Intake, runs: usize) -> f64 {
+    let today = madoguchi::calendar::parse_date("2026-04-06").unwrap();
+    (0..runs)
+        .map(|_| {
+            let c = thread_cpu_us();
+            std::hint::black_box(determine(std::hint::black_box(intake), set, today));
+            thread_cpu_us() - c
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// A death before Golden Week (scenario dl-01): the deadline-heavy case. Every period ends in
 /// or across the holidays and moves (5/3–5/6), the 年金受給権者死亡届 has two periods, the
 /// 葬祭費 counts from the funeral.
@@ -110,10 +142,24 @@ fn main() {
         &death,
         madoguchi::calendar::parse_date("2026-04-28").unwrap(),
     );
+    // Growth with the household's size: 8 times the members must cost about 8 times as much
+    // (a household-wide condition once made it quadratic: 4,000 members took 2.3 s).
+    let (small, large) = (large_household(&set, 1_000), large_household(&set, 8_000));
+    let (t_small, t_large) = (once(&set, &small, 3), once(&set, &large, 3));
+    println!(
+        "determine, 1,000 members: CPU {:.1} ms; 8,000 members: CPU {:.1} ms (x{:.1})",
+        t_small / 1e3,
+        t_large / 1e3,
+        t_large / t_small
+    );
     // The goal is for optimized builds; `cargo test --all-targets` runs this unoptimized.
     if !cfg!(debug_assertions) {
         assert!(p99_move < 1000.0, "p99 must stay below 1 ms (move)");
         assert!(p99_death < 1000.0, "p99 must stay below 1 ms (death)");
+        assert!(
+            t_large < 16.0 * t_small,
+            "8x the members must cost at most 16x (linear, with slack)"
+        );
     }
     divan::main();
 }

@@ -4,7 +4,7 @@
 //!
 //! Pure and deterministic: the same intake, set and day give the same result.
 
-use super::eval::{join, Ask, Ctx, Tri};
+use super::eval::{join, Ask, Ctx, Memo, Tri};
 use super::model::{Procedure, ProcedureSet, Scope};
 use super::{
     Applied, AppliedExtra, Determination, EventRef, Excluded, Pending, Question, SetRef, Text,
@@ -22,12 +22,14 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
         funeral_date: intake.event.funeral_date,
     };
     let kind = intake.event.kind;
+    let memo = Memo::default();
     let base = Ctx {
         intake,
         facts: &set.facts,
         current: None,
         on: intake.event.date,
         prefecture: set.municipality.prefecture.as_deref(),
+        memo: Some(&memo),
     };
     let mut applied: Vec<(usize, Applied)> = vec![];
     let mut pending = vec![];
@@ -111,6 +113,7 @@ fn base_ctx<'a>(b: &Ctx<'a>) -> Ctx<'a> {
         current: b.current,
         on: b.on,
         prefecture: b.prefecture,
+        memo: b.memo,
     }
 }
 
@@ -161,12 +164,19 @@ fn evaluate(
     match ctx.cond(when, &mut asks) {
         Tri::True => {
             on.applies = true;
-            let mut who = vec![];
-            ctx.witnesses(when, &mut who);
-            if let Some(m) = member {
-                on.members.push(m.id.clone());
-                who = vec![m];
-            }
+            // A per-member procedure names its member; a household one the members who made
+            // its condition true.
+            let who = match member {
+                Some(m) => {
+                    on.members.push(m.id.clone());
+                    vec![m]
+                }
+                None => {
+                    let mut who = vec![];
+                    ctx.witnesses(when, &mut who);
+                    who
+                }
+            };
             on.reasons.push(fill(
                 p.reason_for(ctx.intake.event.kind),
                 ctx,

@@ -76,6 +76,21 @@ pub struct Ctx<'a> {
     pub on: NaiveDate,
     /// The town's prefecture (`[municipality] prefecture`), for the derived facts.
     pub prefecture: Option<&'a str>,
+    /// Results of `any`/`all`/`count` already evaluated in this determination (see [`Memo`]);
+    /// `None` evaluates every time.
+    pub memo: Option<&'a Memo>,
+}
+
+/// What a quantifier (`any`, `all`, `count`) came to, kept for one determination. Its body
+/// sees only the member it iterates over (which shadows `member`) and household-level facts,
+/// never the member a per-member procedure is evaluated for, so its result is the same for
+/// every one of them: without this, a household-wide condition in a per-member procedure
+/// was evaluated once per member, quadratic in the household's size (4,000 members: 2.3 s).
+/// Keyed by the node's address in the procedure set, which outlives the determination.
+#[derive(Default)]
+pub struct Memo {
+    conds: std::cell::RefCell<std::collections::HashMap<usize, (Tri, Vec<Ask>)>>,
+    counts: std::cell::RefCell<std::collections::HashMap<usize, (Option<V>, Vec<Ask>)>>,
 }
 
 /// How a derived fact was settled, for reasons and explanations.
@@ -130,6 +145,7 @@ impl<'a> Ctx<'a> {
             current: Some(m),
             on: self.on,
             prefecture: self.prefecture,
+            memo: self.memo,
         }
     }
 
@@ -268,28 +284,47 @@ impl<'a> Ctx<'a> {
                 Some(self.attr(m, *attr))
             }
             Val::Count(set, body) => {
-                let (mut lo, mut hi) = (0, 0);
-                for m in self.members(*set) {
-                    let t = match body {
-                        None => Tri::True,
-                        Some(b) => self.with_current(m).cond(b, asks),
-                    };
-                    match t {
-                        Tri::True => {
-                            lo += 1;
-                            hi += 1
-                        }
-                        Tri::Unknown => hi += 1,
-                        Tri::False => {}
-                    }
+                let key = v as *const Val as usize;
+                if let Some((r, kept)) =
+                    self.memo.and_then(|m| m.counts.borrow().get(&key).cloned())
+                {
+                    asks.extend(kept);
+                    return r;
                 }
-                Some(if lo == hi {
-                    V::Int(lo)
-                } else {
-                    V::Range(lo, hi)
-                })
+                let mark = asks.len();
+                let r = self.count(*set, body.as_deref(), asks);
+                if let Some(m) = self.memo {
+                    m.counts
+                        .borrow_mut()
+                        .insert(key, (r.clone(), asks[mark..].to_vec()));
+                }
+                r
             }
         }
+    }
+
+    /// `count(set, body)`: exact, or a range while some members' answers are unknown.
+    fn count(&self, set: MemberSet, body: Option<&Cond>, asks: &mut Vec<Ask>) -> Option<V> {
+        let (mut lo, mut hi) = (0, 0);
+        for m in self.members(set) {
+            let t = match body {
+                None => Tri::True,
+                Some(b) => self.with_current(m).cond(b, asks),
+            };
+            match t {
+                Tri::True => {
+                    lo += 1;
+                    hi += 1
+                }
+                Tri::Unknown => hi += 1,
+                Tri::False => {}
+            }
+        }
+        Some(if lo == hi {
+            V::Int(lo)
+        } else {
+            V::Range(lo, hi)
+        })
     }
 
     /// An unknown fact, before anyone is asked: the law may decide it (`infer`), or it may not
@@ -311,6 +346,7 @@ impl<'a> Ctx<'a> {
                 current: None,
                 on: self.on,
                 prefecture: self.prefecture,
+                memo: self.memo,
             },
         };
         for rule in &decl.infer {
@@ -346,6 +382,7 @@ impl<'a> Ctx<'a> {
                 current: self.current,
                 on: self.on,
                 prefecture: self.prefecture,
+                memo: self.memo,
             },
         };
         if let Ok(Some(v)) = ctx.fact(who, scope, name) {
@@ -389,6 +426,14 @@ impl<'a> Ctx<'a> {
     /// Evaluates a condition; when the result is unknown, `asks` holds the questions that
     /// could settle it.
     pub fn cond(&self, c: &Cond, asks: &mut Vec<Ask>) -> Tri {
+        let key = c as *const Cond as usize;
+        let memo = self
+            .memo
+            .filter(|_| matches!(c, Cond::Any(..) | Cond::All(..)));
+        if let Some((r, kept)) = memo.and_then(|m| m.conds.borrow().get(&key).cloned()) {
+            asks.extend(kept);
+            return r;
+        }
         let mark = asks.len();
         let r = match c {
             Cond::Const(b) => Tri::from(*b),
@@ -493,6 +538,9 @@ impl<'a> Ctx<'a> {
             // A settled node needs no answer from any fact below it.
             asks.truncate(mark);
         }
+        if let Some(m) = memo {
+            m.conds.borrow_mut().insert(key, (r, asks[mark..].to_vec()));
+        }
         r
     }
 
@@ -501,20 +549,26 @@ impl<'a> Ctx<'a> {
     }
 
     /// The members of a top-level `any`/`all` that made a household condition true
-    /// (e.g. the children who trigger 児童手当), for naming them in the reason.
+    /// (e.g. the children who trigger 児童手当), for naming them in the reason: each once, in
+    /// household order.
     pub fn witnesses(&self, c: &Cond, out: &mut Vec<&'a Member>) {
+        let mut found = vec![];
+        self.collect_witnesses(c, &mut found);
+        let mut seen = std::collections::HashSet::new();
+        out.extend(found.into_iter().filter(|m| seen.insert(m.id.as_str())));
+    }
+
+    fn collect_witnesses(&self, c: &Cond, out: &mut Vec<&'a Member>) {
         match c {
-            Cond::And(items) => items.iter().for_each(|i| self.witnesses(i, out)),
+            Cond::And(items) => items.iter().for_each(|i| self.collect_witnesses(i, out)),
             Cond::Or(items) => {
                 if let Some(i) = items.iter().find(|i| self.tri(i) == Tri::True) {
-                    self.witnesses(i, out)
+                    self.collect_witnesses(i, out)
                 }
             }
             Cond::Any(set, body) => {
                 for m in self.members(*set) {
-                    if self.with_current(m).tri(body) == Tri::True
-                        && !out.iter().any(|x| x.id == m.id)
-                    {
+                    if self.with_current(m).tri(body) == Tri::True {
                         out.push(m);
                     }
                 }
