@@ -13,6 +13,9 @@ use crate::calendar::Anchors;
 use crate::intake::{FactScope, Intake, Member};
 use chrono::NaiveDate;
 
+/// From how many members [`Memo`] keeps quantifier results (see there).
+const MEMO_FROM_MEMBERS: usize = 16;
+
 /// Determines the procedures of a case. `today` is the date in Japan (the default 届出日).
 pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Determination {
     let anchors = Anchors {
@@ -29,7 +32,9 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
         current: None,
         on: intake.event.date,
         prefecture: set.municipality.prefecture.as_deref(),
-        memo: Some(&memo),
+        // Worth its bookkeeping only where a quantifier is re-evaluated for many members:
+        // a real household of a few people is faster without it.
+        memo: (intake.household.members.len() > MEMO_FROM_MEMBERS).then_some(&memo),
     };
     let mut applied: Vec<(usize, Applied)> = vec![];
     let mut pending = vec![];
