@@ -89,9 +89,12 @@ pub struct Ctx<'a> {
 /// Keyed by the node's address in the procedure set, which outlives the determination.
 #[derive(Default)]
 pub struct Memo {
-    conds: std::cell::RefCell<std::collections::HashMap<usize, (Tri, Vec<Ask>)>>,
-    counts: std::cell::RefCell<std::collections::HashMap<usize, (Option<V>, Vec<Ask>)>>,
+    conds: Kept<Tri>,
+    counts: Kept<Option<V>>,
 }
+
+/// Results by node address, with the questions each evaluation asked (replayed on a hit).
+type Kept<T> = std::cell::RefCell<std::collections::HashMap<usize, (T, Vec<Ask>)>>;
 
 /// How a derived fact was settled, for reasons and explanations.
 #[derive(Clone, Debug, PartialEq, Eq)]
