@@ -113,6 +113,17 @@ fn norm(s: &str) -> String {
         .join(" ")
 }
 
+/// The text of every page of the guidance sheet, joined.
+fn guidance_text(b: &Bundle, pdf: &Path) -> String {
+    b.manifest
+        .pages
+        .iter()
+        .filter(|p| p.form == "guidance")
+        .map(|p| page_text(pdf, p.page))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn write(dir: &Path, b: &Bundle) -> std::path::PathBuf {
     let p = dir.join("bundle.pdf");
     std::fs::write(&p, &b.pdf).unwrap();
@@ -405,14 +416,7 @@ fn death_with_an_applicant_from_outside_the_household() {
     }
     let dir = tempfile::tempdir().unwrap();
     let pdf = write(dir.path(), &b);
-    let guidance: String = b
-        .manifest
-        .pages
-        .iter()
-        .filter(|p| p.form == "guidance")
-        .map(|p| page_text(&pdf, p.page))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let guidance = guidance_text(&b, &pdf);
     assert!(guidance.contains("亡くなった方: 原田 勝"), "{guidance}");
     assert!(guidance.contains("令和8年5月5日(火)"), "{guidance}");
     if d.procedures.iter().any(|p| p.extra.outside) {
@@ -482,14 +486,7 @@ fn contacts_print_a_phone_only_where_there_is_one() {
     }
     let dir = tempfile::tempdir().unwrap();
     let pdf = write(dir.path(), &b);
-    let guidance: String = b
-        .manifest
-        .pages
-        .iter()
-        .filter(|p| p.form == "guidance")
-        .map(|p| page_text(&pdf, p.page))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let guidance = guidance_text(&b, &pdf);
     let contacts = &guidance[guidance.find("お問い合わせ").expect("contacts")..];
     assert!(contacts.contains("・勤務先の健康保険"), "{contacts}");
     assert!(!contacts.contains("勤務先の健康保険 電話"), "{contacts}");
