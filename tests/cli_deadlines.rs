@@ -4,10 +4,11 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 mod cli_support;
 use cli_support::{copy_dir, run};
+mod pdf_support;
+use pdf_support::{have, pdftotext};
 
 const GOLDEN_WEEK: &str = "procedures/tests/dl-01-death-before-golden-week.intake.json";
 const YEAR_END_LATE: &str =
@@ -194,19 +195,6 @@ fn the_towns_own_closed_days_move_deadlines_too() {
 }
 
 /// Whether poppler is there; with MADOGUCHI_REQUIRE_SERVICES=1 its absence fails the test.
-fn have_pdftotext() -> bool {
-    let ok = Command::new("pdftotext").arg("-v").output().is_ok();
-    if !ok {
-        assert_ne!(
-            std::env::var("MADOGUCHI_REQUIRE_SERVICES").as_deref(),
-            Ok("1"),
-            "pdftotext is required (MADOGUCHI_REQUIRE_SERVICES=1): install poppler-utils"
-        );
-        eprintln!("skipping the sheet check: pdftotext (poppler-utils) is not installed");
-    }
-    ok
-}
-
 /// The guidance sheet's text with every space removed (lines wrap anywhere).
 fn sheet_text(intake: &str, lang: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -226,11 +214,7 @@ fn sheet_text(intake: &str, lang: &str) -> String {
     ]);
     assert_eq!(code, 0, "{err}");
     let pdf = dir.path().join("bundle.pdf");
-    let t = Command::new("pdftotext")
-        .args([pdf.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&t.stdout)
+    pdftotext(&pdf, None)
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect()
@@ -238,7 +222,7 @@ fn sheet_text(intake: &str, lang: &str) -> String {
 
 #[test]
 fn the_guidance_sheet_shows_every_deadline_the_move_and_the_past() {
-    if !have_pdftotext() {
+    if !have("pdftotext") {
         return;
     }
     let ja = sheet_text(GOLDEN_WEEK, "ja");

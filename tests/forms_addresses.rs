@@ -11,7 +11,9 @@ use madoguchi::intake::{parse_intake, Intake};
 use madoguchi::rules::{self, Lang, ProcedureSet};
 use serde_json::json;
 use std::path::Path;
-use std::process::Command;
+
+mod pdf_support;
+use pdf_support::{have, pdftotext};
 
 const TOWN_ADDRESS: &str = "まどぐち市桜台４丁目２番１０号";
 const MOVING_TO: &str = "大阪府堺市北区中百舌鳥町２丁目３番地";
@@ -26,26 +28,9 @@ fn set() -> ProcedureSet {
         .0
 }
 
-fn have_pdftotext() -> bool {
-    let ok = Command::new("pdftotext").arg("-v").output().is_ok();
-    if !ok {
-        if std::env::var("MADOGUCHI_REQUIRE_SERVICES").as_deref() == Ok("1") {
-            panic!("pdftotext is required (MADOGUCHI_REQUIRE_SERVICES=1): install poppler-utils");
-        }
-        eprintln!("skipping: pdftotext is not installed");
-    }
-    ok
-}
-
 /// pdftotext of one page with runs of ASCII spaces folded (U+3000 kept).
 fn text(pdf: &Path, page: usize) -> String {
-    let p = page.to_string();
-    let out = Command::new("pdftotext")
-        .args(["-f", &p, "-l", &p, "-layout", pdf.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout)
+    pdftotext(pdf, Some(page))
         .split([' ', '\n'])
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
@@ -118,7 +103,7 @@ fn moving_out(kind: &str) -> serde_json::Value {
 
 #[test]
 fn on_a_move_out_the_nursery_form_has_the_town_address_and_the_new_one() {
-    if !have_pdftotext() {
+    if !have("pdftotext") {
         return;
     }
     let set = set();
@@ -155,7 +140,7 @@ fn on_a_move_out_the_nursery_form_has_the_town_address_and_the_new_one() {
 
 #[test]
 fn abroad_the_nursery_form_names_the_address_abroad() {
-    if !have_pdftotext() {
+    if !have("pdftotext") {
         return;
     }
     let set = set();
@@ -172,7 +157,7 @@ fn abroad_the_nursery_form_names_the_address_abroad() {
 
 #[test]
 fn on_a_move_in_or_within_the_boxes_name_the_new_and_the_previous_address() {
-    if !have_pdftotext() {
+    if !have("pdftotext") {
         return;
     }
     let set = set();
@@ -204,7 +189,7 @@ fn on_a_move_in_or_within_the_boxes_name_the_new_and_the_previous_address() {
 
 #[test]
 fn after_a_death_no_box_asks_for_a_previous_or_new_address() {
-    if !have_pdftotext() {
+    if !have("pdftotext") {
         return;
     }
     let set = set();
@@ -244,7 +229,7 @@ fn after_a_death_no_box_asks_for_a_previous_or_new_address() {
 
 #[test]
 fn a_long_address_written_without_a_space_puts_the_building_in_the_katagaki_box() {
-    if !have_pdftotext() {
+    if !have("pdftotext") {
         return;
     }
     // 68 characters, as the card writes it: no space between the 番地 and the building.

@@ -12,6 +12,9 @@ use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 
+mod pdf_support;
+use pdf_support::{have, pdftotext};
+
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 5, 8).unwrap()
 }
@@ -78,26 +81,9 @@ fn render(i: &Intake, set: &ProcedureSet, d: &Determination, lang: Lang, fonts: 
     .expect("the bundle renders")
 }
 
-fn have(tool: &str) -> bool {
-    let ok = Command::new(tool).arg("-v").output().is_ok();
-    if !ok {
-        if std::env::var("MADOGUCHI_REQUIRE_SERVICES").as_deref() == Ok("1") {
-            panic!("{tool} is required (MADOGUCHI_REQUIRE_SERVICES=1): install poppler-utils");
-        }
-        eprintln!("skipping: {tool} is not installed");
-    }
-    ok
-}
-
 /// pdftotext of one page, as it is (U+3000 kept), lines trimmed at the right.
 fn raw_text(pdf: &Path, page: usize) -> String {
-    let p = page.to_string();
-    let out = Command::new("pdftotext")
-        .args(["-f", &p, "-l", &p, "-layout", pdf.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    pdftotext(pdf, Some(page))
 }
 
 /// The same with runs of ASCII spaces folded (U+3000 kept).

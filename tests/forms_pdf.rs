@@ -10,6 +10,9 @@ use madoguchi::rules::{self, Applied, Determination, Lang, ProcKind, ProcedureSe
 use std::path::Path;
 use std::process::Command;
 
+mod pdf_support;
+use pdf_support::{have, pdftotext};
+
 fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 4, 6).unwrap()
 }
@@ -74,17 +77,6 @@ fn render(i: &Intake, set: &ProcedureSet, d: &Determination, lang: Lang, fonts: 
 }
 
 /// Whether a tool is there; with MADOGUCHI_REQUIRE_SERVICES=1 its absence fails the test.
-fn have(tool: &str) -> bool {
-    let ok = Command::new(tool).arg("-v").output().is_ok();
-    if !ok {
-        if std::env::var("MADOGUCHI_REQUIRE_SERVICES").as_deref() == Ok("1") {
-            panic!("{tool} is required (MADOGUCHI_REQUIRE_SERVICES=1): install poppler-utils and zbar-tools");
-        }
-        eprintln!("skipping: {tool} is not installed");
-    }
-    ok
-}
-
 fn run(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd).args(args).output().unwrap();
     assert!(
@@ -98,12 +90,7 @@ fn run(cmd: &str, args: &[&str]) -> String {
 /// pdftotext of one page, with U+3000 and runs of spaces folded to one space (pdftotext
 /// prints the ideographic space as spaces).
 fn page_text(pdf: &Path, page: usize) -> String {
-    let p = page.to_string();
-    let t = run(
-        "pdftotext",
-        &["-f", &p, "-l", &p, "-layout", pdf.to_str().unwrap(), "-"],
-    );
-    norm(&t)
+    norm(&pdftotext(pdf, Some(page)))
 }
 
 fn norm(s: &str) -> String {
