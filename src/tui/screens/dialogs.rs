@@ -101,20 +101,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             )
         }
         Overlay::SetAside { procedure, form } => {
-            let mut extra = vec![Line::from(dim(tr(
-                l,
-                (
-                    "理由が空のとき 1-3 で定型文:",
-                    "Empty reason: 1-3 for a preset:",
-                ),
-            )))];
-            for (k, (ja, en)) in SET_ASIDE_REASONS.iter().enumerate() {
-                extra.push(Line::from(dim(&format!(
-                    "  {} {}",
-                    k + 1,
-                    if l == crate::rules::Lang::Ja { ja } else { en }
-                ))));
-            }
+            let extra = set_aside_presets(l);
             let name = s
                 .set
                 .procedures
@@ -313,20 +300,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                     .procedures
                     .get(v.selected)
                     .map_or(String::new(), |p| proc_name(s, &p.id));
-                let mut extra = vec![Line::from(dim(tr(
-                    l,
-                    (
-                        "理由が空のとき 1-3 で定型文:",
-                        "Empty reason: 1-3 for a preset:",
-                    ),
-                )))];
-                for (k, (ja, en)) in SET_ASIDE_REASONS.iter().enumerate() {
-                    extra.push(Line::from(dim(&format!(
-                        "  {} {}",
-                        k + 1,
-                        if l == crate::rules::Lang::Ja { ja } else { en }
-                    ))));
-                }
+                let extra = set_aside_presets(l);
                 form_popup(
                     f,
                     centered(area, 86, 10),
@@ -721,6 +695,25 @@ fn draw_continue(f: &mut Frame, area: Rect, s: &State, v: &ContinueView) {
         tr(l, ("他の窓口の案件", "Another counter's case")),
         lines,
     );
+}
+
+/// The hint under a set-aside reason: the preset reasons keys 1-3 fill in.
+fn set_aside_presets(l: crate::rules::Lang) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(dim(tr(
+        l,
+        (
+            "理由が空のとき 1-3 で定型文:",
+            "Empty reason: 1-3 for a preset:",
+        ),
+    )))];
+    for (k, (ja, en)) in SET_ASIDE_REASONS.iter().enumerate() {
+        lines.push(Line::from(dim(&format!(
+            "  {} {}",
+            k + 1,
+            if l == crate::rules::Lang::Ja { ja } else { en }
+        ))));
+    }
+    lines
 }
 
 #[cfg(test)]
