@@ -5,11 +5,9 @@
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
+mod hardening_support;
+use hardening_support::{assert_refused, root, stderr};
 use std::process::{Command, Output, Stdio};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The process environment (TMPDIR) is shared by the tests of this binary, which run in
 /// parallel threads: the one test that changes it holds this for writing, the others for
@@ -71,21 +69,6 @@ fn run_with_endless_stdin(args: &[&str], byte: u8, total: usize) -> Output {
     let out = child.wait_with_output().unwrap();
     let _ = feeder.join();
     out
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The outcome every bad-input test expects: exit 2, no panic, the message naming `what`.
-#[track_caller]
-fn assert_refused(out: &Output, code: i32, what: &[&str]) {
-    let err = stderr(out);
-    assert!(!err.contains("panicked"), "a panic: {err}");
-    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
-    for w in what {
-        assert!(err.contains(w), "expected {w:?} in: {err}");
-    }
 }
 
 fn family_path() -> PathBuf {

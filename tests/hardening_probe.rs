@@ -5,13 +5,11 @@
 
 use std::io::Write;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+mod hardening_support;
+use hardening_support::{assert_refused, root, stderr};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Where stdout goes.
 enum Out {
@@ -79,20 +77,6 @@ fn madoguchi(home: &Path, args: &[&str], stdin: &[u8], out: Out, limit: Duration
 
 fn run(home: &Path, args: &[&str], stdin: &[u8]) -> Output {
     madoguchi(home, args, stdin, Out::Piped, Duration::from_secs(120))
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Exit `code`, no panic, every `what` in the message.
-fn assert_refused(out: &Output, code: i32, what: &[&str]) {
-    let err = stderr(out);
-    assert!(!err.contains("panicked"), "a panic: {err}");
-    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
-    for w in what {
-        assert!(err.contains(w), "expected {w:?} in: {err}");
-    }
 }
 
 /// A 個人番号 with a valid check digit (番号法施行令 第8条), made from 11 digits here so that
