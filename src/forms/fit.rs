@@ -31,6 +31,13 @@ pub struct Fit {
 /// between any two characters, except before a 行頭禁則 character (it hangs) and after a
 /// 行末禁則 one (it moves down); Latin breaks at spaces when it can.
 pub fn wrap(s: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
+    let measure = |t: &str| {
+        if t.contains(GLUE) {
+            measure(&t.replace(GLUE, ""))
+        } else {
+            measure(t)
+        }
+    };
     let mut lines = vec![];
     for para in s.split('\n') {
         let mut line = String::new();
@@ -41,6 +48,18 @@ pub fn wrap(s: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
                 if NO_START.contains(ch) || super::fonts::is_selector(ch) {
                     line.push(ch);
                     continue;
+                }
+                // Inside a run kept together (a name): the whole run moves down, unless it
+                // is longer than a line on its own.
+                if line.ends_with(GLUE) {
+                    if let Some(p) = glue_run_start(&line) {
+                        let tail = line[p..].to_string();
+                        line.truncate(p);
+                        lines.push(std::mem::take(&mut line));
+                        line = tail;
+                        line.push(ch);
+                        continue;
+                    }
                 }
                 // Break at the last space in a Latin run ("8:30–17:15" is one word).
                 if is_latin_word(ch) && ch != '(' {
@@ -75,7 +94,41 @@ pub fn wrap(s: &str, width: f32, measure: &dyn Fn(&str) -> f32) -> Vec<String> {
         }
         lines.push(line);
     }
+    for l in &mut lines {
+        l.retain(|c| c != GLUE);
+    }
     lines
+}
+
+/// WORD JOINER: never drawn, it only tells [`wrap`] not to break between its neighbours.
+const GLUE: char = '\u{2060}';
+
+/// `s` with no line break allowed inside it when wrapped (a member's name in a paragraph:
+/// 「山田」 at the end of one line and 「太郎」 at the start of the next reads as two people).
+pub fn keep_together(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 {
+            out.push(GLUE);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Where the run kept together at the end of `line` starts, when there is text before it to
+/// break after (else `None`: a run longer than a line is broken like any text).
+fn glue_run_start(line: &str) -> Option<usize> {
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let mut i = chars.len();
+    // Walk back over "x GLUE x GLUE ..." to the run's first character.
+    while i >= 2 && chars[i - 1].1 == GLUE {
+        i -= 2;
+    }
+    if i >= 1 && chars[i - 1].1 == GLUE {
+        return None;
+    }
+    (i > 0).then(|| chars[i].0)
 }
 
 /// A character of a Latin word: ASCII, Latin-1 and Latin Extended letters, and the general
@@ -177,6 +230,27 @@ mod tests {
         assert!(l.iter().all(|x| !x.starts_with('。')), "{l:?}");
         assert!(l.iter().all(|x| !x.starts_with('）')), "{l:?}");
         assert_eq!(l.concat(), "あいう（えお）かき。くけ");
+    }
+
+    #[test]
+    fn a_name_kept_together_moves_down_whole() {
+        let text = format!(
+            "国民年金（{}・{}）、児童手当",
+            keep_together("山田　太郎"),
+            keep_together("花子")
+        );
+        // 9 characters a line: 「山田　太郎」 would start on the first line and break.
+        let l = wrap(&text, 45.0, &|s| m(s, 10.0));
+        assert!(l.iter().any(|x| x.starts_with("山田　太郎")), "{l:?}");
+        assert!(l.iter().all(|x| !x.contains('\u{2060}')), "{l:?}");
+        assert_eq!(l.concat(), "国民年金（山田　太郎・花子）、児童手当");
+        // A run longer than a line is broken like any text rather than overflowing.
+        let long = keep_together("一二三四五六七八九十一二");
+        let l = wrap(&long, 45.0, &|s| m(s, 10.0));
+        assert!(
+            l.len() >= 2 && l.iter().all(|x| m(x, 10.0) <= 45.0),
+            "{l:?}"
+        );
     }
 
     #[test]

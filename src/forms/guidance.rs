@@ -555,7 +555,7 @@ fn not_applicable(f: &mut Flow<'_>, s: &Sheet<'_>) {
             .members
             .iter()
             .filter_map(|id| s.intake.member(id))
-            .map(|m| m.name.clone())
+            .map(|m| super::fit::keep_together(&m.name))
             .collect();
         match items.iter_mut().find(|(n, _)| *n == name) {
             Some((_, w)) => {
