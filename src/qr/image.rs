@@ -287,7 +287,8 @@ impl Search {
     fn run(&self, luma: ::image::GrayImage) {
         let mut found = Vec::new();
         let longest = luma.width().max(luma.height());
-        if longest > SCALE_TO {
+        // The image the thorough passes search, and its scale to the original.
+        let (searched, f) = if longest > SCALE_TO {
             // The thorough search on a scaled copy first, where it is fast; small codes in a
             // large photo then need the full resolution.
             let f = f64::from(SCALE_TO) / f64::from(longest);
@@ -297,30 +298,27 @@ impl Search {
                 ((f64::from(luma.height()) * f).round() as u32).max(1),
                 ::image::imageops::FilterType::Triangle,
             );
-            for c in self.thorough_search(small) {
-                self.keep(
-                    Found {
-                        text: c.text,
-                        points: c.points.iter().map(|(x, y)| (x / f, y / f)).collect(),
-                    },
-                    &mut found,
-                );
+            for c in self.thorough_search(small.clone()) {
+                self.keep(c.scaled(f), &mut found);
             }
             if !has_complete_set(&found) {
                 for c in self.quick_search(&luma) {
                     self.keep(c, &mut found);
                 }
             }
+            (small, f)
         } else {
             for c in self.thorough_search(luma.clone()) {
                 self.keep(c, &mut found);
             }
-        }
+            (luma, 1.0)
+        };
         // Only when no part was found at all: a set's other parts are usually in other
         // images, and searching on after finding this image's part would only cost time.
+        // On the scaled copy of a large photo, where a pass takes a fraction of the time.
         if !found.iter().any(|c| super::parse_part(&c.text).is_ok()) {
-            for c in self.last_resort(&luma) {
-                self.keep(c, &mut found);
+            for c in self.last_resort(&searched) {
+                self.keep(c.scaled(f), &mut found);
             }
         }
     }
@@ -340,6 +338,14 @@ struct Found {
 }
 
 impl Found {
+    /// From the coordinates of a copy scaled by `f` back to the image's.
+    fn scaled(self, f: f64) -> Found {
+        Found {
+            text: self.text,
+            points: self.points.iter().map(|(x, y)| (x / f, y / f)).collect(),
+        }
+    }
+
     fn centre(&self) -> (f64, f64) {
         let n = self.points.len().max(1) as f64;
         (
@@ -504,13 +510,12 @@ impl Search {
                 break;
             }
             // The smaller copy's points go back to the image's coordinates (reading order).
-            let back = if k == 2 { 1.25 } else { 1.0 };
-            for mut c in self.thorough_search(variant()) {
-                for p in &mut c.points {
-                    *p = (p.0 * back, p.1 * back);
-                }
-                found.push(c);
-            }
+            let f = if k == 2 { 0.8 } else { 1.0 };
+            found.extend(
+                self.thorough_search(variant())
+                    .into_iter()
+                    .map(|c| c.scaled(f)),
+            );
         }
         found
     }
