@@ -18,6 +18,17 @@ const MEMO_FROM_MEMBERS: usize = 16;
 
 /// Determines the procedures of a case. `today` is the date in Japan (the default 届出日).
 pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Determination {
+    determine_memo_from(intake, set, today, MEMO_FROM_MEMBERS)
+}
+
+/// [`determine`], keeping quantifier results ([`Memo`]) for households of more than
+/// `memo_from` members (tests compare both ways on every scenario).
+fn determine_memo_from(
+    intake: &Intake,
+    set: &ProcedureSet,
+    today: NaiveDate,
+    memo_from: usize,
+) -> Determination {
     let anchors = Anchors {
         event_date: intake.event.date,
         notified_on: intake.notified_on(today),
@@ -34,7 +45,7 @@ pub fn determine(intake: &Intake, set: &ProcedureSet, today: NaiveDate) -> Deter
         prefecture: set.municipality.prefecture.as_deref(),
         // Worth its bookkeeping only where a quantifier is re-evaluated for many members:
         // a real household of a few people is faster without it.
-        memo: (intake.household.members.len() > MEMO_FROM_MEMBERS).then_some(&memo),
+        memo: (intake.household.members.len() > memo_from).then_some(&memo),
     };
     let mut applied: Vec<(usize, Applied)> = vec![];
     let mut pending = vec![];
@@ -465,6 +476,35 @@ mod tests {
             "id = \"{id}\"\nname = {{ ja = \"テスト\", en = \"Test\" }}\nsection = \"shimin\"\nkind = \"notice\"\nevents = [\"move_in\", \"death\"]\nscope = \"household\"\nwhen = '{when}'\ndeadline = {{ from = \"event_date\", days = 14 }}\nbasis = \"テスト法\"\nreason = {{ ja = \"{extra}\", en = \"{extra}\" }}\n{}",
             ""
         )
+    }
+
+    /// The memo only saves work: with it on for every household and off for every one,
+    /// every scenario of the shipped set gets the same determination (a quantifier whose
+    /// result depended on the member a procedure is evaluated for would differ here).
+    #[test]
+    fn the_quantifier_memo_never_changes_a_determination() {
+        let (set, _) = crate::rules::loader::load_embedded(None).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("procedures/tests");
+        let today = parse_date("2026-04-06").unwrap();
+        let mut n = 0;
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = e.path();
+            if !path.to_string_lossy().ends_with(".intake.json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(i) = parse_intake(&text, &set.vocabulary) else {
+                continue;
+            };
+            assert_eq!(
+                determine_memo_from(&i, &set, today, 0),
+                determine_memo_from(&i, &set, today, usize::MAX),
+                "{}",
+                path.display()
+            );
+            n += 1;
+        }
+        assert!(n >= 60, "only {n} scenarios read");
     }
 
     fn intake(json: &str) -> Intake {
