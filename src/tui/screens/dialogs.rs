@@ -239,7 +239,12 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
             ];
             let room = (area.height as usize).saturating_sub(9).max(1);
             scrolled_rows(&mut lines, cases, *selected, room, |c| {
-                format!("  {}  {}  {}", c.code, kind_label(l, c.kind), c.started)
+                format!(
+                    "  {}  {}  {}",
+                    c.code,
+                    tr(l, (c.kind.label_ja(), c.kind.label_en())),
+                    c.started
+                )
             });
             lines.push(Line::from(""));
             if *discarding {
@@ -328,7 +333,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) -> Option<Position> {
                     .event_kind
                     .as_deref()
                     .and_then(crate::intake::EventKind::parse)
-                    .map_or("-", |k| kind_label(l, k));
+                    .map_or("-", |k| tr(l, (k.label_ja(), k.label_en())));
                 fit(
                     &safe(&format!(
                         "  {}  {}  {kind}  {}  {} {}  {}",
@@ -523,7 +528,6 @@ fn draw_pin(f: &mut Frame, area: Rect, s: &State, p: &PinPrompt) {
     );
 }
 
-/// A procedure's name in the screen's language (its id when the set does not have it).
 /// A list that scrolls with its selection (the selected row highlighted): the rows that fit
 /// in `room`, and the position indicator `(3-8 / 12)` when some are out of sight.
 fn scrolled_rows<T>(
@@ -552,15 +556,7 @@ fn scrolled_rows<T>(
     }
 }
 
-/// The event's name in the screen's language.
-fn kind_label(l: crate::rules::Lang, k: crate::intake::EventKind) -> &'static str {
-    if l == crate::rules::Lang::Ja {
-        k.label_ja()
-    } else {
-        k.label_en()
-    }
-}
-
+/// A procedure's name in the screen's language (its id when the set does not have it).
 fn proc_name(s: &State, id: &str) -> String {
     s.set
         .procedures
@@ -707,11 +703,7 @@ fn set_aside_presets(l: crate::rules::Lang) -> Vec<Line<'static>> {
         ),
     )))];
     for (k, (ja, en)) in SET_ASIDE_REASONS.iter().enumerate() {
-        lines.push(Line::from(dim(&format!(
-            "  {} {}",
-            k + 1,
-            if l == crate::rules::Lang::Ja { ja } else { en }
-        ))));
+        lines.push(Line::from(dim(&format!("  {} {}", k + 1, tr(l, (ja, en))))));
     }
     lines
 }
