@@ -146,11 +146,7 @@ fn one_person_move_in_with_a_card_takes_at_most_10_keys() {
     ] {
         assert!(case.steps.contains(&s), "{s:?} in {:?}", case.steps);
     }
-    eprintln!(
-        "1-person move-in with a card: {} clerk keys, screens {screens:?}",
-        n.0
-    );
-    assert!(n.0 <= 10, "{} clerk keys", n.0);
+    assert_keys_within(&n, 10, "1-person move-in with a card", &screens);
 }
 
 /// The ids of the procedures the case applies now.
@@ -165,6 +161,21 @@ fn assert_applies(app: &App<FakeServices>, ids: &[&str]) {
     for id in ids {
         assert!(applied.iter().any(|a| a == id), "{id} in {applied:?}");
     }
+}
+
+/// `id` does not apply to the case, for the reason `why`.
+fn assert_not_applied(app: &App<FakeServices>, id: &str, why: &str) {
+    let applied = applied(app);
+    assert!(
+        !applied.iter().any(|a| a == id),
+        "{why}: {id} in {applied:?}"
+    );
+}
+
+/// The flow took at most `max` clerk keys (printed, for docs/keystrokes.md's table).
+fn assert_keys_within(n: &Counter, max: usize, flow: &str, screens: &dyn std::fmt::Debug) {
+    eprintln!("{flow}: {} clerk keys, screens {screens:?}", n.0);
+    assert!(n.0 <= max, "{flow}: {} clerk keys, at most {max}", n.0);
 }
 
 /// From 4 手続一覧: on to 5 印刷 (the bundle rendered), print, 完了 — three clerk keys.
@@ -273,17 +284,9 @@ fn a_family_of_four_typed_by_hand_takes_at_most_60_keys() {
             "external.vehicle",
         ],
     );
-    let ids = applied(&app);
-    assert!(
-        !ids.contains(&"nhi.enroll".to_string()),
-        "employee insurance: {ids:?}"
-    );
+    assert_not_applied(&app, "nhi.enroll", "employee insurance");
     print_and_finish(&mut app, &mut n);
-    eprintln!(
-        "family of four typed by hand: {} clerk keys, screens {screens:?}",
-        n.0
-    );
-    assert!(n.0 <= 60, "{} clerk keys", n.0);
+    assert_keys_within(&n, 60, "family of four typed by hand", &screens);
 }
 
 #[test]
@@ -352,17 +355,9 @@ fn a_death_typed_by_hand_takes_at_most_30_keys() {
             "water.name_change",
         ],
     );
-    let ids = applied(&app);
-    assert!(
-        !ids.contains(&"koseki.death_notice".to_string()),
-        "already filed"
-    );
+    assert_not_applied(&app, "koseki.death_notice", "already filed");
     print_and_finish(&mut app, &mut n);
-    eprintln!(
-        "death typed by hand: {} clerk keys, screens {screens:?}",
-        n.0
-    );
-    assert!(n.0 <= 30, "{} clerk keys", n.0);
+    assert_keys_within(&n, 30, "death typed by hand", &screens);
 }
 
 /// A household loaded as the store would give it back.
