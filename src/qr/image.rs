@@ -463,9 +463,7 @@ impl Search {
         }
         found
     }
-}
 
-impl Search {
     /// When the passes above found no part at all: rxing's finder-pattern detector misses
     /// about one in two thousand perfectly clean codes (our own PNGs among them: a data
     /// pattern near a finder pattern throws off its estimate of the module size). Two
